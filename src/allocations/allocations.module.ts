@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AllocationsService } from './allocations.service.js';
+import { ProjectsResolver, AllocationsResolver } from './projects.resolver.js';
+import { ProjectsService } from './projects.service.js';
+
+@Module({
+  providers: [ProjectsService, AllocationsService, ProjectsResolver, AllocationsResolver],
+  exports: [ProjectsService, AllocationsService],
+})
+export class AllocationsModule {}

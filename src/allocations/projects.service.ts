@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { In } from 'typeorm';
+import { ConflictError, NotFoundError } from '../common/errors.js';
+import { LOGGER } from '../common/logging.js';
+import { isUuid, requireText } from '../common/validation.js';
+import { Db, isUniqueViolation } from '../database/db.js';
+import { AccessPolicy } from '../identity/access-policy.js';
+import type { Principal } from '../identity/principal.js';
+import { Project } from './entities/project.entity.js';
+
+@Injectable()
+export class ProjectsService {
+  constructor(
+    private readonly db: Db,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async create(principal: Principal, input: { name: string; institution: string }): Promise<Project> {
+    requireText('name', input.name, 100);
+    requireText('institution', input.institution);
+    const repo = this.db.manager.getRepository(Project);
+    try {
+      const project = await repo.save(repo.create({ name: input.name.trim(), institution: input.institution.trim() }));
+      this.logger.info({ projectId: project.id, project: project.name, by: principal.id }, 'project created');
+      return project;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`name: a project named ${input.name} already exists`);
+      throw err;
+    }
+  }
+
+  /** The project, or NOT_FOUND (a malformed id is simply not found). */
+  async get(id: string): Promise<Project> {
+    const project = isUuid(id) ? await this.db.manager.getRepository(Project).findOneBy({ id }) : null;
+    if (!project) throw new NotFoundError('project', id);
+    return project;
+  }
+
+  /** Projects the principal may see. */
+  async listVisible(principal: Principal): Promise<Project[]> {
+    const all = await this.db.manager.getRepository(Project).find({ order: { name: 'ASC' } });
+    return all.filter((p) => AccessPolicy.canSeeProject(principal, p));
+  }
+
+  findByIds(ids: readonly string[]): Promise<Project[]> {
+    return this.db.manager.getRepository(Project).findBy({ id: In([...ids]) });
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { RequestsModule } from '../requests/requests.module.js';
+import { AllocatorCycleService } from './allocator-cycle.service.js';
+import { AllocatorMetrics } from './allocator.metrics.js';
+
+@Module({
+  imports: [RequestsModule],
+  providers: [AllocatorCycleService, AllocatorMetrics],
+  exports: [AllocatorCycleService],
+})
+export class AllocatorModule {}

@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AllocationsModule } from './allocations/allocations.module.js';
+import { AllocatorModule } from './allocator/allocator.module.js';
+import type { Clock } from './common/clock.js';
+import { CommonModule } from './common/common.module.js';
+import { ComputeModule } from './compute/compute.module.js';
+import type { Config } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { GraphqlApiModule } from './graphql/graphql-api.module.js';
+import { IdentityModule } from './identity/identity.module.js';
+import { ProvisioningModule } from './provisioning/provisioning.module.js';
+import { RequestsModule } from './requests/requests.module.js';
+import { SitesModule } from './sites/sites.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: Config, logger: Logger, clock?: Clock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config, logger),
+        CommonModule.forRoot(clock),
+        DatabaseModule,
+        ComputeModule,
+        IdentityModule,
+        SitesModule,
+        AllocationsModule,
+        RequestsModule,
+        AllocatorModule,
+        ProvisioningModule,
+        GraphqlApiModule,
+      ],
+    };
+  }
+}

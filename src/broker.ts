@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module.js';
+import type { Clock } from './common/clock.js';
+import { createLogger, NestPinoLogger } from './common/logging.js';
+import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
+import type { Config } from './config/config.js';
+import { readDescriptorFolder } from './sites/site-descriptors.js';
+import { SiteDescriptorsService } from './sites/site-descriptors.service.js';
+
+export interface Broker {
+  app: NestExpressApplication;
+  /** Where this broker answers on the loopback interface, e.g. http://127.0.0.1:4000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** 1 MB: far more than any legitimate GraphQL document or variables (user-data is at most 16 KB). */
+const BODY_LIMIT = '1mb';
+
+/**
+ * Builds and starts a broker: reads the site descriptors (a bad file stops the start before
+ * anything listens), wires the application, listens, then applies the descriptors.
+ */
+export async function startBroker(config: Config, options: { clock?: Clock } = {}): Promise<Broker> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const descriptors = config.SKYPOOL_SITES ? readDescriptorFolder(config.SKYPOOL_SITES) : [];
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, options.clock), {
+    logger: new NestPinoLogger(logger),
+    bodyParser: false,
+    abortOnError: false, // throw, so main() reports one clear line
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  if (descriptors.some((d) => d.emulated)) {
+    const { emulator } = app.get(SiteEmulatorService);
+    app.use(EMULATOR_PATH, (req: Parameters<typeof emulator.handle>[0], res: Parameters<typeof emulator.handle>[1]) => emulator.handle(req, res));
+  }
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await app.get(SiteDescriptorsService).apply(descriptors, `${url}${EMULATOR_PATH}`);
+  logger.info({ url, graphql: `${url}/graphql`, database: config.DATABASE_URL ? 'postgresql' : 'embedded', sites: descriptors.length }, 'skypool broker is ready');
+  return { app, url, close: () => app.close() };
+}

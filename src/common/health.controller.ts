@@ -1,0 +1,40 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { CONFIG, type Config } from '../config/config.js';
+import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
+import { MetricsRegistry } from './metrics.js';
+
+const DATABASE_CHECK_TIMEOUT_MS = 3000;
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsRegistry,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+  ) {}
+
+  /** 200 when the database answers, 503 otherwise. */
+  @Get('healthz')
+  async health(@Res() res: Response): Promise<void> {
+    const database = this.config.DATABASE_URL ? 'postgresql' : 'embedded';
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${DATABASE_CHECK_TIMEOUT_MS} ms`)), DATABASE_CHECK_TIMEOUT_MS);
+      });
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]).finally(() => clearTimeout(timer));
+      res.status(200).json({ status: 'ok', database, broker: this.deployment.id });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', database, error: `the database does not answer: ${(err as Error).message}` });
+    }
+  }
+
+  @Get('metrics')
+  @Header('Cache-Control', 'no-store')
+  async metricsText(@Res() res: Response): Promise<void> {
+    res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  }
+}

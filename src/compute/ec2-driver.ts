@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Filter,
+  type Instance,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type {
+  ComputeDriver,
+  InstanceFilter,
+  RunInstancesInput,
+  SiteConnection,
+  SiteInstance,
+  SiteInstanceState,
+} from './compute-driver.js';
+import { toComputeError } from './ec2-errors.js';
+
+export interface Ec2DriverOptions {
+  /** How long to wait for a TCP connection to a site. Default 5000 ms. */
+  connectionTimeoutMs?: number;
+  /** How long one HTTP request/response may take. Default 20000 ms. */
+  requestTimeoutMs?: number;
+  /** Attempts per call, including the first, with the SDK's standard (jittered) retry strategy. Default 3. */
+  maxAttempts?: number;
+  /** MaxResults per DescribeInstances page (5..1000). Default 1000; tests use small pages. */
+  describePageSize?: number;
+}
+
+/** EC2 takes at most 1000 instance ids per TerminateInstances call. */
+const TERMINATE_BATCH = 1000;
+/** A site that keeps handing out NextTokens is broken; stop rather than loop forever. */
+const MAX_DESCRIBE_PAGES = 10_000;
+
+/**
+ * Hands out one EC2 driver (and one EC2Client with its connection pool) per site.
+ * A client is reused while the site's endpoint, region and credentials stay the same.
+ */
+export class Ec2DriverFactory {
+  private readonly options: Required<Ec2DriverOptions>;
+  private readonly clients = new Map<string, { fingerprint: string; client: EC2Client; driver: Ec2Driver }>();
+
+  constructor(options: Ec2DriverOptions = {}) {
+    this.options = {
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 5_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+      maxAttempts: options.maxAttempts ?? 3,
+      describePageSize: options.describePageSize ?? 1000,
+    };
+    const pageSize = this.options.describePageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 5 || pageSize > 1000) {
+      throw new RangeError(`describePageSize must be an integer from 5 to 1000, got ${pageSize}`);
+    }
+  }
+
+  forSite(conn: SiteConnection): ComputeDriver {
+    const fingerprint = connectionFingerprint(conn);
+    const cached = this.clients.get(conn.siteKey);
+    if (cached?.fingerprint === fingerprint) return cached.driver;
+    cached?.client.destroy();
+
+    const client = new EC2Client({
+      endpoint: conn.endpoint,
+      region: conn.region,
+      credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
+      maxAttempts: this.options.maxAttempts,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: this.options.connectionTimeoutMs,
+        requestTimeout: this.options.requestTimeoutMs,
+        // Without this the handler only logs a warning when requestTimeout passes.
+        throwOnRequestTimeout: true,
+        httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+      }),
+    });
+    const driver = new Ec2Driver(client, conn.siteKey, this.options.describePageSize);
+    this.clients.set(conn.siteKey, { fingerprint, client, driver });
+    return driver;
+  }
+
+  /** Drops the site's client, e.g. after its credentials or endpoint changed or it was removed. */
+  forget(siteKey: string): void {
+    this.clients.get(siteKey)?.client.destroy();
+    this.clients.delete(siteKey);
+  }
+
+  /** Closes every client's connections (application shutdown, end of a test). */
+  destroy(): void {
+    for (const siteKey of [...this.clients.keys()]) this.forget(siteKey);
+  }
+}
+
+/** Endpoint, region and credentials; the secret only as a hash, so it is not kept twice in plain text. */
+function connectionFingerprint(conn: SiteConnection): string {
+  const secret = createHash('sha256').update(conn.secretAccessKey).digest('hex');
+  return JSON.stringify([conn.endpoint, conn.region, conn.accessKeyId, secret]);
+}
+
+/** The ComputeDriver over one site's EC2-compatible endpoint. Every failure is thrown as a ComputeError. */
+export class Ec2Driver implements ComputeDriver {
+  constructor(
+    private readonly client: EC2Client,
+    private readonly siteKey: string,
+    private readonly pageSize = 1000,
+  ) {}
+
+  async runInstances(input: RunInstancesInput): Promise<SiteInstance[]> {
+    const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
+    const output = await this.call('RunInstances', () =>
+      this.client.send(
+        new RunInstancesCommand({
+          ClientToken: input.clientToken,
+          ImageId: input.imageId,
+          InstanceType: input.instanceType as RunInstancesCommand['input']['InstanceType'],
+          MinCount: input.minCount,
+          MaxCount: input.maxCount,
+          UserData: input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
+          TagSpecifications: tags.length > 0 ? [{ ResourceType: 'instance', Tags: tags }] : undefined,
+        }),
+      ),
+    );
+    // Some EC2-compatible clouds leave tags out of the RunInstances answer; the request's tags are what was set.
+    return (output.Instances ?? []).map((instance) => {
+      const mapped = toSiteInstance(instance);
+      return Object.keys(mapped.tags).length > 0 ? mapped : { ...mapped, tags: { ...input.tags } };
+    });
+  }
+
+  async describeInstances(filter: InstanceFilter): Promise<SiteInstance[]> {
+    if (filter.instanceIds && filter.instanceIds.length === 0) return [];
+    // instance-id as a filter, not InstanceIds: ids the site no longer knows are simply absent
+    // instead of failing the whole call with InvalidInstanceID.NotFound.
+    const filters: Filter[] = Object.entries(filter.tags ?? {}).map(([key, value]) => ({
+      Name: `tag:${key}`,
+      Values: [value],
+    }));
+    if (filter.instanceIds) filters.push({ Name: 'instance-id', Values: [...filter.instanceIds] });
+
+    const instances: SiteInstance[] = [];
+    const seen = new Set<string>();
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_DESCRIBE_PAGES; page++) {
+      const output = await this.call('DescribeInstances', () =>
+        this.client.send(
+          new DescribeInstancesCommand({
+            Filters: filters.length > 0 ? filters : undefined,
+            MaxResults: this.pageSize,
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      for (const reservation of output.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          const mapped = toSiteInstance(instance);
+          if (seen.has(mapped.siteInstanceId)) continue;
+          seen.add(mapped.siteInstanceId);
+          instances.push(mapped);
+        }
+      }
+      if (!output.NextToken || output.NextToken === nextToken) return instances;
+      nextToken = output.NextToken;
+    }
+    throw toComputeError(new Error(`DescribeInstances returned more than ${MAX_DESCRIBE_PAGES} pages`), {
+      site: this.siteKey,
+      operation: 'DescribeInstances',
+    });
+  }
+
+  /**
+   * Terminates the instances. Ids the site no longer knows count as gone: EC2 would otherwise
+   * refuse the whole batch (InvalidInstanceID.NotFound), so they are dropped and the rest retried.
+   */
+  async terminateInstances(siteInstanceIds: string[]): Promise<void> {
+    const unique = [...new Set(siteInstanceIds)];
+    for (let start = 0; start < unique.length; start += TERMINATE_BATCH) {
+      await this.terminateBatch(unique.slice(start, start + TERMINATE_BATCH));
+    }
+  }
+
+  async describeAvailabilityZones(): Promise<string[]> {
+    const output = await this.call('DescribeAvailabilityZones', () =>
+      this.client.send(new DescribeAvailabilityZonesCommand({})),
+    );
+    return (output.AvailabilityZones ?? []).flatMap((zone) => (zone.ZoneName ? [zone.ZoneName] : []));
+  }
+
+  private async terminateBatch(ids: string[]): Promise<void> {
+    let remaining = ids;
+    while (remaining.length > 0) {
+      try {
+        await this.client.send(new TerminateInstancesCommand({ InstanceIds: remaining }));
+        return;
+      } catch (err) {
+        const unknown = unknownInstanceIds(err);
+        const stillThere = remaining.filter((id) => !unknown.has(id));
+        if (unknown.size === 0 || stillThere.length === remaining.length) {
+          throw toComputeError(err, { site: this.siteKey, operation: 'TerminateInstances' });
+        }
+        remaining = stillThere;
+      }
+    }
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw toComputeError(err, { site: this.siteKey, operation });
+    }
+  }
+}
+
+/** The ids named by an InvalidInstanceID.NotFound error ("The instance IDs 'i-1, i-2' do not exist"). */
+function unknownInstanceIds(err: unknown): Set<string> {
+  const e = err as { name?: unknown; Code?: unknown; message?: unknown } | null;
+  const code = e?.Code ?? e?.name;
+  if (code !== 'InvalidInstanceID.NotFound' || typeof e?.message !== 'string') return new Set();
+  return new Set(e.message.match(/\bi-[0-9a-f]+\b/g) ?? []);
+}
+
+const STATES: ReadonlySet<string> = new Set<SiteInstanceState>([
+  'pending',
+  'running',
+  'shutting-down',
+  'terminated',
+  'stopping',
+  'stopped',
+]);
+/** EC2's state codes (low byte), for sites that send a code but an odd name. */
+const STATE_BY_CODE: Record<number, SiteInstanceState> = {
+  0: 'pending',
+  16: 'running',
+  32: 'shutting-down',
+  48: 'terminated',
+  64: 'stopping',
+  80: 'stopped',
+};
+
+function toState(instance: Instance): SiteInstanceState {
+  const name = instance.State?.Name?.toLowerCase();
+  if (name && STATES.has(name)) return name as SiteInstanceState;
+  const code = instance.State?.Code;
+  return (code !== undefined ? STATE_BY_CODE[code & 0xff] : undefined) ?? 'pending';
+}
+
+function toSiteInstance(instance: Instance): SiteInstance {
+  const tags: Record<string, string> = Object.fromEntries(
+    (instance.Tags ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']])),
+  );
+  return {
+    siteInstanceId: instance.InstanceId ?? '',
+    state: toState(instance),
+    instanceType: String(instance.InstanceType ?? ''),
+    imageId: instance.ImageId ?? '',
+    privateIp: instance.PrivateIpAddress || undefined,
+    publicIp: instance.PublicIpAddress || undefined,
+    launchTime: instance.LaunchTime,
+    tags,
+  };
+}

@@ -1,0 +1,441 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect, beforeAll, afterAll, jest } from '@jest/globals';
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { SignatureV4 } from '@smithy/signature-v4';
+import express from 'express';
+import { ManualClock } from '../../common/clock.js';
+import { Ec2Emulator } from './ec2-emulator.js';
+import { QueryParams } from './ec2-query.js';
+import { escapeXml } from './ec2-xml.js';
+import type { EmulatedSiteSpec } from './emulated-site.js';
+import { NodeSha256 } from './sigv4-check.js';
+
+const site = (name: string, overrides: Partial<EmulatedSiteSpec> = {}): EmulatedSiteSpec => ({
+  name,
+  region: 'us-east-1',
+  accessKeyId: `AKID${name.toUpperCase()}`,
+  secretAccessKey: `secret-of-${name}`,
+  instanceTypes: [
+    { name: 'c1.small', vcpus: 2, memoryMiB: 4096, gpus: 0 },
+    { name: 'g1.large', vcpus: 8, memoryMiB: 32768, gpus: 1 },
+  ],
+  images: [{ imageId: 'ami-0123456789abcdef0', name: 'ubuntu-24.04' }],
+  ...overrides,
+});
+
+const IMAGE = 'ami-0123456789abcdef0';
+
+/** Signs and POSTs a raw EC2 Query request, as the SDK would, and returns the raw answer. */
+async function rawCall(
+  url: string,
+  params: Record<string, string>,
+  credentials: { accessKeyId: string; secretAccessKey: string; region?: string },
+  tamper?: (body: string) => string,
+): Promise<{ status: number; body: string; headers: Headers }> {
+  const target = new URL(url.endsWith('/') ? url : `${url}/`);
+  const body = new URLSearchParams({ Version: '2016-11-15', ...params }).toString();
+  const signer = new SignatureV4({
+    service: 'ec2',
+    region: credentials.region ?? 'us-east-1',
+    credentials,
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: target.hostname,
+    port: Number(target.port),
+    path: target.pathname,
+    query: {},
+    headers: { host: target.host, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const response = await fetch(target, {
+    method: 'POST',
+    headers: signed.headers as Record<string, string>,
+    body: tamper ? tamper(body) : body,
+  });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+function sdkClient(endpoint: string, spec: EmulatedSiteSpec, secret = spec.secretAccessKey): EC2Client {
+  return new EC2Client({
+    endpoint,
+    region: spec.region,
+    credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: secret },
+    maxAttempts: 1,
+  });
+}
+
+const creds = (spec: EmulatedSiteSpec) => ({ accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey });
+
+describe('Ec2Emulator over HTTP', () => {
+  const clock = new ManualClock();
+  const emulator = new Ec2Emulator({ clock });
+  const umich = site('umich', { capacity: { vcpus: 16, memoryMiB: 65536, gpus: 1 } });
+  let base: string;
+
+  beforeAll(async () => {
+    emulator.upsertSite(umich);
+    emulator.upsertSite(site('wisc', { region: 'us-central-1', availabilityZones: ['us-central-1a', 'us-central-1b'] }));
+    base = await emulator.listen(0);
+  });
+  afterAll(() => emulator.close());
+
+  it('answers in EC2 XML with the 2016-11-15 namespace, a requestId and item lists', async () => {
+    const run = await rawCall(`${base}/umich`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(umich));
+    expect(run.status).toBe(200);
+    expect(run.headers.get('content-type')).toMatch(/^text\/xml/);
+    expect(run.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<RunInstancesResponse xmlns="http:\/\/ec2.amazonaws.com\/doc\/2016-11-15\/"><requestId>[0-9a-f-]{36}<\/requestId><reservationId>r-[0-9a-f]{17}<\/reservationId>/);
+    expect(run.body).toMatch(/<instancesSet><item><instanceId>i-[0-9a-f]{17}<\/instanceId>/);
+    expect(run.body).toContain('<instanceState><code>0</code><name>pending</name></instanceState>');
+    expect(run.body).toContain('<groupSet/>');
+
+    const described = await rawCall(`${base}/umich`, { Action: 'DescribeInstances' }, creds(umich));
+    expect(described.body).toContain('<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">');
+    expect(described.body).toMatch(/<reservationSet><item><reservationId>r-/);
+    expect(described.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers errors in EC2's error document with the right status", async () => {
+    const unknown = await rawCall(`${base}/umich`, { Action: 'RebootTheWorld' }, creds(umich));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>InvalidAction<\/Code><Message>The action RebootTheWorld is not valid for this web service.<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+    );
+    const missing = await rawCall(`${base}/umich`, { Action: 'RunInstances', InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(umich));
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('<Code>MissingParameter</Code>');
+  });
+
+  it('checks the SigV4 signature: unknown key, wrong secret, wrong region and a tampered body are AuthFailure (401)', async () => {
+    const params = { Action: 'DescribeInstances' };
+    const unknownKey = await rawCall(`${base}/umich`, params, { accessKeyId: 'AKIDNOBODY', secretAccessKey: umich.secretAccessKey });
+    expect(unknownKey.status).toBe(401);
+    expect(unknownKey.body).toContain('<Code>AuthFailure</Code>');
+
+    const wrongSecret = await rawCall(`${base}/umich`, params, { accessKeyId: umich.accessKeyId, secretAccessKey: 'guess' });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.body).toContain('<Code>AuthFailure</Code>');
+
+    const wrongRegion = await rawCall(`${base}/umich`, params, { ...creds(umich), region: 'eu-west-1' });
+    expect(wrongRegion.status).toBe(401);
+
+    // Another site's (valid) credentials do not open this site.
+    const otherSite = await rawCall(`${base}/umich`, params, creds(site('wisc')));
+    expect(otherSite.status).toBe(401);
+
+    const tampered = await rawCall(`${base}/umich`, { Action: 'TerminateInstances', InstanceId: 'i-0123456789abcdef0' }, creds(umich), (body) =>
+      body.replace('i-0123456789abcdef0', 'i-0123456789abcdef1'),
+    );
+    expect(tampered.status).toBe(401);
+
+    const unsigned = await fetch(`${base}/umich/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=DescribeInstances&Version=2016-11-15',
+    });
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.text()).toContain('<Code>AuthFailure</Code>');
+  });
+
+  it('the SDK, given an endpoint with a path, POSTs to that path (plus a trailing slash)', async () => {
+    const seen: string[] = [];
+    const mounted = new Ec2Emulator({ clock, basePath: '/emulator' });
+    mounted.upsertSite(umich);
+    const server: Server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      mounted.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = sdkClient(`http://127.0.0.1:${port}/emulator/umich`, umich);
+    try {
+      const output = await client.send(new DescribeInstancesCommand({}));
+      expect(output.Reservations).toEqual([]);
+      expect(seen).toEqual(['POST /emulator/umich/']);
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('works mounted in an Express app, where req.url loses the mount prefix but the signature covers it', async () => {
+    const mounted = new Ec2Emulator({ clock });
+    mounted.upsertSite(umich);
+    const app = express();
+    app.use('/emulator', (req, res) => mounted.handle(req, res));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = sdkClient(`http://127.0.0.1:${port}/emulator/umich`, umich);
+    try {
+      const run = await client.send(new RunInstancesCommand({ ImageId: IMAGE, InstanceType: 'c1.small' as _InstanceType, MinCount: 1, MaxCount: 1 }));
+      expect(run.Instances).toHaveLength(1);
+      const listing = await fetch(`http://127.0.0.1:${port}/emulator/umich/instances`);
+      expect(((await listing.json()) as unknown[]).length).toBe(1);
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses clearly (500 InternalError, logged) when a body parser consumed the body before it', async () => {
+    const mounted = new Ec2Emulator({ clock });
+    mounted.upsertSite(umich);
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.use('/emulator', (req, res) => mounted.handle(req, res));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const answer = await rawCall(`http://127.0.0.1:${port}/emulator/umich`, { Action: 'DescribeInstances' }, creds(umich));
+      expect(answer.status).toBe(500);
+      expect(answer.body).toContain('<Code>InternalError</Code>');
+      expect(String(logged.mock.calls[0]?.[1])).toMatch(/mount the emulator before it/);
+    } finally {
+      logged.mockRestore();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('answers 404 for a site it does not serve and for unknown paths', async () => {
+    const noSite = await rawCall(`${base}/nowhere`, { Action: 'DescribeInstances' }, creds(umich));
+    expect(noSite.status).toBe(404);
+    expect(noSite.body).toContain('<Code>NotFound</Code>');
+    const noPath = await fetch(`${base}/umich/elsewhere`);
+    expect(noPath.status).toBe(404);
+  });
+
+  it('lists a site\'s instances as JSON without authentication (emulator only)', async () => {
+    const response = await fetch(`${base}/umich/instances`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const listing = (await response.json()) as Array<Record<string, unknown>>;
+    expect(listing.length).toBeGreaterThan(0);
+    expect(Object.keys(listing[0]).sort()).toEqual(['imageId', 'instanceId', 'instanceType', 'launchTime', 'privateIp', 'state', 'tags'].sort());
+    expect(listing[0].privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
+  });
+
+  it('RunInstances: validation errors in EC2 terms', async () => {
+    const call = (params: Record<string, string>) =>
+      rawCall(`${base}/umich`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1', ...params }, creds(umich));
+    const codeOf = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+    expect(codeOf((await call({ ImageId: 'ami-00000000' })).body)).toBe('InvalidAMIID.NotFound');
+    expect(codeOf((await call({ ImageId: 'debian' })).body)).toBe('InvalidAMIID.Malformed');
+    expect(codeOf((await call({ InstanceType: 'z9.huge' })).body)).toBe('InvalidParameterValue');
+    expect(codeOf((await call({ MinCount: '3', MaxCount: '2' })).body)).toBe('InvalidParameterValue');
+    expect(codeOf((await call({ MinCount: '' })).body)).toBe('MissingParameter');
+    expect(codeOf((await call({ UserData: 'not base64!' })).body)).toBe('InvalidParameterValue');
+    expect(codeOf((await call({ 'Placement.AvailabilityZone': 'us-east-1z' })).body)).toBe('InvalidParameterValue');
+    expect(codeOf((await call({ 'TagSpecification.1.ResourceType': 'instance', 'TagSpecification.1.Tag.1.Key': 'aws:x', 'TagSpecification.1.Tag.1.Value': 'y' })).body)).toBe('InvalidParameterValue');
+  });
+
+  it('RunInstances: starts as many as fit up to MaxCount, and fails below MinCount with InsufficientInstanceCapacity', async () => {
+    const spec = site('capped', { capacity: { vcpus: 8, memoryMiB: 65536, instances: 10 } });
+    emulator.upsertSite(spec);
+    const partial = await rawCall(`${base}/capped`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '10' }, creds(spec));
+    expect(partial.status).toBe(200);
+    expect(emulator.instances('capped')).toHaveLength(4);
+    const none = await rawCall(`${base}/capped`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec));
+    expect(none.status).toBe(400);
+    expect(none.body).toContain('<Code>InsufficientInstanceCapacity</Code>');
+    // Terminating gives the capacity back at once.
+    const first = emulator.instances('capped')[0].instanceId;
+    await rawCall(`${base}/capped`, { Action: 'TerminateInstances', 'InstanceId.1': first }, creds(spec));
+    const again = await rawCall(`${base}/capped`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec));
+    expect(again.status).toBe(200);
+  });
+
+  it('RunInstances: a ClientToken reused with other parameters is IdempotentParameterMismatch', async () => {
+    const params = { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1', ClientToken: 'mismatch-1' };
+    const wisc = { ...creds(site('wisc')), region: 'us-central-1' };
+    expect((await rawCall(`${base}/wisc`, params, wisc)).status).toBe(200);
+    const other = await rawCall(`${base}/wisc`, { ...params, MaxCount: '2' }, wisc);
+    expect(other.status).toBe(400);
+    expect(other.body).toContain('<Code>IdempotentParameterMismatch</Code>');
+  });
+
+  it('DescribeInstances: filters, ids, paging and their errors', async () => {
+    const spec = site('filters');
+    emulator.upsertSite(spec);
+    const c = creds(spec);
+    const run = (tagValue: string) =>
+      rawCall(`${base}/filters`, {
+        Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '2', MaxCount: '2',
+        'TagSpecification.1.ResourceType': 'instance', 'TagSpecification.1.Tag.1.Key': 'team', 'TagSpecification.1.Tag.1.Value': tagValue,
+      }, c);
+    await run('alpha');
+    await run('beta');
+    const ids = (body: string) => [...body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map((m) => m[1]);
+    const describe = (params: Record<string, string>) => rawCall(`${base}/filters`, { Action: 'DescribeInstances', ...params }, c);
+
+    expect(ids((await describe({ 'Filter.1.Name': 'tag:team', 'Filter.1.Value.1': 'alpha' })).body)).toHaveLength(2);
+    expect(ids((await describe({ 'Filter.1.Name': 'tag:team', 'Filter.1.Value.1': 'alpha', 'Filter.1.Value.2': 'beta' })).body)).toHaveLength(4);
+    expect(ids((await describe({ 'Filter.1.Name': 'tag:team', 'Filter.1.Value.1': 'b*' })).body)).toHaveLength(2);
+    expect(ids((await describe({ 'Filter.1.Name': 'tag-key', 'Filter.1.Value.1': 'team' })).body)).toHaveLength(4);
+    expect(ids((await describe({ 'Filter.1.Name': 'instance-state-name', 'Filter.1.Value.1': 'running' })).body)).toHaveLength(0);
+    expect(ids((await describe({ 'Filter.1.Name': 'instance-state-name', 'Filter.1.Value.1': 'pending' })).body)).toHaveLength(4);
+
+    const all = ids((await describe({})).body);
+    expect(ids((await describe({ 'Filter.1.Name': 'instance-id', 'Filter.1.Value.1': all[1] })).body)).toEqual([all[1]]);
+    expect(ids((await describe({ 'InstanceId.1': all[2], 'InstanceId.2': all[0] })).body).sort()).toEqual([all[0], all[2]].sort());
+
+    const page1 = await describe({ MaxResults: '5', 'Filter.1.Name': 'tag-key', 'Filter.1.Value.1': 'team' });
+    expect(ids(page1.body)).toHaveLength(4);
+    expect(page1.body).not.toContain('<nextToken>');
+
+    const codeOf = async (params: Record<string, string>) => /<Code>([^<]+)<\/Code>/.exec((await describe(params)).body)?.[1];
+    expect(await codeOf({ 'InstanceId.1': 'i-0000000000000000a' })).toBe('InvalidInstanceID.NotFound');
+    expect(await codeOf({ 'InstanceId.1': 'banana' })).toBe('InvalidInstanceID.Malformed');
+    expect(await codeOf({ MaxResults: '4' })).toBe('InvalidParameterValue');
+    expect(await codeOf({ MaxResults: '1001' })).toBe('InvalidParameterValue');
+    expect(await codeOf({ MaxResults: '5', 'InstanceId.1': all[0] })).toBe('InvalidParameterCombination');
+    expect(await codeOf({ 'Filter.1.Name': 'colour', 'Filter.1.Value.1': 'red' })).toBe('InvalidParameterValue');
+    expect(await codeOf({ NextToken: 'garbage' })).toBe('InvalidParameterValue');
+
+    const missing = await describe({ 'InstanceId.1': 'i-0000000000000000a', 'InstanceId.2': 'i-0000000000000000b' });
+    expect(missing.body).toContain('The instance IDs &apos;i-0000000000000000a, i-0000000000000000b&apos; do not exist');
+  });
+
+  it('instances go pending -> running, and terminated ones shutting-down -> terminated -> gone after an hour', async () => {
+    const spec = site('lifecycle', { pendingSeconds: 30, shuttingDownSeconds: 5 });
+    emulator.upsertSite(spec);
+    await rawCall(`${base}/lifecycle`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec));
+    const [instance] = emulator.instances('lifecycle');
+    expect(instance.state).toBe('pending');
+    clock.advance(29_000);
+    expect(emulator.instances('lifecycle')[0].state).toBe('pending');
+    clock.advance(1_000);
+    expect(emulator.instances('lifecycle')[0].state).toBe('running');
+
+    const terminate = await rawCall(`${base}/lifecycle`, { Action: 'TerminateInstances', 'InstanceId.1': instance.instanceId }, creds(spec));
+    expect(terminate.body).toContain(
+      `<instancesSet><item><instanceId>${instance.instanceId}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>16</code><name>running</name></previousState></item></instancesSet>`,
+    );
+    clock.advance(5_000);
+    const again = await rawCall(`${base}/lifecycle`, { Action: 'TerminateInstances', 'InstanceId.1': instance.instanceId }, creds(spec));
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('<currentState><code>48</code><name>terminated</name></currentState><previousState><code>48</code><name>terminated</name></previousState>');
+
+    clock.advance(59 * 60_000);
+    expect(emulator.instances('lifecycle')).toHaveLength(1);
+    clock.advance(60_000);
+    expect(emulator.instances('lifecycle')).toHaveLength(0);
+    const gone = await rawCall(`${base}/lifecycle`, { Action: 'DescribeInstances', 'InstanceId.1': instance.instanceId }, creds(spec));
+    expect(gone.body).toContain('<Code>InvalidInstanceID.NotFound</Code>');
+  });
+
+  it('CreateTags, DescribeImages and DescribeAvailabilityZones', async () => {
+    const c = creds(umich);
+    const [instance] = emulator.instances('umich');
+    const tagged = await rawCall(`${base}/umich`, { Action: 'CreateTags', 'ResourceId.1': instance.instanceId, 'Tag.1.Key': 'owner', 'Tag.1.Value': 'a<b>&"c\'' }, c);
+    expect(tagged.body).toContain('<return>true</return>');
+    expect(emulator.instances('umich')[0].tags.owner).toBe('a<b>&"c\'');
+    const described = await rawCall(`${base}/umich`, { Action: 'DescribeInstances', 'InstanceId.1': instance.instanceId }, c);
+    expect(described.body).toContain('<tagSet><item><key>owner</key><value>a&lt;b&gt;&amp;&quot;c&apos;</value></item></tagSet>');
+    const badTag = await rawCall(`${base}/umich`, { Action: 'CreateTags', 'ResourceId.1': 'i-0000000000000000a', 'Tag.1.Key': 'k' }, c);
+    expect(badTag.body).toContain('<Code>InvalidInstanceID.NotFound</Code>');
+
+    const images = await rawCall(`${base}/umich`, { Action: 'DescribeImages', 'ImageId.1': IMAGE, 'Owner.1': 'self' }, c);
+    expect(images.body).toContain(`<imagesSet><item><imageId>${IMAGE}</imageId>`);
+    expect(images.body).toContain('<name>ubuntu-24.04</name>');
+    const noImage = await rawCall(`${base}/umich`, { Action: 'DescribeImages', 'ImageId.1': 'ami-00000000' }, c);
+    expect(noImage.body).toContain('<Code>InvalidAMIID.NotFound</Code>');
+
+    const wisc = site('wisc', { region: 'us-central-1' });
+    const zones = await rawCall(`${base}/wisc`, { Action: 'DescribeAvailabilityZones' }, { ...creds(wisc), region: 'us-central-1' });
+    expect([...zones.body.matchAll(/<zoneName>([^<]+)<\/zoneName>/g)].map((m) => m[1])).toEqual(['us-central-1a', 'us-central-1b']);
+    const defaultZone = await rawCall(`${base}/umich`, { Action: 'DescribeAvailabilityZones' }, c);
+    expect(defaultZone.body).toContain('<zoneName>us-east-1a</zoneName><zoneState>available</zoneState><regionName>us-east-1</regionName>');
+  });
+
+  it('upsertSite is idempotent and keeps instances while updating the spec (e.g. rotated credentials)', async () => {
+    const before = emulator.instances('umich').length;
+    emulator.upsertSite({ ...umich, secretAccessKey: 'rotated' });
+    expect(emulator.instances('umich')).toHaveLength(before);
+    expect((await rawCall(`${base}/umich`, { Action: 'DescribeInstances' }, creds(umich))).status).toBe(401);
+    expect((await rawCall(`${base}/umich`, { Action: 'DescribeInstances' }, { ...creds(umich), secretAccessKey: 'rotated' })).status).toBe(200);
+    emulator.upsertSite(umich);
+  });
+});
+
+describe('Ec2Emulator state file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skypool-emulator-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps instances and ClientTokens across emulator restarts', async () => {
+    const stateFile = join(dir, 'nested', 'emulator-state.json');
+    const clock = new ManualClock();
+    const spec = site('persist');
+    const first = new Ec2Emulator({ clock, stateFile });
+    first.upsertSite(spec);
+    const base1 = await first.listen();
+    const params = {
+      Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '2', MaxCount: '2', ClientToken: 'restart-token',
+      'TagSpecification.1.ResourceType': 'instance', 'TagSpecification.1.Tag.1.Key': 'skypool:request', 'TagSpecification.1.Tag.1.Value': 'req-1',
+    };
+    const firstRun = await rawCall(`${base1}/persist`, params, creds(spec));
+    expect(firstRun.status).toBe(200);
+    await first.close();
+    const ids = first.instances('persist').map((instance) => instance.instanceId);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).sites.persist.instances).toHaveLength(2);
+
+    const second = new Ec2Emulator({ clock, stateFile });
+    second.upsertSite(spec);
+    const base2 = await second.listen();
+    try {
+      expect(second.instances('persist').map((instance) => instance.instanceId)).toEqual(ids);
+      expect(second.instances('persist')[0].tags).toEqual({ 'skypool:request': 'req-1' });
+      const replay = await rawCall(`${base2}/persist`, params, creds(spec));
+      expect([...replay.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map((m) => m[1])).toEqual(ids);
+      expect(second.instances('persist')).toHaveLength(2);
+
+      // A site that was not upserted yet keeps its stored state through other sites' writes.
+      const third = new Ec2Emulator({ clock, stateFile });
+      third.upsertSite(site('other'));
+      const otherBase = await third.listen();
+      await rawCall(`${otherBase}/other`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(site('other')));
+      await third.close();
+      const stored = JSON.parse(readFileSync(stateFile, 'utf8')).sites;
+      expect(stored.persist.instances).toHaveLength(2);
+      expect(stored.other.instances).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('names the file when it cannot read it', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{not json');
+    expect(() => new Ec2Emulator({ stateFile: bad })).toThrow(/bad\.json is not valid JSON/);
+  });
+});
+
+describe('EC2 query parsing and XML escaping', () => {
+  it('parses Name.N and Name.member.N lists in numeric order, and nested structures', () => {
+    const params = QueryParams.parse(
+      new URLSearchParams('InstanceId.10=c&InstanceId.2=b&InstanceId.1=a&Other.member.2=y&Other.member.1=x&Filter.2.Name=n2&Filter.2.Value.1=v&Filter.1.Name=n1&Filter.1.Value.2=w2&Filter.1.Value.1=w1'),
+    );
+    expect(params.list('InstanceId')).toEqual(['a', 'b', 'c']);
+    expect(params.list('Other')).toEqual(['x', 'y']);
+    expect(params.structs('Filter').map((f) => [f.get('Name'), f.list('Value')])).toEqual([
+      ['n1', ['w1', 'w2']],
+      ['n2', ['v']],
+    ]);
+  });
+
+  it('escapes markup and drops characters XML cannot carry', () => {
+    expect(escapeXml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;');
+    expect(escapeXml('bell\u0007')).toBe('bell\uFFFD');
+  });
+});

@@ -1,0 +1,253 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../common/clock.js';
+import { actionFor } from './ec2-actions.js';
+import { Ec2ApiError } from './ec2-api-error.js';
+import { newRequestId } from './ec2-ids.js';
+import { QueryParams } from './ec2-query.js';
+import { renderError, renderResponse } from './ec2-xml.js';
+import { EmulatedSite, type EmulatedInstance, type EmulatedSiteSpec } from './emulated-site.js';
+import { emptySiteState, loadState, saveState, type StoredEmulatorState, type StoredSiteState } from './emulator-state.js';
+import { verifySigV4 } from './sigv4-check.js';
+
+export interface Ec2EmulatorOptions {
+  /** Drives the instance lifecycle (pending -> running, terminated instances vanishing). Default: the system clock. */
+  clock?: Clock;
+  /** When set, instances and ClientTokens are loaded from this JSON file and written back after every change. */
+  stateFile?: string;
+  /** A prefix to strip from request paths when the emulator serves them itself, e.g. `/emulator`. */
+  basePath?: string;
+}
+
+/** One EC2 API call on its way through the emulator. */
+export interface Ec2CallContext {
+  requestId: string;
+  site: EmulatedSite;
+  action: string;
+  params: QueryParams;
+}
+
+/** What goes back to the client: an HTTP status and an XML body. */
+export interface Ec2CallOutcome {
+  status: number;
+  body: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const XML = 'text/xml;charset=UTF-8';
+
+/**
+ * A test double of EC2-compatible clouds: speaks the EC2 Query API the way `@aws-sdk/client-ec2`
+ * sends it (POST, form-urlencoded, SigV4-signed) and answers in EC2's XML.
+ *
+ * One emulator serves many sites, told apart by the first path segment: site `umich` is at
+ * `<base>/umich` (the SDK keeps an endpoint's path and appends `/`, so it POSTs to `<base>/umich/`).
+ *
+ * Emulator only (no EC2 equivalent): `GET <base>/<site>/instances` lists the site's instances as
+ * JSON, without authentication, for humans and the README walkthrough.
+ */
+export class Ec2Emulator {
+  private readonly clock: Clock;
+  private readonly stateFile?: string;
+  private readonly basePath: string;
+  private readonly sites = new Map<string, EmulatedSite>();
+  /** State loaded from the state file for sites not upserted yet. */
+  private readonly dormant = new Map<string, StoredSiteState>();
+  private server?: Server;
+
+  constructor(options: Ec2EmulatorOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.stateFile = options.stateFile;
+    this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
+    if (this.stateFile) {
+      for (const [name, state] of Object.entries(loadState(this.stateFile).sites)) this.dormant.set(name, state);
+    }
+  }
+
+  /** Adds a site or updates its spec; the site's instances stay. */
+  upsertSite(spec: EmulatedSiteSpec): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(spec.name)) {
+      throw new Error(`emulated site name '${spec.name}' cannot be a path segment`);
+    }
+    const existing = this.sites.get(spec.name);
+    if (existing) {
+      existing.update(spec);
+      return;
+    }
+    const state = this.dormant.get(spec.name) ?? emptySiteState();
+    this.dormant.delete(spec.name);
+    this.sites.set(spec.name, new EmulatedSite(spec, this.clock, () => this.persist(), state));
+  }
+
+  hasSite(name: string): boolean {
+    return this.sites.has(name);
+  }
+
+  /** The site's visible instances (terminated ones for an hour), in launch order; for tests. */
+  instances(siteName: string): EmulatedInstance[] {
+    const site = this.sites.get(siteName);
+    if (!site) throw new Error(`no emulated site named '${siteName}'`);
+    return site.instances();
+  }
+
+  /** A plain Node handler, e.g. for `app.use('/emulator', (req, res) => emulator.handle(req, res))`. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.serve(req, res).catch((err: unknown) => {
+      console.error('EC2 emulator: unexpected failure', err);
+      if (!res.headersSent) send(res, 500, XML, renderError('InternalError', 'An internal error has occurred', newRequestId()));
+      else res.destroy();
+    });
+  }
+
+  /** Serves the emulator on its own HTTP server; resolves to the base URL (including `basePath`). */
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    if (this.server) throw new Error('EC2 emulator is already listening');
+    const server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${hostPart}:${address.port}${this.basePath}`;
+  }
+
+  /** Stops the standalone server (if any), closing idle keep-alive connections too. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Mounted in Express, req.url is relative to the mount point and req.originalUrl is what the client sent.
+    const sentUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const [siteName, ...rest] = this.routePath(url.pathname).split('/').filter(Boolean);
+    const site = siteName === undefined ? undefined : this.sites.get(safeDecode(siteName));
+
+    if (!site) {
+      const requestId = newRequestId();
+      const message = siteName ? `No emulated site named '${siteName}' at this endpoint` : 'No site in the request path';
+      return send(res, 404, XML, renderError('NotFound', message, requestId), requestId);
+    }
+    if (rest.length === 1 && rest[0] === 'instances' && req.method === 'GET') {
+      return send(res, 200, 'application/json', JSON.stringify(site.instances().map(listingEntry), null, 2));
+    }
+    if (rest.length > 0) {
+      const requestId = newRequestId();
+      return send(res, 404, XML, renderError('NotFound', `No such path: ${url.pathname}`, requestId), requestId);
+    }
+
+    const requestId = newRequestId();
+    try {
+      const body = await readBody(req);
+      const sent = new URL(sentUrl, 'http://emulator.invalid');
+      await verifySigV4(
+        { method: req.method ?? 'GET', path: sent.pathname, query: sent.searchParams, headers: req.headers, body },
+        (accessKeyId) =>
+          accessKeyId === site.accessKeyId
+            ? { accessKeyId, secretAccessKey: site.secretAccessKey, region: site.region }
+            : undefined,
+      );
+      const form = isForm(req) ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
+      const params = QueryParams.parse(url.searchParams, form);
+      const outcome = await this.call({ requestId, site, action: params.get('Action') ?? '', params });
+      send(res, outcome.status, XML, outcome.body, requestId);
+    } catch (err) {
+      if (!(err instanceof Ec2ApiError)) throw err;
+      send(res, err.status, XML, renderError(err.code, err.message, requestId), requestId);
+    }
+  }
+
+  /**
+   * Every authenticated EC2 call passes through here: the place for whatever must happen before
+   * and after an action (fault injection: latency, error rates, a dropped reply after the action
+   * ran, 503 bursts).
+   */
+  private async call(context: Ec2CallContext): Promise<Ec2CallOutcome> {
+    try {
+      const fields = actionFor(context.action)(context.site, context.params);
+      return { status: 200, body: renderResponse(context.action, context.requestId, fields) };
+    } catch (err) {
+      if (!(err instanceof Ec2ApiError)) throw err;
+      return { status: err.status, body: renderError(err.code, err.message, context.requestId) };
+    }
+  }
+
+  /** The path below the mount point: `basePath` is stripped when present. */
+  private routePath(pathname: string): string {
+    const base = this.basePath;
+    if (base && (pathname === base || pathname.startsWith(`${base}/`))) return pathname.slice(base.length) || '/';
+    return pathname;
+  }
+
+  private persist(): void {
+    if (!this.stateFile) return;
+    const state: StoredEmulatorState = { version: 1, sites: Object.fromEntries(this.dormant) };
+    for (const [name, site] of this.sites) state.sites[name] = site.snapshot();
+    saveState(this.stateFile, state);
+  }
+}
+
+function listingEntry(instance: EmulatedInstance) {
+  return {
+    instanceId: instance.instanceId,
+    state: instance.state,
+    instanceType: instance.instanceType,
+    imageId: instance.imageId,
+    privateIp: instance.privateIp,
+    tags: instance.tags,
+    launchTime: instance.launchTime.toISOString(),
+  };
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, requestId?: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', contentType);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (requestId) res.setHeader('x-amzn-requestid', requestId);
+  res.setHeader('server', 'AmazonEC2');
+  res.end(body);
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+/** The raw body: the signature covers its bytes, so nothing may have parsed it before. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const preParsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (Buffer.isBuffer(preParsed)) return preParsed;
+  if (req.readableEnded) {
+    if (preParsed !== undefined && !(typeof preParsed === 'object' && Object.keys(preParsed ?? {}).length === 0)) {
+      throw new Error('EC2 emulator: the request body was consumed by a body parser; mount the emulator before it');
+    }
+    return Buffer.alloc(0);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Ec2ApiError('RequestEntityTooLarge', 'Request body is too large', 413);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,10 @@
+import { Allocation } from '../allocations/entities/allocation.entity.js';
+import { Project } from '../allocations/entities/project.entity.js';
+import { ApiToken } from '../identity/entities/api-token.entity.js';
+import { Instance } from '../requests/entities/instance.entity.js';
+import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { Site } from '../sites/entities/site.entity.js';
+import { Deployment } from './deployment.entity.js';
+
+/** Every entity, listed once: the data source and the migration check both use this list. */
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken];

@@ -1,0 +1,4 @@
+import { Initial1795585707709 } from './1795585707709-Initial.js';
+
+/** Every migration, in order. `npm run migration:check` fails when the entities need another. */
+export const MIGRATIONS = [Initial1795585707709];

@@ -1,0 +1,34 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../common/errors.js';
+
+/** Codes Apollo itself gives to requests it refuses before any resolver runs. */
+const APOLLO_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+/**
+ * The one place errors are mapped for clients: domain errors keep their code (and field),
+ * Apollo's own request errors pass, and anything else becomes an opaque INTERNAL_SERVER_ERROR
+ * with an id to find it in the logs. No stack trace ever leaves the server.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && APOLLO_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    const errorId = randomUUID();
+    logger.error({ err: original, errorId, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    return { message: `internal error (reference ${errorId})`, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+  };
+}

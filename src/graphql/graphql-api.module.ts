@@ -1,0 +1,59 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Request } from 'express';
+import type { Logger } from 'pino';
+import { AllocationsModule } from '../allocations/allocations.module.js';
+import { LOGGER } from '../common/logging.js';
+import { CONFIG, type Config } from '../config/config.js';
+import { AuthService } from '../identity/auth.service.js';
+import type { RequestContext } from '../identity/current-principal.decorator.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { RequestsModule } from '../requests/requests.module.js';
+import { SitesModule } from '../sites/sites.module.js';
+import { createErrorFormatter } from './format-error.js';
+import { LoadersFactory } from './loaders.js';
+
+@Module({
+  imports: [SitesModule, AllocationsModule, RequestsModule],
+  providers: [LoadersFactory],
+  exports: [LoadersFactory],
+})
+class GraphqlSupportModule {}
+
+/**
+ * Apollo Server at /graphql, code-first: the TypeScript API types are the source and
+ * schema.graphql is the emitted, committed contract (a test fails when they differ).
+ */
+@Module({
+  imports: [
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [IdentityModule, GraphqlSupportModule],
+      inject: [CONFIG, LOGGER, AuthService, LoadersFactory],
+      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory): ApolloDriverConfig => {
+        const production = config.NODE_ENV === 'production';
+        return {
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          introspection: !production,
+          graphiql: !production,
+          includeStacktraceInErrorResponses: false,
+          hideSchemaDetailsFromClientErrors: production, // no "did you mean" field suggestions
+          csrfPrevention: true,
+          formatError: createErrorFormatter(logger),
+          context: async ({ req }: { req: Request }): Promise<RequestContext> => {
+            const authentication = await auth.authenticate(req.headers.authorization);
+            return {
+              principal: authentication.principal,
+              authProblem: authentication.principal ? undefined : authentication.problem,
+              loaders: loaders.create(),
+            };
+          },
+        };
+      },
+    }),
+  ],
+})
+export class GraphqlApiModule {}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
+import { AllocationsService } from '../allocations/allocations.service.js';
+import type { Allocation } from '../allocations/entities/allocation.entity.js';
+import type { Project } from '../allocations/entities/project.entity.js';
+import { ProjectsService } from '../allocations/projects.service.js';
+import type { Instance } from '../requests/entities/instance.entity.js';
+import { RequestsService } from '../requests/requests.service.js';
+import type { Site } from '../sites/entities/site.entity.js';
+import { SitesService } from '../sites/sites.service.js';
+
+function byKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): (T | undefined)[] {
+  const map = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => map.get(k));
+}
+
+function groupByKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
+  const map = new Map<string, T[]>();
+  for (const row of rows) map.set(keyOf(row), [...(map.get(keyOf(row)) ?? []), row]);
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+/** Per-GraphQL-request batching, so a page of 1000 requests with their instances costs a few queries. */
+export interface Loaders {
+  site: DataLoader<string, Site | undefined>;
+  project: DataLoader<string, Project | undefined>;
+  instancesOfRequest: DataLoader<string, Instance[]>;
+  allocationsOfProject: DataLoader<string, Allocation[]>;
+}
+
+@Injectable()
+export class LoadersFactory {
+  constructor(
+    private readonly sites: SitesService,
+    private readonly projects: ProjectsService,
+    private readonly requests: RequestsService,
+    private readonly allocations: AllocationsService,
+  ) {}
+
+  create(): Loaders {
+    return {
+      site: new DataLoader(async (ids) => byKey(ids, await this.sites.findByIds(ids), (s) => s.id)),
+      project: new DataLoader(async (ids) => byKey(ids, await this.projects.findByIds(ids), (p) => p.id)),
+      instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instancesOf(ids), (i) => i.requestId)),
+      allocationsOfProject: new DataLoader(async (ids) => groupByKey(ids, await this.allocations.listForProjects(ids), (a) => a.projectId)),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { ForbiddenError } from '../common/errors.js';
+import { canActInProject, isFederationAdmin, type Principal, type Role } from './principal.js';
+
+/**
+ * Who may do what, in one place. Resolvers call these before the service does the work;
+ * services trust that the caller was checked.
+ */
+export const AccessPolicy = {
+  /** Register or change a site of an institution: federation admins, or that institution's site admins. */
+  assertCanManageSites(principal: Principal, institution: string): void {
+    if (isFederationAdmin(principal)) return;
+    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === institution)) return;
+    throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
+  },
+
+  /** Create projects and grant allocations for an institution: federation admins or its site admins. */
+  assertCanAdministerInstitution(principal: Principal, institution: string): void {
+    if (isFederationAdmin(principal)) return;
+    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === institution)) return;
+    throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
+  },
+
+  /** Submit, see and cancel requests of a project: its members (and admins above them). */
+  assertCanActInProject(principal: Principal, project: { id: string; institution: string }): void {
+    if (canActInProject(principal, project.id, project.institution)) return;
+    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === project.institution)) return;
+    throw new ForbiddenError(`you are not a member of project ${project.id}`);
+  },
+
+  canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {
+    try {
+      AccessPolicy.assertCanActInProject(principal, project);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+
+  /** Tokens: federation admins make any; a project manager makes researcher or manager tokens for the project. */
+  assertCanCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): void {
+    if (isFederationAdmin(principal)) return;
+    const managesProject = projectId !== undefined && principal.grants.some((g) => g.role === 'PROJECT_MANAGER' && g.projectId === projectId);
+    if (managesProject && (role === 'RESEARCHER' || role === 'PROJECT_MANAGER')) return;
+    throw new ForbiddenError('only a federation admin, or a project manager for its own project, may create this service account');
+  },
+};

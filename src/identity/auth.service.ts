@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { IsNull } from 'typeorm';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
+import { CONFIG, type Config } from '../config/config.js';
+import { Db } from '../database/db.js';
+import { ApiToken } from './entities/api-token.entity.js';
+import type { Principal } from './principal.js';
+
+const TOKEN_PREFIX = 'sp_';
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export const BOOTSTRAP_ADMIN: Principal = {
+  id: 'bootstrap-admin',
+  kind: 'bootstrap-admin',
+  name: 'federation administrator (SKYPOOL_ADMIN_TOKEN)',
+  grants: [{ role: 'FEDERATION_ADMIN' }],
+};
+
+/** The outcome of reading the Authorization header. */
+export type Authentication = { principal: Principal } | { principal: null; problem: string };
+
+/** Turns a bearer token into a principal: the bootstrap admin, or a service account's API token. */
+@Injectable()
+export class AuthService {
+  private readonly adminTokenHash: Buffer | undefined;
+
+  constructor(
+    @Inject(CONFIG) config: Config,
+    private readonly db: Db,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.adminTokenHash = config.SKYPOOL_ADMIN_TOKEN ? Buffer.from(hashToken(config.SKYPOOL_ADMIN_TOKEN), 'hex') : undefined;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Authentication> {
+    if (!authorization) return { principal: null, problem: 'no credentials: send Authorization: Bearer <token>' };
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) return { principal: null, problem: 'the Authorization header must read "Bearer <token>"' };
+    const hash = hashToken(match[1]!);
+    if (this.adminTokenHash && timingSafeEqual(this.adminTokenHash, Buffer.from(hash, 'hex'))) return { principal: BOOTSTRAP_ADMIN };
+
+    const repo = this.db.manager.getRepository(ApiToken);
+    const token = await repo.findOneBy({ tokenHash: hash, revokedAt: IsNull() });
+    const now = this.clock.now();
+    if (!token) return { principal: null, problem: 'unknown or revoked token' };
+    if (token.expiresAt && token.expiresAt <= now) return { principal: null, problem: 'the token has expired' };
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await repo.update(token.id, { lastUsedAt: now });
+    }
+    return {
+      principal: {
+        id: `service-account:${token.id}`,
+        kind: 'service-account',
+        name: token.name,
+        grants: [{ role: token.role, projectId: token.projectId ?? undefined, institution: token.institution ?? undefined }],
+      },
+    };
+  }
+}

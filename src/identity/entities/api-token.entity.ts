@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Role } from '../principal.js';
+
+/** A bearer token of a service account; only its SHA-256 is stored. */
+@Entity()
+export class ApiToken {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column('text')
+  name!: string;
+
+  @Column('text')
+  role!: Role;
+
+  @Column('uuid', { nullable: true })
+  projectId!: string | null;
+
+  @Column('text', { nullable: true })
+  institution!: string | null;
+
+  @Column('text', { unique: true })
+  tokenHash!: string;
+
+  @Column('text')
+  createdBy!: string;
+
+  @Column('timestamptz', { nullable: true })
+  expiresAt!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  revokedAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

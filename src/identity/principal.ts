@@ -1,0 +1,32 @@
+/** Roles, from narrowest to widest (api-contract.md). */
+export const ROLES = ['RESEARCHER', 'PROJECT_MANAGER', 'SITE_ADMIN', 'FEDERATION_ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A role held within a scope: a project, an institution, or the whole federation. */
+export interface RoleGrant {
+  role: Role;
+  projectId?: string;
+  institution?: string;
+}
+
+/** Who is calling: a person (OIDC login, later), a service account (API token), or the bootstrap admin. */
+export interface Principal {
+  id: string;
+  kind: 'user' | 'service-account' | 'bootstrap-admin';
+  name: string;
+  grants: RoleGrant[];
+}
+
+export function isFederationAdmin(principal: Principal): boolean {
+  return principal.grants.some((g) => g.role === 'FEDERATION_ADMIN');
+}
+
+/** May this principal act in the project (submit, see, cancel its requests)? */
+export function canActInProject(principal: Principal, projectId: string, institution: string): boolean {
+  return principal.grants.some(
+    (g) =>
+      g.role === 'FEDERATION_ADMIN' ||
+      g.projectId === projectId ||
+      (g.role === 'PROJECT_MANAGER' && g.projectId === undefined && g.institution === institution),
+  );
+}

@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { In, Not, IsNull, LessThanOrEqual } from 'typeorm';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
+import { LOGGER } from '../common/logging.js';
+import type { SiteInstance } from '../compute/compute-driver.js';
+import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import { Db } from '../database/db.js';
+import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
+import { Instance } from '../requests/entities/instance.entity.js';
+import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { Site } from '../sites/entities/site.entity.js';
+import { SitesService } from '../sites/sites.service.js';
+import { RequestSettlement } from './request-settlement.js';
+import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from './site-tags.js';
+
+/** An instance the broker started may take this long to show in DescribeInstances. */
+const VISIBILITY_GRACE_MS = 60_000;
+
+export interface ReconcileOutcome {
+  released: boolean;
+  terminating: boolean;
+}
+
+/**
+ * Keeps the federation's view true: per site, DescribeInstances by this deployment's tag and
+ * compare with the broker's books. One failing site never stops the pass for the others.
+ */
+@Injectable()
+export class ReconcilerService {
+  constructor(
+    private readonly db: Db,
+    private readonly sites: SitesService,
+    private readonly lifecycle: RequestLifecycle,
+    private readonly settlement: RequestSettlement,
+    @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
+    @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async reconcileAll(): Promise<ReconcileOutcome> {
+    const sites = await this.db.manager.getRepository(Site).find();
+    const outcomes = await Promise.all(sites.map((site) => this.reconcileSite(site)));
+    const leases = await this.endExpiredLeases();
+    return {
+      released: outcomes.some((o) => o.released) || leases.released,
+      terminating: outcomes.some((o) => o.terminating) || leases.terminating,
+    };
+  }
+
+  async reconcileSite(site: Site): Promise<ReconcileOutcome> {
+    let remote: SiteInstance[];
+    try {
+      remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
+    } catch (err) {
+      await this.sites.setHealth(site, 'DOWN', String(err));
+      return { released: false, terminating: false };
+    }
+    await this.sites.setHealth(site, 'HEALTHY');
+    const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
+    const now = this.clock.now();
+    const touched = new Set<string>();
+    let freed = false; // an instance ended or failed: its quota and capacity are free again
+
+    const outcome = await this.db.transaction(async (manager) => {
+      const rows = await manager.getRepository(Instance).find({
+        where: { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      for (const row of rows) {
+        const seen = bySiteId.get(row.siteInstanceId!);
+        const gone = !seen ? now.getTime() - row.updatedAt.getTime() > VISIBILITY_GRACE_MS : seen.state === 'terminated';
+        if (gone && row.state === 'TERMINATING') {
+          await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: now }, 'terminated at the site');
+          freed = true;
+        } else if (gone) {
+          const reason = `instance ${row.siteInstanceId} ${seen ? 'was terminated' : 'disappeared'} at site ${site.name}`;
+          await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'NODE_DISAPPEARED', failureReason: reason }, reason);
+          freed = true;
+        } else if (seen?.state === 'running' && row.state === 'PENDING') {
+          await this.lifecycle.moveInstance(manager, row, 'RUNNING', { startedAt: now, privateIp: seen.privateIp ?? row.privateIp, publicIp: seen.publicIp ?? row.publicIp }, 'running at the site');
+        } else {
+          continue;
+        }
+        touched.add(row.requestId);
+      }
+      const result: ReconcileOutcome = { released: freed, terminating: false };
+      for (const requestId of touched) {
+        const settled = await this.settlement.settle(manager, requestId);
+        result.terminating ||= settled.terminating;
+      }
+      return result;
+    });
+
+    await this.terminateOrphans(site, remote);
+    return outcome;
+  }
+
+  /**
+   * Instances with this deployment's tag that the broker does not know as live, and that no
+   * placement is still waiting for, are orphans (a lost reply, a crash): they are terminated.
+   */
+  private async terminateOrphans(site: Site, remote: SiteInstance[]): Promise<void> {
+    const live = remote.filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+    if (live.length === 0) return;
+    const known = await this.db.manager.getRepository(Instance).find({
+      where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)), state: In(['PENDING', 'RUNNING', 'TERMINATING']) },
+    });
+    const knownIds = new Set(known.map((k) => k.siteInstanceId));
+    const candidates = live.filter((r) => !knownIds.has(r.siteInstanceId));
+    const orphans: string[] = [];
+    for (const candidate of candidates) {
+      const requestId = candidate.tags[TAG_REQUEST];
+      const attempt = Number(candidate.tags[TAG_ATTEMPT]);
+      const awaited = requestId && (await this.db.manager.getRepository(Instance).existsBy({ requestId, attempt, siteId: site.id, state: 'REQUESTED' }));
+      if (!awaited) orphans.push(candidate.siteInstanceId);
+    }
+    if (orphans.length === 0) return;
+    this.logger.warn({ siteId: site.id, site: site.name, siteInstanceIds: orphans }, 'terminating orphaned instances');
+    await this.drivers
+      .forSite(this.sites.connectionOf(site))
+      .terminateInstances(orphans)
+      .catch((err) => this.logger.warn({ site: site.name, err: String(err) }, 'could not terminate orphans; will retry'));
+  }
+
+  /** Requests whose lease is over start terminating. */
+  private async endExpiredLeases(): Promise<ReconcileOutcome> {
+    const due = await this.db.manager.getRepository(ResourceRequest).find({ where: { state: 'RUNNING', leaseEndsAt: LessThanOrEqual(this.clock.now()) }, select: { id: true } });
+    const result: ReconcileOutcome = { released: false, terminating: false };
+    for (const { id } of due) {
+      const settled = await this.db.transaction((manager) => this.settlement.settle(manager, id));
+      result.terminating ||= settled.terminating;
+    }
+    return result;
+  }
+}

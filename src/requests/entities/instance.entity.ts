@@ -1,0 +1,84 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
+import { Site } from '../../sites/entities/site.entity.js';
+import { ResourceRequest } from './resource-request.entity.js';
+import type { InstanceState } from '../instance-state.js';
+
+/**
+ * One virtual machine of a request at a site. While it is in a state that holds resources,
+ * its vCPUs, memory and GPUs (the instance type's, not the request's) count against the
+ * project's quota and the site's capacity.
+ */
+@Entity()
+@Index(['siteId', 'state'])
+export class Instance {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Index()
+  @Column('uuid')
+  requestId!: string;
+
+  @ManyToOne(() => ResourceRequest, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  request?: Relation<ResourceRequest>;
+
+  @Index()
+  @Column('uuid')
+  projectId!: string;
+
+  @Column('uuid')
+  siteId!: string;
+
+  @ManyToOne(() => Site, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  site?: Relation<Site>;
+
+  @Column('int')
+  attempt!: number;
+
+  @Column('text')
+  instanceType!: string;
+
+  @Column('int')
+  vcpus!: number;
+
+  @Column('int')
+  memoryMib!: number;
+
+  @Column('int', { default: 0 })
+  gpus!: number;
+
+  @Column('text', { nullable: true })
+  siteInstanceId!: string | null;
+
+  @Column('text')
+  state!: InstanceState;
+
+  @Column('text', { nullable: true })
+  privateIp!: string | null;
+
+  @Column('text', { nullable: true })
+  publicIp!: string | null;
+
+  /** Why it failed, as a reason code (SITE_CAPACITY, NODE_DISAPPEARED, ...) and in words. */
+  @Column('text', { nullable: true })
+  failureCode!: string | null;
+
+  @Column('text', { nullable: true })
+  failureReason!: string | null;
+
+  @Column('timestamptz', { nullable: true })
+  startedAt!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  endedAt!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  leaseEndsAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

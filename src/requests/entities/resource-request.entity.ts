@@ -1,0 +1,79 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
+import { Project } from '../../allocations/entities/project.entity.js';
+import type { RequestState } from '../request-state.js';
+
+@Entity()
+@Index(['submittedBy', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
+@Index(['state', 'createdAt'])
+export class ResourceRequest {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Index()
+  @Column('uuid')
+  projectId!: string;
+
+  @ManyToOne(() => Project, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  project?: Relation<Project>;
+
+  /** The principal that submitted it (a user or a service account). */
+  @Column('text')
+  submittedBy!: string;
+
+  @Column('text', { nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column('text')
+  image!: string;
+
+  @Column('int')
+  vcpus!: number;
+
+  @Column('int')
+  memoryMib!: number;
+
+  @Column('int', { default: 0 })
+  gpus!: number;
+
+  @Column('int')
+  count!: number;
+
+  @Column('int')
+  minCount!: number;
+
+  @Column('double precision')
+  leaseHours!: number;
+
+  /** Allowed site names; null means any. */
+  @Column('text', { array: true, nullable: true })
+  sites!: string[] | null;
+
+  @Column('text', { nullable: true })
+  userData!: string | null;
+
+  @Column('text', { nullable: true })
+  sshPublicKey!: string | null;
+
+  @Column('text')
+  state!: RequestState;
+
+  @Column('text', { nullable: true })
+  reason!: string | null;
+
+  @Column('text', { nullable: true })
+  reasonCode!: string | null;
+
+  /** Placement attempts so far; the current one is in the `skypool:attempt` tag. */
+  @Column('int', { default: 0 })
+  attempt!: number;
+
+  @Column('timestamptz', { nullable: true })
+  leaseEndsAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

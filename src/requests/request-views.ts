@@ -1,0 +1,35 @@
+import type { InstanceView, ResourceRequestView } from './dto/request.types.js';
+import type { Instance } from './entities/instance.entity.js';
+import type { ResourceRequest } from './entities/resource-request.entity.js';
+
+export function toRequestView(r: ResourceRequest): ResourceRequestView {
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    state: r.state,
+    reason: r.reason,
+    reasonCode: r.reasonCode,
+    image: r.image,
+    vcpus: r.vcpus,
+    memoryMiB: r.memoryMib,
+    gpus: r.gpus,
+    count: r.count,
+    minCount: r.minCount,
+    leaseHours: r.leaseHours,
+    leaseEndsAt: r.leaseEndsAt,
+    createdAt: r.createdAt,
+  };
+}
+
+export function toInstanceView(i: Instance): InstanceView {
+  return {
+    id: i.id,
+    siteId: i.siteId,
+    instanceType: i.instanceType,
+    siteInstanceId: i.siteInstanceId,
+    state: i.state,
+    privateIp: i.privateIp,
+    publicIp: i.publicIp,
+    leaseEndsAt: i.leaseEndsAt,
+  };
+}

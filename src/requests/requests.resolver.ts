@@ -1,0 +1,113 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { ProjectView } from '../allocations/dto/project.types.js';
+import { ProjectsService } from '../allocations/projects.service.js';
+import { NotFoundError } from '../common/errors.js';
+import { MAX_PAGE_SIZE, pageSize } from '../graphql/paging.js';
+import type { Loaders } from '../graphql/loaders.js';
+import { AccessPolicy } from '../identity/access-policy.js';
+import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.decorator.js';
+import { isFederationAdmin, type Principal } from '../identity/principal.js';
+import { SiteView } from '../sites/dto/site.types.js';
+import { toSiteView } from '../sites/sites.service.js';
+import { InstanceView, RequestPlanView, RequestStateEnum, ResourceRequestView, SubmitRequestInput, SubmitRequestResult } from './dto/request.types.js';
+import { ResourceRequest } from './entities/resource-request.entity.js';
+import type { RequestState } from './request-state.js';
+import { toInstanceView, toRequestView } from './request-views.js';
+import { RequestsService } from './requests.service.js';
+
+@Resolver(() => ResourceRequestView)
+export class RequestsResolver {
+  constructor(
+    private readonly requests: RequestsService,
+    private readonly projects: ProjectsService,
+  ) {}
+
+  private async checkedProject(principal: Principal, projectId: string) {
+    const project = await this.projects.get(projectId);
+    AccessPolicy.assertCanActInProject(principal, project);
+    return project;
+  }
+
+  @Mutation(() => SubmitRequestResult)
+  async submitRequest(@CurrentPrincipal() principal: Principal, @Args('input') input: SubmitRequestInput): Promise<typeof SubmitRequestResult> {
+    await this.checkedProject(principal, input.projectId);
+    const outcome = await this.requests.submit(principal, input);
+    return outcome instanceof ResourceRequest ? Object.assign(new ResourceRequestView(), toRequestView(outcome)) : outcome;
+  }
+
+  @Query(() => RequestPlanView, { description: 'dry run: what would happen to this request now' })
+  async planRequest(@CurrentPrincipal() principal: Principal, @Args('input') input: SubmitRequestInput): Promise<RequestPlanView> {
+    await this.checkedProject(principal, input.projectId);
+    return this.requests.plan(input);
+  }
+
+  @Mutation(() => ResourceRequestView)
+  async cancelRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView> {
+    const request = await this.requests.get(id);
+    await this.checkedProject(principal, request.projectId);
+    return toRequestView(await this.requests.cancel(principal, id));
+  }
+
+  @Query(() => ResourceRequestView, { nullable: true })
+  async resourceRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView | null> {
+    let request: ResourceRequest;
+    try {
+      request = await this.requests.get(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+    await this.checkedProject(principal, request.projectId);
+    return toRequestView(request);
+  }
+
+  @Query(() => [ResourceRequestView], { description: 'newest first' })
+  async resourceRequests(
+    @CurrentPrincipal() principal: Principal,
+    @Args('projectId', { type: () => ID, nullable: true }) projectId: string | null,
+    @Args('states', { type: () => [RequestStateEnum], nullable: true }) states: RequestState[] | null,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 100, description: `at most ${MAX_PAGE_SIZE}` }) first: number | null,
+    @Args('after', { type: () => ID, nullable: true }) after: string | null,
+  ): Promise<ResourceRequestView[]> {
+    let projectIds: string[] | null = null; // a federation admin sees every project
+    if (projectId) projectIds = [(await this.checkedProject(principal, projectId)).id];
+    else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
+    const page = await this.requests.list({ projectIds, states, first: pageSize(first), after });
+    return page.map(toRequestView);
+  }
+
+  @ResolveField(() => ProjectView)
+  async project(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<ProjectView> {
+    return (await loaders.project.load(request.projectId))!;
+  }
+
+  @ResolveField(() => [InstanceView])
+  async instances(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<InstanceView[]> {
+    return (await loaders.instancesOfRequest.load(request.id)).map(toInstanceView);
+  }
+}
+
+@Resolver(() => InstanceView)
+export class InstancesResolver {
+  @ResolveField(() => SiteView)
+  async site(@Parent() instance: InstanceView, @RequestLoaders() loaders: Loaders): Promise<SiteView> {
+    return toSiteView((await loaders.site.load(instance.siteId))!);
+  }
+}
+
+/** Project.requests lives here, beside the other request queries, so allocations need not know requests. */
+@Resolver(() => ProjectView)
+export class ProjectRequestsResolver {
+  constructor(private readonly service: RequestsService) {}
+
+  @ResolveField(() => [ResourceRequestView], { description: 'newest first' })
+  async requests(
+    @Parent() project: ProjectView,
+    @Args('states', { type: () => [RequestStateEnum], nullable: true }) states: RequestState[] | null,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 100, description: `at most ${MAX_PAGE_SIZE}` }) first: number | null,
+    @Args('after', { type: () => ID, nullable: true }) after: string | null,
+  ): Promise<ResourceRequestView[]> {
+    const page = await this.service.list({ projectIds: [project.id], states, first: pageSize(first), after });
+    return page.map(toRequestView);
+  }
+}

@@ -1,0 +1,61 @@
+import { BadInputError } from '../common/errors.js';
+import { optionalInteger, optionalNumber, requireInteger, requirePattern, requireText, requireUrl } from '../common/validation.js';
+import type { ImageMappingSpec, InstanceTypeSpec } from './entities/site.entity.js';
+
+/** Everything that defines a site, as registerSite and the YAML descriptors give it. */
+export interface SiteSpec {
+  name: string;
+  institution: string;
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  capacity: { vcpus: number; memoryMiB: number; gpus?: number | null; instances?: number | null };
+  instanceTypes: { name: string; vcpus: number; memoryMiB: number; gpus?: number | null }[];
+  images: ImageMappingSpec[];
+  homeShare?: number | null;
+}
+
+export const SITE_NAME = /^[a-z0-9-]{2,63}$/;
+
+function requireUnique(field: string, names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new BadInputError(field, `lists ${JSON.stringify(name)} twice`);
+    seen.add(name);
+  }
+}
+
+/** Checks a site spec; every error names the field (e.g. `instanceTypes[2].vcpus`). */
+export function validateSiteSpec(spec: SiteSpec): void {
+  if (typeof spec.capacity !== 'object' || spec.capacity === null) throw new BadInputError('capacity', 'is required: vcpus, memoryMiB, gpus, instances');
+  requirePattern('name', spec.name, SITE_NAME, '2 to 63 lower-case letters, digits or dashes');
+  requireText('institution', spec.institution);
+  requireUrl('endpoint', spec.endpoint);
+  requirePattern('region', spec.region, /^[A-Za-z0-9-_.]{1,64}$/, 'a region name such as RegionOne or us-east-1');
+  requireText('accessKeyId', spec.accessKeyId, 256);
+  requireText('secretAccessKey', spec.secretAccessKey, 1024);
+  requireInteger('capacity.vcpus', spec.capacity.vcpus, 1);
+  requireInteger('capacity.memoryMiB', spec.capacity.memoryMiB, 1);
+  optionalInteger('capacity.gpus', spec.capacity.gpus, 0);
+  optionalInteger('capacity.instances', spec.capacity.instances, 1);
+  optionalNumber('homeShare', spec.homeShare, { min: 0, max: 1 });
+  if (spec.instanceTypes.length === 0) throw new BadInputError('instanceTypes', 'must list at least one instance type');
+  spec.instanceTypes.forEach((t, i) => {
+    requireText(`instanceTypes[${i}].name`, t.name, 64);
+    requireInteger(`instanceTypes[${i}].vcpus`, t.vcpus, 1);
+    requireInteger(`instanceTypes[${i}].memoryMiB`, t.memoryMiB, 1);
+    optionalInteger(`instanceTypes[${i}].gpus`, t.gpus, 0);
+  });
+  requireUnique('instanceTypes', spec.instanceTypes.map((t) => t.name));
+  if (spec.images.length === 0) throw new BadInputError('images', 'must map at least one image');
+  spec.images.forEach((m, i) => {
+    requireText(`images[${i}].image`, m.image, 128);
+    requireText(`images[${i}].imageId`, m.imageId, 128);
+  });
+  requireUnique('images', spec.images.map((m) => m.image));
+}
+
+export function instanceTypesOf(spec: SiteSpec): InstanceTypeSpec[] {
+  return spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 }));
+}

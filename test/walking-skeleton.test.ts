@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { databaseKind } from './helpers/test-database.js';
+
+describe(`walking skeleton on the ${databaseKind} database`, () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await startTestBroker();
+  }, 60_000);
+  afterAll(() => t?.stop());
+
+  it('takes a request from submission to a running instance at an emulated site, and ends it', async () => {
+    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "climate", institution: "University of Michigan" }) { id } }`);
+    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 16, memoryMiB: 65536 }) { id } }`, { p: createProject.id });
+    const { submitRequest } = await t.admin.data(
+      `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "rstudio-4", vcpus: 2, memoryMiB: 2048, leaseHours: 2, userData: "#!/bin/sh\\necho hello" }) { __typename ... on ResourceRequest { id state } } }`,
+      { p: createProject.id },
+    );
+    expect(submitRequest).toMatchObject({ __typename: 'ResourceRequest', state: 'PENDING' });
+
+    const query = `query($id: ID!) { resourceRequest(id: $id) { state reason leaseEndsAt instances { state siteInstanceId instanceType site { name } } } }`;
+    const running = await eventually(async () => {
+      const { resourceRequest } = await t.admin.data(query, { id: submitRequest.id });
+      return resourceRequest.state === 'RUNNING' ? resourceRequest : undefined;
+    }, 'the request to run');
+    expect(running.instances).toHaveLength(1);
+    expect(running.instances[0]).toMatchObject({ state: 'RUNNING', instanceType: 'standard.small', site: { name: 'edinburgh' } });
+    expect(running.leaseEndsAt).toBeTruthy();
+
+    const atSite = await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json();
+    const mine = atSite.find((i: { instanceId: string }) => i.instanceId === running.instances[0].siteInstanceId);
+    expect(mine).toMatchObject({ state: 'running', tags: { 'skypool:request': submitRequest.id, 'skypool:project': createProject.id, 'skypool:attempt': '1' } });
+    expect(mine.tags['skypool:broker']).toMatch(/^[0-9a-f-]{36}$/);
+
+    await t.admin.data(`mutation($id: ID!) { cancelRequest(id: $id) { state } }`, { id: submitRequest.id });
+    const ended = await eventually(async () => {
+      const { resourceRequest } = await t.admin.data(query, { id: submitRequest.id });
+      return resourceRequest.state === 'TERMINATED' ? resourceRequest : undefined;
+    }, 'the request to end');
+    expect(ended.instances[0].state).toBe('TERMINATED');
+    const after = await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json();
+    expect(after.find((i: { instanceId: string }) => i.instanceId === running.instances[0].siteInstanceId).state).toBe('terminated');
+  }, 60_000);
+});
