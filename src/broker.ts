@@ -37,7 +37,6 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     const { emulator } = app.get(SiteEmulatorService);
     app.use(EMULATOR_PATH, (req: Parameters<typeof emulator.handle>[0], res: Parameters<typeof emulator.handle>[1]) => emulator.handle(req, res));
   }
-  app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
 
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,18 +1,36 @@
+import { startBroker, type Broker } from './broker.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { startBroker } from './broker.js';
-import { DescriptorError } from './sites/site-descriptors.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
+import { DatabaseUnavailableError } from './database/database.errors.js';
+import { DescriptorError } from './sites/site-descriptors.js';
 
-/** `npm start`: one line on stderr and exit code 1 for anything the operator must fix. */
+/** Problems the operator fixes: reported as one line, without a stack trace. */
+const OPERATOR_ERRORS = [ConfigError, DescriptorError, DataDirLockedError, DatabaseUnavailableError];
+
+/** SIGTERM or SIGINT: stop taking work, let running work finish, close the database, exit 0. */
+function stopOnSignals(broker: Broker): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    broker.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`skypool: error while stopping on ${signal}:`, err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 async function main(): Promise<void> {
   try {
-    await startBroker(loadConfig());
+    stopOnSignals(await startBroker(loadConfig()));
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DescriptorError || err instanceof DataDirLockedError) {
-      console.error(`skypool: cannot start: ${err.message}`);
-    } else {
-      console.error('skypool: cannot start:', err);
-    }
+    if (OPERATOR_ERRORS.some((type) => err instanceof type)) console.error(`skypool: cannot start: ${(err as Error).message}`);
+    else console.error('skypool: cannot start:', err);
     process.exit(1);
   }
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
 
+type EmulatorListing = { instanceId: string; state: string; tags: Record<string, string> }[];
+
 describe(`walking skeleton on the ${databaseKind} database`, () => {
   let t: TestBroker;
   beforeAll(async () => {
@@ -27,10 +29,10 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
     expect(running.instances[0]).toMatchObject({ state: 'RUNNING', instanceType: 'standard.small', site: { name: 'edinburgh' } });
     expect(running.leaseEndsAt).toBeTruthy();
 
-    const atSite = await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json();
-    const mine = atSite.find((i: { instanceId: string }) => i.instanceId === running.instances[0].siteInstanceId);
+    const atSite = (await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json()) as EmulatorListing;
+    const mine = atSite.find((i) => i.instanceId === running.instances[0].siteInstanceId);
     expect(mine).toMatchObject({ state: 'running', tags: { 'skypool:request': submitRequest.id, 'skypool:project': createProject.id, 'skypool:attempt': '1' } });
-    expect(mine.tags['skypool:broker']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(mine?.tags['skypool:broker']).toMatch(/^[0-9a-f-]{36}$/);
 
     await t.admin.data(`mutation($id: ID!) { cancelRequest(id: $id) { state } }`, { id: submitRequest.id });
     const ended = await eventually(async () => {
@@ -38,7 +40,7 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
       return resourceRequest.state === 'TERMINATED' ? resourceRequest : undefined;
     }, 'the request to end');
     expect(ended.instances[0].state).toBe('TERMINATED');
-    const after = await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json();
-    expect(after.find((i: { instanceId: string }) => i.instanceId === running.instances[0].siteInstanceId).state).toBe('terminated');
+    const after = (await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json()) as EmulatorListing;
+    expect(after.find((i) => i.instanceId === running.instances[0].siteInstanceId)?.state).toBe('terminated');
   }, 60_000);
 });

@@ -129,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     config[name] = value;
   }
+  // several broker processes on one server must share the key that seals credentials
+  if (config.DATABASE_URL && !config.SKYPOOL_SECRET_KEY) {
+    throw new ConfigError('SKYPOOL_SECRET_KEY', 'a key (32 bytes, hex or base64) when DATABASE_URL is set; make one with `openssl rand -hex 32`', undefined);
+  }
   return config as Config;
 }
 

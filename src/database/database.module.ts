@@ -5,6 +5,7 @@ import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { createDataSource } from './data-source.js';
 import { Db } from './db.js';
+import { DatabaseUnavailableError } from './database.errors.js';
 import { DEPLOYMENT, loadDeployment } from './deployment.service.js';
 import { EMBEDDED_CONNECTIONS, EmbeddedPostgres } from './embedded-postgres.js';
 
@@ -47,7 +48,11 @@ class DatabaseShutdown implements OnApplicationShutdown {
       useFactory: async (config: Config, logger: Logger, embedded: EmbeddedPostgres | null) => {
         const url = embedded?.url ?? config.DATABASE_URL!;
         const dataSource = createDataSource(url, embedded ? EMBEDDED_CONNECTIONS : SERVER_POOL_SIZE, (m) => logger.warn(m));
-        await dataSource.initialize();
+        try {
+          await dataSource.initialize();
+        } catch (err) {
+          throw new DatabaseUnavailableError(embedded ? 'the embedded PostgreSQL' : `the PostgreSQL server of DATABASE_URL (${new URL(url).host})`, err);
+        }
         const applied = await dataSource.runMigrations();
         if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied database migrations');
         return dataSource;

@@ -17,14 +17,10 @@ export interface DeploymentIdentity {
 
 /**
  * The secret key: given by SKYPOOL_SECRET_KEY, or on the embedded database generated once into
- * the data folder. With DATABASE_URL the key is required, since broker processes on several
- * machines must share it.
+ * the data folder.
  */
 function secretKey(config: Config, logger: Logger): Buffer {
-  if (config.SKYPOOL_SECRET_KEY) return config.SKYPOOL_SECRET_KEY;
-  if (config.DATABASE_URL) {
-    throw new ConfigError('SKYPOOL_SECRET_KEY', 'a key (32 bytes, hex or base64) when DATABASE_URL is set; generate one with `openssl rand -hex 32`', undefined);
-  }
+  if (config.SKYPOOL_SECRET_KEY) return config.SKYPOOL_SECRET_KEY; // required with DATABASE_URL (see loadConfig)
   const file = join(config.SKYPOOL_DATA_DIR, 'secret.key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   const key = randomBytes(32);

@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
+import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
+import { GraphqlClient } from './helpers/graphql-client.js';
+import { createTestDatabase, serverUrl } from './helpers/test-database.js';
+
+/** These run `node dist/main.js` as `npm start` does, so they need `npm run build` first (npm test does it). */
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'skypool-process-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const embeddedEnv = (dir: string) => ({ SKYPOOL_DATA_DIR: dir, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN });
+
+async function runningRequest(admin: GraphqlClient, projectName: string): Promise<{ projectId: string; requestId: string; siteInstanceId: string }> {
+  const { createProject } = await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "University of Michigan" }) { id } }`, { n: projectName });
+  await admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 8, memoryMiB: 32768 }) { id } }`, { p: createProject.id });
+  const { submitRequest } = await admin.data(
+    `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 8 }) { ... on ResourceRequest { id } } }`,
+    { p: createProject.id },
+  );
+  const siteInstanceId = await eventually(async () => {
+    const { resourceRequest } = await admin.data(`query($id: ID!) { resourceRequest(id: $id) { state instances { siteInstanceId } } }`, { id: submitRequest.id });
+    return resourceRequest.state === 'RUNNING' ? resourceRequest.instances[0].siteInstanceId : undefined;
+  }, 'the request to run');
+  return { projectId: createProject.id, requestId: submitRequest.id, siteInstanceId };
+}
+
+describe('the broker as a process', () => {
+  it('refuses bad configuration with one line that names the variable', async () => {
+    const outcome = await runBrokerToExit({ PORT: 'http', SKYPOOL_DATA_DIR: dataDir() });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim()).toBe('skypool: cannot start: PORT: expected an integer from 0 to 65535, got "http"');
+  }, 60_000);
+
+  it('requires SKYPOOL_SECRET_KEY with DATABASE_URL, and never echoes a secret', async () => {
+    const outcome = await runBrokerToExit({ DATABASE_URL: 'postgres://nobody:hunter2@127.0.0.1:1/none', SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '' });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/SKYPOOL_SECRET_KEY/);
+    expect(outcome.stderr + outcome.stdout).not.toContain('hunter2');
+  }, 60_000);
+
+  it('refuses a broken site descriptor, naming the file and the line', async () => {
+    const sites = dataDir();
+    writeFileSync(join(sites, 'bad.yaml'), 'name: bad-site\ninstitution: X\nregion: r1\nemulated: true\ncapacity: { vcpus: 8, memoryMiB: 1024 }\ninstanceTypes:\n  - { name: t1, vcpus: 0, memoryMiB: 512 }\nimages:\n  - { image: a, imageId: ami-1 }\n');
+    const outcome = await runBrokerToExit({ SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: sites });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain(`${join(sites, 'bad.yaml')}:7: instanceTypes[0].vcpus: must be a whole number from 1`);
+  }, 60_000);
+
+  it('refuses a second broker on the same embedded data folder', async () => {
+    const dir = dataDir();
+    const first = await spawnBroker(embeddedEnv(dir));
+    try {
+      const second = await runBrokerToExit(embeddedEnv(dir));
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/in use by another broker process \(pid \d+\)/);
+    } finally {
+      await first.stop();
+    }
+  }, 90_000);
+
+  it('keeps every committed row when killed with SIGKILL on the embedded database', async () => {
+    const dir = dataDir();
+    const first = await spawnBroker(embeddedEnv(dir));
+    const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
+    const running = await runningRequest(admin, 'survivor');
+    const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    for (const name of names) await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "Edinburgh" }) { id } }`, { n: name });
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+
+    const second = await spawnBroker(embeddedEnv(dir)); // the stale lock of the killed process is taken over
+    try {
+      const again = new GraphqlClient(second.url, ADMIN_TOKEN);
+      const { projects, sites } = await again.data(`{ projects { name } sites { name } }`);
+      expect(projects.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['survivor', ...names]));
+      expect(sites).toHaveLength(3);
+      // the emulated site kept its instance too, and the reconciler still finds it running
+      const state = await eventually(async () => {
+        const { resourceRequest } = await again.data(`query($id: ID!) { resourceRequest(id: $id) { state instances { siteInstanceId state } } }`, { id: running.requestId });
+        return resourceRequest.instances[0].state === 'RUNNING' ? resourceRequest : undefined;
+      }, 'the instance to be seen running after the restart');
+      expect(state).toMatchObject({ state: 'RUNNING', instances: [{ siteInstanceId: running.siteInstanceId }] });
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  it('stops cleanly on SIGTERM and keeps its data', async () => {
+    const dir = dataDir();
+    const first = await spawnBroker(embeddedEnv(dir));
+    await new GraphqlClient(first.url, ADMIN_TOKEN).data(`mutation { createProject(input: { name: "kept", institution: "TACC" }) { id } }`);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const second = await spawnBroker(embeddedEnv(dir));
+    try {
+      const { projects } = await new GraphqlClient(second.url, ADMIN_TOKEN).data(`{ projects { name } }`);
+      expect(projects.map((p: { name: string }) => p.name)).toContain('kept');
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  (serverUrl ? it : it.skip)('refuses a secret key other than the one that sealed the PostgreSQL database', async () => {
+    const database = await createTestDatabase();
+    try {
+      const env = { DATABASE_URL: database.url!, SKYPOOL_SITES: '', SKYPOOL_DATA_DIR: dataDir() };
+      const first = await spawnBroker({ ...env, SKYPOOL_SECRET_KEY: SECRET_KEY });
+      await first.stop();
+      const wrong = await runBrokerToExit({ ...env, SKYPOOL_SECRET_KEY: 'cd'.repeat(32) });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/SKYPOOL_SECRET_KEY: expected the key this database was sealed with/);
+    } finally {
+      await database.drop();
+    }
+  }, 120_000);
+});
