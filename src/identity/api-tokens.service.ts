@@ -7,7 +7,7 @@ import { LOGGER } from '../common/logging.js';
 import { optionalInteger, requireText } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import { Project } from '../allocations/entities/project.entity.js';
-import { hashToken, newToken } from './auth.service.js';
+import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import type { Principal, Role } from './principal.js';
 

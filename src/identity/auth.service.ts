@@ -1,28 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
 import { IsNull } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { ApiToken } from './entities/api-token.entity.js';
+import { bootstrapAdminToken } from './bootstrap-admin.js';
 import type { Principal } from './principal.js';
+import { hashToken } from './tokens.js';
 
-const TOKEN_PREFIX = 'sp_';
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function newToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
-}
 
 export const BOOTSTRAP_ADMIN: Principal = {
   id: 'bootstrap-admin',
   kind: 'bootstrap-admin',
-  name: 'federation administrator (SKYPOOL_ADMIN_TOKEN)',
+  name: 'federation administrator (bootstrap token)',
   grants: [{ role: 'FEDERATION_ADMIN' }],
 };
 
@@ -38,8 +33,10 @@ export class AuthService {
     @Inject(CONFIG) config: Config,
     private readonly db: Db,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) logger: Logger,
   ) {
-    this.adminTokenHash = config.SKYPOOL_ADMIN_TOKEN ? Buffer.from(hashToken(config.SKYPOOL_ADMIN_TOKEN), 'hex') : undefined;
+    const adminToken = bootstrapAdminToken(config, logger);
+    this.adminTokenHash = adminToken ? Buffer.from(hashToken(adminToken), 'hex') : undefined;
   }
 
   async authenticate(authorization: string | undefined): Promise<Authentication> {
