@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { BadInputError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { optionalInteger, optionalNumber, requireInteger } from '../common/validation.js';
+import { optionalDate, optionalInteger, optionalNumber, requireInteger } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import type { GrantAllocationInput } from './dto/project.types.js';
@@ -22,6 +22,8 @@ export class AllocationsService {
     optionalInteger('gpus', input.gpus, 0);
     optionalInteger('instances', input.instances, 0);
     optionalNumber('coreHours', input.coreHours, { min: 0, max: 1e12 });
+    optionalDate('startsAt', input.startsAt);
+    optionalDate('endsAt', input.endsAt);
     if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt) throw new BadInputError('endsAt', 'must be after startsAt');
     const repo = this.db.manager.getRepository(Allocation);
     const allocation = await repo.save(

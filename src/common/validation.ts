@@ -28,12 +28,19 @@ export function requirePattern(field: string, value: string, pattern: RegExp, de
   if (typeof value !== 'string' || !pattern.test(value)) throw new BadInputError(field, `must be ${described}, got ${JSON.stringify(value.slice(0, 100))}`);
 }
 
+/** PostgreSQL text cannot hold NUL characters: refuse them here, as bad input, not later as a database error. */
+export function rejectNul(field: string, value: string | null | undefined): void {
+  if (typeof value === 'string' && value.includes('\u0000')) throw new BadInputError(field, 'must not contain NUL characters');
+}
+
 export function requireText(field: string, value: string, maxLength = 200): void {
   if (typeof value !== 'string' || value.trim() === '') throw new BadInputError(field, 'must not be empty');
+  rejectNul(field, value);
   if (value.length > maxLength) throw new BadInputError(field, `must be at most ${maxLength} characters`);
 }
 
 export function requireUrl(field: string, value: string): void {
+  rejectNul(field, value);
   let url: URL;
   try {
     url = new URL(value);
@@ -41,6 +48,12 @@ export function requireUrl(field: string, value: string): void {
     throw new BadInputError(field, `must be an http(s) URL, got ${JSON.stringify(value.slice(0, 100))}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BadInputError(field, 'must be an http(s) URL');
+}
+
+/** A DateTime input the scalar could not read arrives as an invalid Date. */
+export function optionalDate(field: string, value: Date | null | undefined): void {
+  if (value === null || value === undefined) return;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new BadInputError(field, 'must be an ISO 8601 date-time such as 2030-01-31T00:00:00Z');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

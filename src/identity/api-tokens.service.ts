@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { optionalInteger, requireText } from '../common/validation.js';
+import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
@@ -31,11 +31,12 @@ export class ApiTokensService {
   async createServiceAccount(principal: Principal, spec: ServiceAccountSpec): Promise<{ token: string; expiresAt: Date | null }> {
     requireText('name', spec.name, 100);
     optionalInteger('expiresInDays', spec.expiresInDays, 1, 3650);
+    if (spec.institution !== null && spec.institution !== undefined) requireText('institution', spec.institution);
     const scoped = spec.role === 'RESEARCHER' || spec.role === 'PROJECT_MANAGER';
     if (scoped && !spec.projectId) throw new BadInputError('projectId', `is required for a ${spec.role} service account`);
     if (spec.role === 'SITE_ADMIN' && !spec.institution) throw new BadInputError('institution', 'is required for a SITE_ADMIN service account');
     if (spec.projectId) {
-      const project = await this.db.manager.getRepository(Project).findOneBy({ id: spec.projectId });
+      const project = isUuid(spec.projectId) ? await this.db.manager.getRepository(Project).findOneBy({ id: spec.projectId }) : null;
       if (!project) throw new NotFoundError('project', spec.projectId);
     }
 

@@ -1,5 +1,5 @@
 import { BadInputError } from '../common/errors.js';
-import { optionalInteger, requireInteger, requireNumber, requireText } from '../common/validation.js';
+import { optionalInteger, rejectNul, requireInteger, requireNumber, requireText } from '../common/validation.js';
 import type { SubmitRequestInput } from './dto/request.types.js';
 
 export const MAX_INSTANCES_PER_REQUEST = 1000;
@@ -37,6 +37,8 @@ export function normalizeRequestInput(input: SubmitRequestInput): NormalizedRequ
     if (input.sites.length === 0) throw new BadInputError('sites', 'must name at least one site, or be left out for any site');
     input.sites.forEach((s, i) => requireText(`sites[${i}]`, s, 63));
   }
+  rejectNul('userData', input.userData);
+  rejectNul('sshPublicKey', input.sshPublicKey);
   if (input.userData && Buffer.byteLength(input.userData) > MAX_USER_DATA_BYTES) throw new BadInputError('userData', `must be at most ${MAX_USER_DATA_BYTES} bytes`);
   if (input.sshPublicKey && !SSH_KEY.test(input.sshPublicKey.trim())) {
     throw new BadInputError('sshPublicKey', 'must be one OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop"');
