@@ -6,7 +6,7 @@ import { LOGGER } from '../common/logging.js';
 import { optionalDate, optionalInteger, optionalNumber, requireInteger } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
-import type { GrantAllocationInput } from './dto/project.types.js';
+import type { AllocationView, GrantAllocationInput } from './dto/project.types.js';
 import { Allocation } from './entities/allocation.entity.js';
 
 @Injectable()
@@ -47,7 +47,7 @@ export class AllocationsService {
   }
 }
 
-export function toAllocationView(a: Allocation) {
+export function toAllocationView(a: Allocation): AllocationView {
   return {
     id: a.id,
     projectId: a.projectId,
