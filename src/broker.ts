@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
@@ -32,11 +33,12 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     bodyParser: false,
     abortOnError: false, // throw, so main() reports one clear line
   });
-  app.useBodyParser('json', { limit: BODY_LIMIT });
   if (descriptors.some((d) => d.emulated)) {
+    // before any body parser: the emulator checks request signatures over the raw body
     const { emulator } = app.get(SiteEmulatorService);
-    app.use(EMULATOR_PATH, (req: Parameters<typeof emulator.handle>[0], res: Parameters<typeof emulator.handle>[1]) => emulator.handle(req, res));
+    app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulator.handle(req, res));
   }
+  app.useBodyParser('json', { limit: BODY_LIMIT });
   await app.listen(config.PORT, config.HOST);
 
   const { port } = app.getHttpServer().address() as AddressInfo;
