@@ -31,7 +31,7 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
       ? { DATABASE_URL: database.url, SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN, SKYPOOL_DATA_DIR: dataDir }
       : { SKYPOOL_DATA_DIR: dataDir };
     broker = await spawnBroker(env);
-    scriptEnv = { PATH: process.env.PATH ?? '', SKYPOOL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
+    scriptEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SKYPOOL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
   }, 90_000);
 
   afterAll(async () => {
@@ -41,7 +41,9 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
   });
 
   it('ends with a running request whose instances the site lists, then terminates it', async () => {
-    const { stdout } = await promisify(execFile)('bash', ['-e', '-o', 'pipefail', '-c', walkthroughScript()], { env: scriptEnv, timeout: 90_000 });
+    // -e stops at the first failing command; no pipefail, as in the shell a user pastes into
+    // (`... | grep -q RUNNING` may end the pipe before its writer is done)
+    const { stdout } = await promisify(execFile)('bash', ['-e', '-c', walkthroughScript()], { env: scriptEnv, timeout: 90_000 });
     const lines = stdout.split('\n').filter((l) => l.trim() !== '');
 
     const sites = JSON.parse(lines[0]!);
