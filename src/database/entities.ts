@@ -1,10 +1,14 @@
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import { ApiToken } from '../identity/entities/api-token.entity.js';
+import { LoginSession } from '../identity/entities/login-session.entity.js';
+import { RoleGrant } from '../identity/entities/role-grant.entity.js';
+import { User } from '../identity/entities/user.entity.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent];

@@ -25,6 +25,14 @@ export class ApiToken {
   @Column('text')
   createdBy!: string;
 
+  /** A user's own token acts as that user (within `operations`); null for a service account. */
+  @Column('uuid', { nullable: true })
+  userId!: string | null;
+
+  /** GraphQL operation names this token may call; null: all its role allows. */
+  @Column('text', { array: true, nullable: true })
+  operations!: string[] | null;
+
   @Column('timestamptz', { nullable: true })
   expiresAt!: Date | null;
 
