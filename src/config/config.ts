@@ -113,6 +113,36 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/15 * * * * *'),
   },
+  SKYPOOL_GRAPHQL_MAX_DEPTH: {
+    description: 'deepest nesting of fields a GraphQL operation may have',
+    sensitive: false,
+    parse: integer(2, 100, 12),
+  },
+  SKYPOOL_GRAPHQL_MAX_ALIASES: {
+    description: 'most aliases one GraphQL operation may use',
+    sensitive: false,
+    parse: integer(0, 1000, 30),
+  },
+  SKYPOOL_GRAPHQL_MAX_TOKENS: {
+    description: 'most lexical tokens in one GraphQL document',
+    sensitive: false,
+    parse: integer(100, 1_000_000, 5000),
+  },
+  SKYPOOL_GRAPHQL_MAX_COST: {
+    description: 'highest estimated cost of one operation (fields, multiplied by the page size of lists)',
+    sensitive: false,
+    parse: integer(100, 100_000_000, 200_000),
+  },
+  SKYPOOL_RATE_LIMIT_PER_SECOND: {
+    description: 'mutations per second each principal may make, sustained',
+    sensitive: false,
+    parse: integer(1, 1_000_000, 100),
+  },
+  SKYPOOL_RATE_LIMIT_BURST: {
+    description: 'mutations each principal may make in a burst',
+    sensitive: false,
+    parse: integer(1, 10_000_000, 500),
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 type Variables = typeof variables;
