@@ -11,6 +11,12 @@ describe('loadConfig', () => {
     expect(config.SKYPOOL_RECONCILE_CRON).toBe('*/15 * * * * *');
   });
 
+  it('defaults to the pinned rate limit (100 mutations/s, burst 500) and the GraphQL limits', () => {
+    const config = loadConfig({});
+    expect([config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST]).toEqual([100, 500]);
+    expect([config.SKYPOOL_GRAPHQL_MAX_DEPTH, config.SKYPOOL_GRAPHQL_MAX_ALIASES, config.SKYPOOL_GRAPHQL_MAX_TOKENS]).toEqual([12, 30, 5000]);
+  });
+
   it('keeps an empty SKYPOOL_SITES as "no sites"', () => {
     expect(loadConfig({ SKYPOOL_SITES: '' }).SKYPOOL_SITES).toBe('');
   });

@@ -12,7 +12,9 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
 import { createErrorFormatter } from './format-error.js';
+import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
+import { rateLimitPlugin, TokenBuckets } from './rate-limit.js';
 
 @Module({
   imports: [SitesModule, AllocationsModule, RequestsModule],
@@ -42,6 +44,14 @@ class GraphqlSupportModule {}
           includeStacktraceInErrorResponses: false,
           hideSchemaDetailsFromClientErrors: production, // no "did you mean" field suggestions
           csrfPrevention: true,
+          allowBatchedHttpRequests: false, // no client needs batches: one operation per request
+          parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
+          validationRules: limitRules({
+            maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH,
+            maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES,
+            maxCost: config.SKYPOOL_GRAPHQL_MAX_COST,
+          }),
+          plugins: [rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
           formatError: createErrorFormatter(logger),
           context: async ({ req }: { req: Request }): Promise<RequestContext> => {
             const authentication = await auth.authenticate(req.headers.authorization);

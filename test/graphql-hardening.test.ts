@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { databaseKind } from './helpers/test-database.js';
+
+async function post(url: string, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, body });
+  const text = await res.text();
+  expect(text).not.toMatch(/\n\s+at |stacktrace/); // never a stack trace
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+describe(`GraphQL hardening on the ${databaseKind} database`, () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    // a lower rate limit than the default, so the test needs few calls; the defaults are in config.spec
+    t = await startTestBroker({ sites: '', env: { SKYPOOL_RATE_LIMIT_PER_SECOND: '1', SKYPOOL_RATE_LIMIT_BURST: '20' } });
+  }, 60_000);
+  afterAll(() => t?.stop());
+
+  const stillResponsive = async () => expect((await t.admin.data('{ sites { id } }')).sites).toEqual([]);
+
+  it('refuses an operation nested 20 levels deep', async () => {
+    const deep = '{ resourceRequests { ' + 'project { requests { '.repeat(9) + 'id' + ' } }'.repeat(9) + ' } }';
+    const res = await post(t.url, JSON.stringify({ query: deep }));
+    expect(res.status).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({ message: expect.stringMatching(/nested 2\d levels deep; at most 12/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    await stillResponsive();
+  });
+
+  it('refuses 100 aliases', async () => {
+    const query = '{ ' + Array.from({ length: 100 }, (_, i) => `a${i}: sites { id }`).join(' ') + ' }';
+    const res = await post(t.url, JSON.stringify({ query }));
+    expect(res.status).toBe(400);
+    expect(res.json().errors[0].message).toBe('too many aliases: at most 30 per request');
+    await stillResponsive();
+  });
+
+  it('refuses a batch of 50 operations', async () => {
+    const batch = Array.from({ length: 50 }, () => ({ query: '{ sites { id } }' }));
+    const res = await post(t.url, JSON.stringify(batch));
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/batch/i);
+    await stillResponsive();
+  });
+
+  it('refuses a body over 1 MB without reading it into a query', async () => {
+    const huge = JSON.stringify({ query: '{ sites { id } }', variables: { pad: 'x'.repeat(1024 * 1024) } });
+    const res = await post(t.url, huge);
+    expect(res.status).toBe(413);
+    await stillResponsive();
+  });
+
+  it('refuses a document of too many tokens', async () => {
+    const query = '{ sites { ' + 'id '.repeat(6000) + '} }';
+    const res = await post(t.url, JSON.stringify({ query }));
+    expect(res.status).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({ message: expect.stringMatching(/Document contains more th\w+ 5000 tokens/), extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+  });
+
+  it('lets the pinned page of 1000 requests with their instances through', async () => {
+    const query = 'query($first: Int) { resourceRequests(first: $first) { id state reason reasonCode leaseEndsAt createdAt project { id name } instances { id state siteInstanceId privateIp publicIp instanceType site { id name } } } }';
+    const res = await post(t.url, JSON.stringify({ query, variables: { first: 1000 } }));
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ data: { resourceRequests: [] } });
+  });
+
+  it('refuses a cross-site request without a preflight-forcing header (CSRF)', async () => {
+    const res = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ sites { id } }')}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/CSRF/i);
+  });
+
+  it('limits mutations per principal with HTTP 429 and RATE_LIMITED, queries unaffected', async () => {
+    const mutation = (i: number) => JSON.stringify({ query: `mutation { createProject(input: { name: "rate-${i}", institution: "X" }) { id } }` });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await post(t.url, mutation(i))).status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+    const limited = await post(t.url, mutation(99));
+    expect(limited.status).toBe(429);
+    expect(limited.json().errors[0]).toMatchObject({ message: expect.stringMatching(/^rate limit: too many mutations/), extensions: { code: 'RATE_LIMITED' } });
+    await stillResponsive();
+  });
+});
+
+describe('GraphQL in production', () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await startTestBroker({ sites: '', env: { NODE_ENV: 'production' } });
+  }, 60_000);
+  afterAll(() => t?.stop());
+
+  it('has no introspection, no GraphiQL and no field suggestions', async () => {
+    const introspection = await post(t.url, JSON.stringify({ query: '{ __schema { types { name } } }' }));
+    expect(introspection.text).toMatch(/introspection is not allowed/i);
+    const typo = await post(t.url, JSON.stringify({ query: '{ sitez { id } }' }));
+    expect(typo.text).not.toMatch(/Did you mean/);
+    const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/graphiql/i);
+  });
+});
