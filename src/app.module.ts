@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AllocationsModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { ComputeModule } from './compute/compute.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
         ConfigModule.forRoot(config, logger),
         CommonModule.forRoot(clock),
         DatabaseModule,
+        AuditModule,
         ComputeModule,
         IdentityModule,
         SitesModule,

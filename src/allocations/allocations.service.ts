@@ -4,6 +4,7 @@ import { In } from 'typeorm';
 import { BadInputError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { optionalDate, optionalInteger, optionalNumber, requireInteger } from '../common/validation.js';
+import { AuditService } from '../audit/audit.service.js';
 import { Db } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import type { AllocationView, GrantAllocationInput } from './dto/project.types.js';
@@ -13,6 +14,7 @@ import { Allocation } from './entities/allocation.entity.js';
 export class AllocationsService {
   constructor(
     private readonly db: Db,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -25,19 +27,23 @@ export class AllocationsService {
     optionalDate('startsAt', input.startsAt);
     optionalDate('endsAt', input.endsAt);
     if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt) throw new BadInputError('endsAt', 'must be after startsAt');
-    const repo = this.db.manager.getRepository(Allocation);
-    const allocation = await repo.save(
-      repo.create({
-        projectId: input.projectId,
-        vcpus: input.vcpus,
-        memoryMib: input.memoryMiB,
-        gpus: input.gpus ?? 0,
-        instances: input.instances ?? null,
-        coreHours: input.coreHours ?? null,
-        startsAt: input.startsAt ?? null,
-        endsAt: input.endsAt ?? null,
-      }),
-    );
+    const allocation = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(Allocation);
+      const saved = await repo.save(
+        repo.create({
+          projectId: input.projectId,
+          vcpus: input.vcpus,
+          memoryMib: input.memoryMiB,
+          gpus: input.gpus ?? 0,
+          instances: input.instances ?? null,
+          coreHours: input.coreHours ?? null,
+          startsAt: input.startsAt ?? null,
+          endsAt: input.endsAt ?? null,
+        }),
+      );
+      await this.audit.record(manager, principal, { action: 'allocation.grant', targetType: 'allocation', targetId: saved.id, after: toAllocationView(saved) });
+      return saved;
+    });
     this.logger.info({ allocationId: allocation.id, projectId: input.projectId, vcpus: input.vcpus, by: principal.id }, 'allocation granted');
     return allocation;
   }

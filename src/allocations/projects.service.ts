@@ -4,6 +4,7 @@ import { In } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireText } from '../common/validation.js';
+import { AuditService } from '../audit/audit.service.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import type { Principal } from '../identity/principal.js';
@@ -13,15 +14,20 @@ import { Project } from './entities/project.entity.js';
 export class ProjectsService {
   constructor(
     private readonly db: Db,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async create(principal: Principal, input: { name: string; institution: string }): Promise<Project> {
     requireText('name', input.name, 100);
     requireText('institution', input.institution);
-    const repo = this.db.manager.getRepository(Project);
     try {
-      const project = await repo.save(repo.create({ name: input.name.trim(), institution: input.institution.trim() }));
+      const project = await this.db.transaction(async (manager) => {
+        const repo = manager.getRepository(Project);
+        const saved = await repo.save(repo.create({ name: input.name.trim(), institution: input.institution.trim() }));
+        await this.audit.record(manager, principal, { action: 'project.create', targetType: 'project', targetId: saved.id, after: saved });
+        return saved;
+      });
       this.logger.info({ projectId: project.id, project: project.name, by: principal.id }, 'project created');
       return project;
     } catch (err) {

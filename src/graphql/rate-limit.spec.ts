@@ -14,8 +14,7 @@ describe('TokenBuckets', () => {
   });
 
   it('says how long to wait when the rate is slow', () => {
-    let now = 0;
-    const buckets = new TokenBuckets(0.1, 1, () => now);
+    const buckets = new TokenBuckets(0.1, 1, () => 0);
     expect(buckets.take('k').allowed).toBe(true);
     expect(buckets.take('k')).toEqual({ allowed: false, retryAfterSeconds: 10 });
   });

@@ -5,6 +5,7 @@ import { CLOCK } from '../common/clock.provider.js';
 import { BadInputError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
+import { AuditService } from '../audit/audit.service.js';
 import { Db } from '../database/db.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
@@ -24,6 +25,7 @@ export interface ServiceAccountSpec {
 export class ApiTokensService {
   constructor(
     private readonly db: Db,
+    private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -42,14 +44,18 @@ export class ApiTokensService {
 
     const token = newToken();
     const expiresAt = spec.expiresInDays ? new Date(this.clock.now().getTime() + spec.expiresInDays * 86_400_000) : null;
-    const saved = await this.db.manager.getRepository(ApiToken).save({
-      name: spec.name,
-      role: spec.role,
-      projectId: spec.projectId ?? null,
-      institution: spec.institution ?? null,
-      tokenHash: hashToken(token),
-      createdBy: principal.id,
-      expiresAt,
+    const saved = await this.db.transaction(async (manager) => {
+      const row = await manager.getRepository(ApiToken).save({
+        name: spec.name,
+        role: spec.role,
+        projectId: spec.projectId ?? null,
+        institution: spec.institution ?? null,
+        tokenHash: hashToken(token),
+        createdBy: principal.id,
+        expiresAt,
+      });
+      await this.audit.record(manager, principal, { action: 'serviceAccount.create', targetType: 'apiToken', targetId: row.id, after: row });
+      return row;
     });
     this.logger.info({ tokenId: saved.id, role: spec.role, projectId: spec.projectId, by: principal.id }, 'service account created');
     return { token, expiresAt };

@@ -12,7 +12,7 @@ export interface RoleGrant {
 /** Who is calling: a person (OIDC login, later), a service account (API token), or the bootstrap admin. */
 export interface Principal {
   id: string;
-  kind: 'user' | 'service-account' | 'bootstrap-admin';
+  kind: 'user' | 'service-account' | 'bootstrap-admin' | 'system';
   name: string;
   grants: RoleGrant[];
 }
@@ -30,3 +30,6 @@ export function canActInProject(principal: Principal, projectId: string, institu
       (g.role === 'PROJECT_MANAGER' && g.projectId === undefined && g.institution === institution),
   );
 }
+
+/** The broker itself, applying the site descriptors of SKYPOOL_SITES at start (as the audit log names it). */
+export const DESCRIPTORS_PRINCIPAL: Principal = { id: 'system:site-descriptors', kind: 'system', name: 'site descriptors (SKYPOOL_SITES)', grants: [] };

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging.js';
+import { DESCRIPTORS_PRINCIPAL } from '../identity/principal.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
 import { SiteEmulatorService } from '../compute/site-emulator.service.js';
 import type { SiteDescriptor } from './site-descriptors.js';
@@ -26,7 +27,7 @@ export class SiteDescriptorsService {
   async apply(descriptors: SiteDescriptor[], emulatorUrl: string): Promise<void> {
     for (const descriptor of descriptors) {
       const spec = descriptor.emulated ? await this.emulatedSpec(descriptor, emulatorUrl) : descriptor.spec;
-      const { site, created } = await this.sites.apply(spec, descriptor.emulated);
+      const { site, created } = await this.sites.apply(DESCRIPTORS_PRINCIPAL, spec, descriptor.emulated);
       this.drivers.forget(site.id); // endpoint or credentials may have changed
       this.logger.info(
         { siteId: site.id, site: site.name, file: descriptor.file, endpoint: site.endpoint, emulated: descriptor.emulated },

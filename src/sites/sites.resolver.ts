@@ -28,7 +28,7 @@ export class SitesResolver {
   @Mutation(() => SiteView)
   async registerSite(@CurrentPrincipal() principal: Principal, @Args('input') input: RegisterSiteInput): Promise<SiteView> {
     AccessPolicy.assertCanManageSites(principal, input.institution);
-    const site = await this.registry.register(input);
+    const site = await this.registry.register(principal, input);
     await this.probe.probe(site);
     return toSiteView(site);
   }

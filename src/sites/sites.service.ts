@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { ConflictError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
+import { AuditService } from '../audit/audit.service.js';
 import { Db, isUniqueViolation } from '../database/db.js';
+import type { Principal } from '../identity/principal.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import type { SiteConnection } from '../compute/compute-driver.js';
 import { Site, type SiteHealth } from './entities/site.entity.js';
@@ -31,6 +33,7 @@ export function toSiteView(site: Site): SiteView {
 export class SitesService {
   constructor(
     private readonly db: Db,
+    private readonly audit: AuditService,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -54,12 +57,16 @@ export class SitesService {
     };
   }
 
-  async register(spec: SiteSpec): Promise<Site> {
+  async register(principal: Principal, spec: SiteSpec): Promise<Site> {
     validateSiteSpec(spec);
-    const repo = this.db.manager.getRepository(Site);
     let site: Site;
     try {
-      site = await repo.save(repo.create(this.columnsOf(spec, false)));
+      site = await this.db.transaction(async (manager) => {
+        const repo = manager.getRepository(Site);
+        const saved = await repo.save(repo.create(this.columnsOf(spec, false)));
+        await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: saved.id, after: toSiteView(saved) });
+        return saved;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`name: a site named ${spec.name} is already registered`);
       throw err;
@@ -69,16 +76,23 @@ export class SitesService {
   }
 
   /** Creates or updates a site by name (descriptors are applied this way, at every start). */
-  async apply(spec: SiteSpec, emulated: boolean): Promise<{ site: Site; created: boolean }> {
+  async apply(principal: Principal, spec: SiteSpec, emulated: boolean): Promise<{ site: Site; created: boolean }> {
     validateSiteSpec(spec);
     return this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Site);
       const existing = await repo.findOne({ where: { name: spec.name }, lock: { mode: 'pessimistic_write' } });
-      if (existing) {
-        await repo.update(existing.id, this.columnsOf(spec, emulated));
-        return { site: await repo.findOneByOrFail({ id: existing.id }), created: false };
+      if (!existing) {
+        const site = await repo.save(repo.create(this.columnsOf(spec, emulated)));
+        await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: toSiteView(site) });
+        return { site, created: true };
       }
-      return { site: await repo.save(repo.create(this.columnsOf(spec, emulated))), created: true };
+      await repo.update(existing.id, this.columnsOf(spec, emulated));
+      const site = await repo.findOneByOrFail({ id: existing.id });
+      const before = toSiteView(existing);
+      const after = toSiteView(site);
+      const changed = JSON.stringify({ ...before, health: null }) !== JSON.stringify({ ...after, health: null }) || existing.accessKeyId !== site.accessKeyId;
+      if (changed) await this.audit.record(manager, principal, { action: 'site.update', targetType: 'site', targetId: site.id, before, after });
+      return { site, created: false };
     });
   }
 
