@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { MembersModule } from './identity/members/members.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { RequestsModule } from './requests/requests.module.js';
 import { SitesModule } from './sites/sites.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         AuditModule,
         ComputeModule,
         IdentityModule,
+        MembersModule,
         SitesModule,
         AllocationsModule,
         RequestsModule,

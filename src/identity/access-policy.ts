@@ -36,6 +36,15 @@ export const AccessPolicy = {
     }
   },
 
+  /** Add and remove members: the project's managers, its institution's admins, federation admins. */
+  assertCanManageMembers(principal: Principal, project: { id: string; institution: string }): void {
+    if (isFederationAdmin(principal)) return;
+    const manages = principal.grants.some(
+      (g) => (g.role === 'PROJECT_MANAGER' && (g.projectId === project.id || (g.projectId === undefined && g.institution === project.institution))) || (g.role === 'SITE_ADMIN' && g.institution === project.institution),
+    );
+    if (!manages) throw new ForbiddenError(`only a manager of project ${project.id} (or an admin) may change its members`);
+  },
+
   /** Tokens: federation admins make any; a project manager makes researcher or manager tokens for the project. */
   assertCanCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): void {
     if (isFederationAdmin(principal)) return;
