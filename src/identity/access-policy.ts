@@ -1,6 +1,23 @@
 import { ForbiddenError } from '../common/errors.js';
 import { canActInProject, isFederationAdmin, type Principal, type Role } from './principal.js';
 
+/** A manager of the project (or of all its institution's projects), its institution's admin, or a federation admin. */
+function managesProject(principal: Principal, project: { id: string; institution: string }): boolean {
+  return (
+    isFederationAdmin(principal) ||
+    principal.grants.some(
+      (g) =>
+        (g.role === 'PROJECT_MANAGER' && (g.projectId === project.id || (g.projectId === undefined && g.institution === project.institution))) ||
+        (g.role === 'SITE_ADMIN' && g.institution === project.institution),
+    )
+  );
+}
+
+/** A federation admin, or a site admin of the institution. */
+function administersInstitution(principal: Principal, institution: string): boolean {
+  return isFederationAdmin(principal) || principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === institution);
+}
+
 /**
  * Who may do what, in one place. Resolvers call these before the service does the work;
  * services trust that the caller was checked.
@@ -8,23 +25,25 @@ import { canActInProject, isFederationAdmin, type Principal, type Role } from '.
 export const AccessPolicy = {
   /** Register or change a site of an institution: federation admins, or that institution's site admins. */
   assertCanManageSites(principal: Principal, institution: string): void {
-    if (isFederationAdmin(principal)) return;
-    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === institution)) return;
-    throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
+    if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
   },
 
   /** Create projects and grant allocations for an institution: federation admins or its site admins. */
   assertCanAdministerInstitution(principal: Principal, institution: string): void {
-    if (isFederationAdmin(principal)) return;
-    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === institution)) return;
-    throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
+    if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
   },
 
   /** Submit, see and cancel requests of a project: its members (and admins above them). */
   assertCanActInProject(principal: Principal, project: { id: string; institution: string }): void {
-    if (canActInProject(principal, project.id, project.institution)) return;
-    if (principal.grants.some((g) => g.role === 'SITE_ADMIN' && g.institution === project.institution)) return;
+    if (canActInProject(principal, project.id, project.institution) || administersInstitution(principal, project.institution)) return;
     throw new ForbiddenError(`you are not a member of project ${project.id}`);
+  },
+
+  /** Cancel a request: whoever submitted it, or who manages its project (a researcher manages only their own). */
+  assertCanManageRequest(principal: Principal, project: { id: string; institution: string }, submittedBy: string): void {
+    AccessPolicy.assertCanActInProject(principal, project);
+    if (submittedBy === principal.id) return;
+    if (!managesProject(principal, project)) throw new ForbiddenError('a researcher may cancel only the requests they submitted');
   },
 
   canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {
@@ -38,11 +57,7 @@ export const AccessPolicy = {
 
   /** Add and remove members: the project's managers, its institution's admins, federation admins. */
   assertCanManageMembers(principal: Principal, project: { id: string; institution: string }): void {
-    if (isFederationAdmin(principal)) return;
-    const manages = principal.grants.some(
-      (g) => (g.role === 'PROJECT_MANAGER' && (g.projectId === project.id || (g.projectId === undefined && g.institution === project.institution))) || (g.role === 'SITE_ADMIN' && g.institution === project.institution),
-    );
-    if (!manages) throw new ForbiddenError(`only a manager of project ${project.id} (or an admin) may change its members`);
+    if (!managesProject(principal, project)) throw new ForbiddenError(`only a manager of project ${project.id} (or an admin) may change its members`);
   },
 
   /** Tokens: federation admins make any; a project manager makes researcher or manager tokens for the project. */

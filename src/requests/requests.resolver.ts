@@ -44,7 +44,7 @@ export class RequestsResolver {
   @Mutation(() => ResourceRequestView)
   async cancelRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView> {
     const request = await this.requests.get(id);
-    await this.checkedProject(principal, request.projectId);
+    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy);
     return toRequestView(await this.requests.cancel(principal, id));
   }
 

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { User } from '../src/identity/entities/user.entity.js';
+import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
+import { databaseKind } from './helpers/test-database.js';
+
+/**
+ * Every query and mutation, as each role and anonymously, against one table of allow/deny.
+ * Project A belongs to University of Michigan (the site admin's institution), project B to
+ * Edinburgh. The researcher and the manager are members of A only.
+ */
+type Who = 'anonymous' | 'researcher' | 'manager' | 'siteAdmin' | 'federationAdmin';
+const WHO: Who[] = ['anonymous', 'researcher', 'manager', 'siteAdmin', 'federationAdmin'];
+const Y = true;
+const N = false;
+
+interface Fixture {
+  t: TestBroker;
+  as: Record<Who, GraphqlClient>;
+  projectA: string;
+  projectB: string;
+  userId: string;
+  requestOf(projectId: string, by: GraphqlClient): Promise<string>;
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${++counter}`;
+const siteInput = (name: string, institution: string, endpoint: string) =>
+  `{ name: "${name}", institution: "${institution}", endpoint: "${endpoint}", region: "r1", accessKeyId: "AK", secretAccessKey: "SK",
+     capacity: { vcpus: 8, memoryMiB: 8192 }, instanceTypes: [{ name: "t1", vcpus: 2, memoryMiB: 4096 }], images: [{ image: "ubuntu-22.04", imageId: "ami-1" }] }`;
+const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { __typename ... on ResourceRequest { id } } }`;
+
+/** [operation, allowed for anonymous, researcher, manager, siteAdmin, federationAdmin, the call] */
+const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Promise<GraphqlResponse<unknown>>][] = [
+  ['query sites', [N, Y, Y, Y, Y], (_f, c) => c.request('{ sites { id } }')],
+  ['query site', [N, Y, Y, Y, Y], (_f, c) => c.request('query($id: ID!) { site(id: $id) { id } }', { id: '00000000-0000-0000-0000-000000000000' })],
+  ['query projects', [N, Y, Y, Y, Y], (_f, c) => c.request('{ projects { id } }')],
+  ['query me', [N, Y, Y, Y, Y], (_f, c) => c.request('{ me { id } }')],
+  ['query auditEvents', [N, N, N, N, Y], (_f, c) => c.request('{ auditEvents { id } }')],
+  ['query resourceRequests of A', [N, Y, Y, Y, Y], (f, c) => c.request('query($p: ID) { resourceRequests(projectId: $p) { id } }', { p: f.projectA })],
+  ['query resourceRequests of B', [N, N, N, N, Y], (f, c) => c.request('query($p: ID) { resourceRequests(projectId: $p) { id } }', { p: f.projectB })],
+  ['query resourceRequest in A', [N, Y, Y, Y, Y], async (f, c) => c.request('query($id: ID!) { resourceRequest(id: $id) { id } }', { id: await f.requestOf(f.projectA, f.as.federationAdmin) })],
+  ['query resourceRequest in B', [N, N, N, N, Y], async (f, c) => c.request('query($id: ID!) { resourceRequest(id: $id) { id } }', { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
+  ['query planRequest in A', [N, Y, Y, Y, Y], (f, c) => c.request(`{ planRequest(input: { projectId: "${f.projectA}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { feasible } }`)],
+  ['query planRequest in B', [N, N, N, N, Y], (f, c) => c.request(`{ planRequest(input: { projectId: "${f.projectB}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { feasible } }`)],
+  ['registerSite of University of Michigan', [N, N, N, Y, Y], (f, c) => c.request(`mutation { registerSite(input: ${siteInput(unique('um'), 'University of Michigan', `${f.t.url}/emulator/umich`)}) { id } }`)],
+  ['registerSite of Edinburgh', [N, N, N, N, Y], (f, c) => c.request(`mutation { registerSite(input: ${siteInput(unique('ed'), 'Edinburgh', `${f.t.url}/emulator/umich`)}) { id } }`)],
+  ['createProject at University of Michigan', [N, N, N, Y, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "University of Michigan" }) { id } }`)],
+  ['createProject at Edinburgh', [N, N, N, N, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "Edinburgh" }) { id } }`)],
+  ['grantAllocation to A', [N, N, N, Y, Y], (f, c) => c.request(`mutation { grantAllocation(input: { projectId: "${f.projectA}", vcpus: 1, memoryMiB: 1 }) { id } }`)],
+  ['grantAllocation to B', [N, N, N, N, Y], (f, c) => c.request(`mutation { grantAllocation(input: { projectId: "${f.projectB}", vcpus: 1, memoryMiB: 1 }) { id } }`)],
+  ['submitRequest in A', [N, Y, Y, Y, Y], (f, c) => c.request(submit(f.projectA))],
+  ['submitRequest in B', [N, N, N, N, Y], (f, c) => c.request(submit(f.projectB))],
+  ['cancelRequest of their own in A', [N, Y, Y, Y, Y], async (f, c, who) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, who === 'anonymous' ? f.as.federationAdmin : c) })],
+  ["cancelRequest of another's in A", [N, N, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, f.as.federationAdmin) })],
+  ['cancelRequest in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
+  ['createServiceAccount RESEARCHER for A', [N, N, Y, N, Y], (f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: RESEARCHER, projectId: "${f.projectA}" }) { token } }`)],
+  ['createServiceAccount FEDERATION_ADMIN', [N, N, N, N, Y], (_f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: FEDERATION_ADMIN }) { token } }`)],
+  ['addProjectMember to A', [N, N, Y, Y, Y], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectA}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
+  ['addProjectMember to B', [N, N, N, N, Y], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectB}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
+  ['removeProjectMember from A', [N, N, Y, Y, Y], (f, c) => c.request(`mutation { removeProjectMember(projectId: "${f.projectA}", userId: "${f.userId}") }`)],
+];
+
+describe(`authorization matrix on the ${databaseKind} database`, () => {
+  const f = {} as Fixture;
+
+  beforeAll(async () => {
+    f.t = await startTestBroker();
+    const admin = f.t.admin;
+    const project = async (name: string, institution: string) => {
+      const { createProject } = await admin.data(`mutation { createProject(input: { name: "${name}", institution: "${institution}" }) { id } }`);
+      await admin.data(`mutation { grantAllocation(input: { projectId: "${createProject.id}", vcpus: 1000, memoryMiB: 10000000 }) { id } }`);
+      return createProject.id as string;
+    };
+    f.projectA = await project('matrix-a', 'University of Michigan');
+    f.projectB = await project('matrix-b', 'Edinburgh');
+    const token = async (input: string) => (await admin.data(`mutation { createServiceAccount(input: ${input}) { token } }`)).createServiceAccount.token as string;
+    f.as = {
+      anonymous: f.t.anonymous,
+      researcher: f.t.anonymous.withToken(await token(`{ name: "researcher", role: RESEARCHER, projectId: "${f.projectA}" }`)),
+      manager: f.t.anonymous.withToken(await token(`{ name: "manager", role: PROJECT_MANAGER, projectId: "${f.projectA}" }`)),
+      siteAdmin: f.t.anonymous.withToken(await token(`{ name: "site admin", role: SITE_ADMIN, institution: "University of Michigan" }`)),
+      federationAdmin: f.t.anonymous.withToken(await token(`{ name: "federation admin", role: FEDERATION_ADMIN }`)),
+    };
+    f.userId = (await f.t.broker.app.get(DataSource).getRepository(User).save({ issuer: 'https://idp.example.edu', subject: 'member', email: 'member@example.edu' })).id;
+    f.requestOf = async (projectId, by) => (await by.data(submit(projectId))).submitRequest.id;
+  }, 60_000);
+  afterAll(() => f.t?.stop());
+
+  const cells = MATRIX.flatMap(([operation, allowed, call]) => WHO.map((who, i) => [operation, who, allowed[i]!, call] as const));
+  it.each(cells)('%s as %s: allowed %s', async (_operation, who, allowed, call) => {
+    const res = await call(f, f.as[who], who);
+    const code = res.errors?.[0]?.extensions?.code;
+    if (allowed) {
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toBeTruthy();
+    } else {
+      expect(code).toBe(who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+    }
+  });
+
+  it('a researcher sees only the projects and requests of their projects', async () => {
+    await f.requestOf(f.projectB, f.as.federationAdmin);
+    expect((await f.as.researcher.data('{ projects { id } }')).projects).toEqual([{ id: f.projectA }]);
+    const { resourceRequests } = await f.as.researcher.data('{ resourceRequests(first: 1000) { project { id } } }');
+    expect(resourceRequests.length).toBeGreaterThan(0);
+    expect(new Set(resourceRequests.map((r: { project: { id: string } }) => r.project.id))).toEqual(new Set([f.projectA]));
+  });
+});
