@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, describeVariables, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -43,5 +43,86 @@ describe('loadConfig', () => {
   it('accepts a hex or base64 secret key of 32 bytes', () => {
     expect(loadConfig({ SKYPOOL_SECRET_KEY: 'a'.repeat(64) }).SKYPOOL_SECRET_KEY?.length).toBe(32);
     expect(loadConfig({ SKYPOOL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).SKYPOOL_SECRET_KEY?.length).toBe(32);
+  });
+
+  describe('OpenID Connect providers', () => {
+    const base = {
+      OIDC_ISSUER: 'https://login.example.edu/realms/science',
+      OIDC_CLIENT_ID: 'skypool',
+      OIDC_CLIENT_SECRET: 'a-client-secret',
+      OIDC_REDIRECT_URL: 'https://skypool.example.edu/auth/callback',
+    };
+
+    function refusal(env: Record<string, string>): ConfigError {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        if (err instanceof ConfigError) return err;
+        throw err;
+      }
+      throw new Error('accepted');
+    }
+
+    it('disables login when nothing is set', () => {
+      expect(loadConfig({}).oidcProviders).toEqual([]);
+    });
+
+    it('reads the plain OIDC_* set as the provider "default", and more providers by name', () => {
+      const config = loadConfig({
+        ...base,
+        OIDC_PROVIDERS: 'egi, keycloak',
+        OIDC_EGI_ISSUER: 'https://aai.egi.eu/auth/realms/egi',
+        OIDC_EGI_CLIENT_ID: 'skypool-egi',
+        OIDC_EGI_CLIENT_SECRET: 'egi-secret',
+        OIDC_KEYCLOAK_ISSUER: 'http://localhost:8080/realms/test',
+        OIDC_KEYCLOAK_CLIENT_ID: 'skypool-kc',
+        OIDC_KEYCLOAK_CLIENT_SECRET: 'kc-secret',
+        OIDC_KEYCLOAK_REDIRECT_URL: 'http://localhost:4000/auth/callback',
+      });
+      expect(config.oidcProviders).toEqual([
+        { name: 'default', issuer: base.OIDC_ISSUER, clientId: 'skypool', clientSecret: 'a-client-secret', redirectUrl: base.OIDC_REDIRECT_URL },
+        { name: 'egi', issuer: 'https://aai.egi.eu/auth/realms/egi', clientId: 'skypool-egi', clientSecret: 'egi-secret', redirectUrl: base.OIDC_REDIRECT_URL },
+        { name: 'keycloak', issuer: 'http://localhost:8080/realms/test', clientId: 'skypool-kc', clientSecret: 'kc-secret', redirectUrl: 'http://localhost:4000/auth/callback' },
+      ]);
+    });
+
+    it('allows extra providers without a default one', () => {
+      const config = loadConfig({ OIDC_PROVIDERS: 'egi', OIDC_EGI_ISSUER: 'https://aai.egi.eu/auth/realms/egi', OIDC_EGI_CLIENT_ID: 'c', OIDC_EGI_CLIENT_SECRET: 's', OIDC_EGI_REDIRECT_URL: base.OIDC_REDIRECT_URL });
+      expect(config.oidcProviders.map((p) => p.name)).toEqual(['egi']);
+    });
+
+    it.each([
+      ['OIDC_CLIENT_ID', 'empty', { ...base, OIDC_CLIENT_ID: '' }, /OIDC_CLIENT_ID: expected a value: the OpenID Connect provider "default" needs/],
+      ['OIDC_CLIENT_SECRET', 'empty', { ...base, OIDC_CLIENT_SECRET: '' }, /OIDC_CLIENT_SECRET: expected a value/],
+      ['OIDC_REDIRECT_URL', 'empty', { ...base, OIDC_REDIRECT_URL: '' }, /OIDC_REDIRECT_URL: expected a value/],
+      ['OIDC_ISSUER', 'unset next to OIDC_CLIENT_ID', { OIDC_CLIENT_ID: 'skypool' }, /OIDC_ISSUER: expected a value/],
+      ['OIDC_ISSUER', 'plain http to another host', { ...base, OIDC_ISSUER: 'http://login.example.edu/' }, /OIDC_ISSUER: expected an https:\/\/ URL .*, got "http:\/\/login.example.edu\/"/],
+      ['OIDC_ISSUER', 'a URL with a query', { ...base, OIDC_ISSUER: 'https://login.example.edu/?realm=x' }, /OIDC_ISSUER: expected an https:\/\/ URL without query/],
+      ['OIDC_REDIRECT_URL', 'not the callback path', { ...base, OIDC_REDIRECT_URL: 'https://skypool.example.edu/callback' }, /OIDC_REDIRECT_URL: expected .* ending in \/auth\/callback/],
+      ['OIDC_PROVIDERS', 'a name twice', { OIDC_PROVIDERS: 'egi,egi' }, /OIDC_PROVIDERS: expected comma-separated provider names/],
+      ['OIDC_PROVIDERS', 'the reserved name', { OIDC_PROVIDERS: 'default' }, /OIDC_PROVIDERS: expected/],
+      ['OIDC_PROVIDERS', 'a name with a hyphen (not an environment variable name)', { OIDC_PROVIDERS: 'my-idp' }, /OIDC_PROVIDERS: expected/],
+      ['OIDC_EGI_ISSUER', 'unset for a listed provider', { OIDC_PROVIDERS: 'egi' }, /OIDC_EGI_ISSUER: expected a value: the OpenID Connect provider "egi" needs OIDC_EGI_ISSUER, OIDC_EGI_CLIENT_ID, OIDC_EGI_CLIENT_SECRET and OIDC_EGI_REDIRECT_URL \(or OIDC_REDIRECT_URL\)/],
+      ['OIDC_EGI_ISSUER', 'not a URL', { OIDC_PROVIDERS: 'egi', OIDC_EGI_ISSUER: 'not a url' }, /OIDC_EGI_ISSUER: expected an https/],
+      ['OIDC_EGI_CLIENT_SECRET', 'unset for a listed provider', { ...base, OIDC_PROVIDERS: 'egi', OIDC_EGI_ISSUER: 'https://aai.egi.eu/auth/realms/egi', OIDC_EGI_CLIENT_ID: 'c' }, /OIDC_EGI_CLIENT_SECRET: expected a value/],
+      ['OIDC_EGI_REDIRECT_URL', 'unset with no OIDC_REDIRECT_URL to fall back on', { OIDC_PROVIDERS: 'egi', OIDC_EGI_ISSUER: 'https://aai.egi.eu/auth/realms/egi', OIDC_EGI_CLIENT_ID: 'c', OIDC_EGI_CLIENT_SECRET: 's' }, /OIDC_EGI_REDIRECT_URL: expected a value/],
+    ])('names %s when it is %s', (name, _what, env, message) => {
+      const error = refusal(env as Record<string, string>);
+      expect(error.variable).toBe(name);
+      expect(error.message).toMatch(message);
+    });
+
+    it('documents every setting, with the client secrets marked sensitive', () => {
+      const documented = Object.fromEntries(describeVariables().map((v) => [v.name, v.sensitive]));
+      expect(documented).toMatchObject({
+        OIDC_ISSUER: false,
+        OIDC_CLIENT_ID: false,
+        OIDC_CLIENT_SECRET: true,
+        OIDC_REDIRECT_URL: false,
+        OIDC_PROVIDERS: false,
+        'OIDC_<NAME>_ISSUER': false,
+        'OIDC_<NAME>_CLIENT_SECRET': true,
+      });
+    });
   });
 });

@@ -38,6 +38,79 @@ function cronExpression(fallback: string): Variable<string>['parse'] {
   };
 }
 
+/** http:// only on the loopback interface (a provider on the same machine, or a test); https:// elsewhere. */
+function isLoopback(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+}
+
+function issuerUrl(raw: string | undefined): string | undefined | { expected: string } {
+  if (raw === undefined || raw === '') return undefined;
+  const expected = { expected: 'an https:// URL without query or fragment (http:// only for localhost)' };
+  try {
+    const url = new URL(raw);
+    if (url.search || url.hash) return expected;
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))) return raw;
+  } catch {
+    // fall through
+  }
+  return expected;
+}
+
+function callbackUrl(raw: string | undefined): string | undefined | { expected: string } {
+  if (raw === undefined || raw === '') return undefined;
+  const expected = { expected: 'an http(s):// URL of the broker ending in /auth/callback, e.g. https://skypool.example.edu/auth/callback' };
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.pathname.endsWith('/auth/callback') && !url.search && !url.hash) return raw;
+  } catch {
+    // fall through
+  }
+  return expected;
+}
+
+const PROVIDER_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+function providerNames(raw: string | undefined): string[] | { expected: string } {
+  const names = (raw ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const expected = { expected: 'comma-separated provider names ([a-z][a-z0-9_]*, not "default", each once), e.g. egi,keycloak' };
+  if (names.some((n) => !PROVIDER_NAME.test(n) || n === 'default') || new Set(names).size !== names.length) return expected;
+  return names;
+}
+
+/** The settings of one OpenID Connect provider: the plain OIDC_* set (named `default`) and each OIDC_<NAME>_* set. */
+const providerSettings = {
+  ISSUER: {
+    description: 'issuer URL of the OpenID Connect provider; its discovery document is <issuer>/.well-known/openid-configuration',
+    sensitive: false,
+    parse: issuerUrl,
+  },
+  CLIENT_ID: {
+    description: 'client id Skypool is registered with at the provider',
+    sensitive: false,
+    parse: (raw) => raw || undefined,
+  } as Variable<string | undefined>,
+  CLIENT_SECRET: {
+    description: 'client secret of that registration (sent as client_secret_post)',
+    sensitive: true,
+    parse: (raw) => raw || undefined,
+  } as Variable<string | undefined>,
+  REDIRECT_URL: {
+    description: "the broker's login callback as browsers reach it, ending in /auth/callback (registered at the provider)",
+    sensitive: false,
+    parse: callbackUrl,
+  },
+} satisfies Record<string, Variable<string | undefined>>;
+
+/** One configured OpenID Connect provider. */
+export interface OidcProviderConfig {
+  /** `default` for the plain OIDC_* set, else its name in OIDC_PROVIDERS */
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+}
+
 const variables = {
   PORT: {
     description: 'HTTP port of the API (0 picks a free one)',
@@ -143,32 +216,86 @@ const variables = {
     sensitive: false,
     parse: integer(1, 10_000_000, 500),
   },
+  OIDC_ISSUER: {
+    ...providerSettings.ISSUER,
+    description: 'issuer URL of the OpenID Connect provider named "default"; unset: no login (unless OIDC_PROVIDERS names others)',
+  },
+  OIDC_CLIENT_ID: { ...providerSettings.CLIENT_ID, description: 'client id Skypool is registered with at the default provider' },
+  OIDC_CLIENT_SECRET: { ...providerSettings.CLIENT_SECRET, description: 'client secret of that registration (sent as client_secret_post)' },
+  OIDC_REDIRECT_URL: {
+    ...providerSettings.REDIRECT_URL,
+    description: "the broker's login callback as browsers reach it, ending in /auth/callback; also used by the providers of OIDC_PROVIDERS that set none",
+  },
+  OIDC_PROVIDERS: {
+    description: 'more OpenID Connect providers by name, e.g. egi,keycloak; each is set with OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL',
+    sensitive: false,
+    parse: providerNames,
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 type Variables = typeof variables;
-export type Config = { [K in keyof Variables]: Exclude<ReturnType<Variables[K]['parse']>, { expected: string }> };
+export type Config = { [K in keyof Variables]: Exclude<ReturnType<Variables[K]['parse']>, { expected: string }> } & {
+  /** Every configured OpenID Connect provider, `default` first; empty: login is disabled. */
+  oidcProviders: OidcProviderConfig[];
+};
+
+function parseVariable<T>(name: string, variable: Variable<T>, raw: string | undefined): T {
+  const value = variable.parse(raw);
+  if (value !== null && typeof value === 'object' && 'expected' in value) {
+    throw new ConfigError(name, String(value.expected), variable.sensitive ? undefined : raw);
+  }
+  return value as T;
+}
+
+/**
+ * The plain OIDC_* set is the provider `default`; OIDC_PROVIDERS=egi,keycloak adds providers set
+ * with OIDC_EGI_ISSUER, OIDC_EGI_CLIENT_ID, ... A provider needs all four settings; its redirect
+ * URL may come from OIDC_REDIRECT_URL.
+ */
+function readOidcProviders(env: NodeJS.ProcessEnv, providerList: string[]): OidcProviderConfig[] {
+  const sharedRedirect = parseVariable('OIDC_REDIRECT_URL', providerSettings.REDIRECT_URL, env.OIDC_REDIRECT_URL);
+  const read = (name: string, prefix: string): OidcProviderConfig | undefined => {
+    const names = { ISSUER: `${prefix}_ISSUER`, CLIENT_ID: `${prefix}_CLIENT_ID`, CLIENT_SECRET: `${prefix}_CLIENT_SECRET`, REDIRECT_URL: `${prefix}_REDIRECT_URL` };
+    const issuer = parseVariable(names.ISSUER, providerSettings.ISSUER, env[names.ISSUER]);
+    const clientId = parseVariable(names.CLIENT_ID, providerSettings.CLIENT_ID, env[names.CLIENT_ID]);
+    const clientSecret = parseVariable(names.CLIENT_SECRET, providerSettings.CLIENT_SECRET, env[names.CLIENT_SECRET]);
+    const redirectUrl = parseVariable(names.REDIRECT_URL, providerSettings.REDIRECT_URL, env[names.REDIRECT_URL]) ?? sharedRedirect;
+    if (name === 'default' && !issuer && !clientId && !clientSecret) return undefined; // no default provider
+    const all = `${names.ISSUER}, ${names.CLIENT_ID}, ${names.CLIENT_SECRET} and ${name === 'default' ? names.REDIRECT_URL : `${names.REDIRECT_URL} (or OIDC_REDIRECT_URL)`}`;
+    const missing = (variable: string) => new ConfigError(variable, `a value: the OpenID Connect provider "${name}" needs ${all}`, undefined);
+    if (!issuer) throw missing(names.ISSUER);
+    if (!clientId) throw missing(names.CLIENT_ID);
+    if (!clientSecret) throw missing(names.CLIENT_SECRET);
+    if (!redirectUrl) throw missing(names.REDIRECT_URL);
+    return { name, issuer, clientId, clientSecret, redirectUrl };
+  };
+  const providers = [read('default', 'OIDC')];
+  for (const name of providerList) providers.push(read(name, `OIDC_${name.toUpperCase()}`));
+  return providers.filter((p): p is OidcProviderConfig => p !== undefined);
+}
 
 /** Reads and checks every variable; throws a ConfigError naming the first bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(variables) as [string, Variable<unknown>][]) {
-    const raw = env[name];
-    const value = variable.parse(raw);
-    if (value !== null && typeof value === 'object' && 'expected' in value) {
-      throw new ConfigError(name, String(value.expected), variable.sensitive ? undefined : raw);
-    }
-    config[name] = value;
+    config[name] = parseVariable(name, variable, env[name]);
   }
   // several broker processes on one server must share the key that seals credentials
   if (config.DATABASE_URL && !config.SKYPOOL_SECRET_KEY) {
     throw new ConfigError('SKYPOOL_SECRET_KEY', 'a key (32 bytes, hex or base64) when DATABASE_URL is set; make one with `openssl rand -hex 32`', undefined);
   }
+  config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;
 }
 
 /** The documented variables, for the README table and `skypool config`. */
 export function describeVariables(): { name: string; description: string; sensitive: boolean }[] {
-  return Object.entries(variables).map(([name, v]) => ({ name, description: v.description, sensitive: v.sensitive }));
+  const perProvider = Object.entries(providerSettings).map(([suffix, v]) => ({
+    name: `OIDC_<NAME>_${suffix}`,
+    description: `${v.description}; for each provider of OIDC_PROVIDERS`,
+    sensitive: v.sensitive,
+  }));
+  return [...Object.entries(variables).map(([name, v]) => ({ name, description: v.description, sensitive: v.sensitive })), ...perProvider];
 }
 
 /** An injection token for the Config object. */

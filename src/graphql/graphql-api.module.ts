@@ -54,7 +54,7 @@ class GraphqlSupportModule {}
           plugins: [rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
           formatError: createErrorFormatter(logger),
           context: async ({ req }: { req: Request }): Promise<RequestContext> => {
-            const authentication = await auth.authenticate(req.headers.authorization);
+            const authentication = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });
             return {
               principal: authentication.principal,
               authProblem: authentication.principal ? undefined : authentication.problem,

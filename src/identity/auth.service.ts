@@ -10,6 +10,8 @@ import { Db } from '../database/db.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import { bootstrapAdminToken } from './bootstrap-admin.js';
 import type { Principal } from './principal.js';
+import { readCookie, SESSION_COOKIE } from './oidc/cookies.js';
+import { LoginSessions } from './oidc/login-sessions.service.js';
 import { hashToken } from './tokens.js';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -21,26 +23,45 @@ export const BOOTSTRAP_ADMIN: Principal = {
   grants: [{ role: 'FEDERATION_ADMIN' }],
 };
 
-/** The outcome of reading the Authorization header. */
+/** The outcome of reading the credentials. */
 export type Authentication = { principal: Principal } | { principal: null; problem: string };
 
-/** Turns a bearer token into a principal: the bootstrap admin, or a service account's API token. */
+/** What a request may authenticate with: its Authorization and Cookie headers. */
+export interface Credentials {
+  authorization?: string;
+  cookie?: string;
+}
+
+/**
+ * Turns credentials into a principal: a bearer token (the bootstrap admin, or a service account's
+ * API token) or, without an Authorization header, the session cookie of a browser login.
+ */
 @Injectable()
 export class AuthService {
   private readonly adminTokenHash: Buffer | undefined;
+  private readonly loginEnabled: boolean;
 
   constructor(
     @Inject(CONFIG) config: Config,
     private readonly db: Db,
+    private readonly sessions: LoginSessions,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) logger: Logger,
   ) {
     const adminToken = bootstrapAdminToken(config, logger);
     this.adminTokenHash = adminToken ? Buffer.from(hashToken(adminToken), 'hex') : undefined;
+    this.loginEnabled = config.oidcProviders.length > 0;
   }
 
-  async authenticate(authorization: string | undefined): Promise<Authentication> {
-    if (!authorization) return { principal: null, problem: 'no credentials: send Authorization: Bearer <token>' };
+  async authenticate(credentials: Credentials): Promise<Authentication> {
+    // an Authorization header is what the caller meant, even next to a cookie
+    if (credentials.authorization) return this.bearer(credentials.authorization);
+    const session = readCookie(credentials.cookie, SESSION_COOKIE);
+    if (session) return this.sessions.authenticate(session);
+    return { principal: null, problem: `no credentials: send Authorization: Bearer <token>${this.loginEnabled ? ', or log in at /auth/login' : ''}` };
+  }
+
+  private async bearer(authorization: string): Promise<Authentication> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) return { principal: null, problem: 'the Authorization header must read "Bearer <token>"' };
     const hash = hashToken(match[1]!);

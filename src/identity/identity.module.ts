@@ -4,9 +4,22 @@ import { ApiTokensService } from './api-tokens.service.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { IdentityResolver } from './identity.resolver.js';
+import { LoginSessions } from './oidc/login-sessions.service.js';
+import { OidcLoginService } from './oidc/oidc-login.service.js';
+import { OidcProviders } from './oidc/oidc-providers.service.js';
+import { OidcController } from './oidc/oidc.controller.js';
 
 @Module({
-  providers: [AuthService, ApiTokensService, IdentityResolver, { provide: APP_GUARD, useClass: AuthGuard }],
+  controllers: [OidcController],
+  providers: [
+    AuthService,
+    ApiTokensService,
+    IdentityResolver,
+    LoginSessions,
+    OidcProviders,
+    OidcLoginService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService],
 })
 export class IdentityModule {}

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LessThanOrEqual, type QueryDeepPartialEntity } from 'typeorm';
+import type { Clock } from '../../common/clock.js';
+import { CLOCK } from '../../common/clock.provider.js';
+import { LOGGER } from '../../common/logging.js';
+import { Db } from '../../database/db.js';
+import { LoginSession } from '../entities/login-session.entity.js';
+import { User } from '../entities/user.entity.js';
+import { LoginSessions } from './login-sessions.service.js';
+import type { VerifiedIdentity } from './passport-outcome.js';
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** A person's name as the claims give it (OpenID Connect Core 5.1). */
+function displayNameOf(claims: Record<string, unknown>): string | null {
+  const given = [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ');
+  return text(claims.name) ?? (given || undefined) ?? text(claims.preferred_username) ?? null;
+}
+
+/** The end of a login: the user (found by issuer and subject, or made) and a new browser session. */
+@Injectable()
+export class OidcLoginService {
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: LoginSessions,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async complete(identity: VerifiedIdentity): Promise<{ userId: string; token: string; expiresAt: Date }> {
+    // the ID token's claims win over userinfo's; the nonce was for this login only
+    const { nonce: _nonce, ...claims } = { ...(identity.userinfo ?? {}), ...identity.claims };
+    const now = this.clock.now();
+    const result = await this.db.transaction(async (manager) => {
+      const users = manager.getRepository(User);
+      const key = { issuer: identity.claims.iss, subject: identity.claims.sub };
+      // one statement, so two first logins of the same person at once make one user
+      const values: Partial<User> = { ...key, email: text(claims.email) ?? null, displayName: displayNameOf(claims), lastClaims: claims, lastLoginAt: now };
+      await users.upsert(values as QueryDeepPartialEntity<User>, { conflictPaths: ['issuer', 'subject'] });
+      const user = await users.findOneByOrFail(key);
+      await manager.getRepository(LoginSession).delete({ userId: user.id, expiresAt: LessThanOrEqual(now) });
+      const session = await this.sessions.create(manager, user.id);
+      return { userId: user.id, ...session };
+    });
+    this.logger.info({ userId: result.userId, provider: identity.provider, issuer: identity.claims.iss }, 'user logged in');
+    return result;
+  }
+}
