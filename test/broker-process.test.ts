@@ -54,6 +54,12 @@ describe('the broker as a process', () => {
     expect(outcome.stderr).toContain(`${join(sites, 'bad.yaml')}:7: instanceTypes[0].vcpus: must be a whole number from 1`);
   }, 60_000);
 
+  it('refuses a claim mapping file it cannot read, naming it', async () => {
+    const outcome = await runBrokerToExit({ SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '', SKYPOOL_CLAIM_MAPPINGS: '/nonexistent/mappings.yaml' });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim()).toBe('skypool: cannot start: /nonexistent/mappings.yaml: cannot read the claim mapping file');
+  }, 60_000);
+
   it('refuses a second broker on the same embedded data folder', async () => {
     const dir = dataDir();
     const first = await spawnBroker(embeddedEnv(dir));

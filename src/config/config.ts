@@ -226,6 +226,11 @@ const variables = {
     ...providerSettings.REDIRECT_URL,
     description: "the broker's login callback as browsers reach it, ending in /auth/callback; also used by the providers of OIDC_PROVIDERS that set none",
   },
+  SKYPOOL_CLAIM_MAPPINGS: {
+    description: 'a YAML file of rules that map identity-provider claims to roles, applied at every login',
+    sensitive: false,
+    parse: (raw) => raw || undefined,
+  } as Variable<string | undefined>,
   OIDC_PROVIDERS: {
     description: 'more OpenID Connect providers by name, e.g. egi,keycloak; each is set with OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL',
     sensitive: false,

@@ -6,12 +6,14 @@ import { AuthService } from './auth.service.js';
 import { IdentityResolver } from './identity.resolver.js';
 import { LoginSessions } from './oidc/login-sessions.service.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
+import { ClaimGrants } from './oidc/claim-grants.js';
 import { OidcProviders } from './oidc/oidc-providers.service.js';
 import { OidcController } from './oidc/oidc.controller.js';
 
 @Module({
   controllers: [OidcController],
   providers: [
+    ClaimGrants,
     AuthService,
     ApiTokensService,
     IdentityResolver,

@@ -7,6 +7,7 @@ import { LOGGER } from '../../common/logging.js';
 import { Db } from '../../database/db.js';
 import { LoginSession } from '../entities/login-session.entity.js';
 import { User } from '../entities/user.entity.js';
+import { ClaimGrants } from './claim-grants.js';
 import { LoginSessions } from './login-sessions.service.js';
 import type { VerifiedIdentity } from './passport-outcome.js';
 
@@ -18,12 +19,13 @@ function displayNameOf(claims: Record<string, unknown>): string | null {
   return text(claims.name) ?? (given || undefined) ?? text(claims.preferred_username) ?? null;
 }
 
-/** The end of a login: the user (found by issuer and subject, or made) and a new browser session. */
+/** The end of a login: the user (found by issuer and subject, or made), their grants from claims, and a new browser session. */
 @Injectable()
 export class OidcLoginService {
   constructor(
     private readonly db: Db,
     private readonly sessions: LoginSessions,
+    private readonly claimGrants: ClaimGrants,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -39,6 +41,7 @@ export class OidcLoginService {
       const values: Partial<User> = { ...key, email: text(claims.email) ?? null, displayName: displayNameOf(claims), lastClaims: claims, lastLoginAt: now };
       await users.upsert(values as QueryDeepPartialEntity<User>, { conflictPaths: ['issuer', 'subject'] });
       const user = await users.findOneByOrFail(key);
+      await this.claimGrants.apply(manager, user.id, claims);
       await manager.getRepository(LoginSession).delete({ userId: user.id, expiresAt: LessThanOrEqual(now) });
       const session = await this.sessions.create(manager, user.id);
       return { userId: user.id, ...session };
