@@ -6,7 +6,8 @@ import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js
 import { databaseKind } from './helpers/test-database.js';
 
 /**
- * Every query and mutation, as each role and anonymously, against one table of allow/deny.
+ * Every query and mutation, as each role and anonymously, against one table of allow/deny
+ * (a logged-in person's own powers, such as createApiToken, are in oidc-login and api-tokens).
  * Project A belongs to University of Michigan (the site admin's institution), project B to
  * Edinburgh. The researcher and the manager are members of A only.
  */
@@ -22,6 +23,8 @@ interface Fixture {
   projectB: string;
   userId: string;
   requestOf(projectId: string, by: GraphqlClient): Promise<string>;
+  /** the id of a new service account made by the bootstrap admin */
+  adminsToken(): Promise<string>;
 }
 
 let counter = 0;
@@ -57,6 +60,9 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['cancelRequest in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
   ['createServiceAccount RESEARCHER for A', [N, N, Y, N, Y], (f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: RESEARCHER, projectId: "${f.projectA}" }) { token } }`)],
   ['createServiceAccount FEDERATION_ADMIN', [N, N, N, N, Y], (_f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: FEDERATION_ADMIN }) { token } }`)],
+  ['query apiTokens', [N, Y, Y, Y, Y], (_f, c) => c.request('{ apiTokens { id } }')],
+  ['createApiToken (a logged-in person only)', [N, N, N, N, N], (_f, c) => c.request('mutation { createApiToken(input: { name: "mine" }) { token } }')],
+  ["revokeApiToken of the admin's service account", [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: await f.adminsToken() })],
   ['addProjectMember to A', [N, N, Y, Y, Y], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectA}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
   ['addProjectMember to B', [N, N, N, N, Y], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectB}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
   ['removeProjectMember from A', [N, N, Y, Y, Y], (f, c) => c.request(`mutation { removeProjectMember(projectId: "${f.projectA}", userId: "${f.userId}") }`)],
@@ -85,6 +91,10 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
     };
     f.userId = (await f.t.broker.app.get(DataSource).getRepository(User).save({ issuer: 'https://idp.example.edu', subject: 'member', email: 'member@example.edu' })).id;
     f.requestOf = async (projectId, by) => (await by.data(submit(projectId))).submitRequest.id;
+    f.adminsToken = async () => {
+      await admin.data(`mutation { createServiceAccount(input: { name: "${unique('bot')}", role: RESEARCHER, projectId: "${f.projectB}" }) { token } }`);
+      return (await admin.data('{ apiTokens { id } }')).apiTokens[0].id;
+    };
   }, 60_000);
   afterAll(() => f.t?.stop());
 
@@ -98,6 +108,13 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
     } else {
       expect(code).toBe(who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
     }
+  });
+
+  it('covers every query and mutation the schema has', async () => {
+    const { __schema } = await f.t.admin.data('{ __schema { queryType { fields { name } } mutationType { fields { name } } } }');
+    const operations = [...__schema.queryType.fields, ...__schema.mutationType.fields].map((x: { name: string }) => x.name);
+    const labels = MATRIX.map(([label]) => label.split(' '));
+    expect(operations.filter((name: string) => !labels.some((words) => words.includes(name)))).toEqual([]);
   });
 
   it('a researcher sees only the projects and requests of their projects', async () => {

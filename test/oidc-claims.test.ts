@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { RoleGrant } from '../src/identity/entities/role-grant.entity.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
-import { Browser, FakeProvider, freePort } from './helpers/oidc.js';
+import { FakeProvider, freePort, logInWithFake } from './helpers/oidc.js';
 import { databaseKind } from './helpers/test-database.js';
 
 const MAPPINGS = `
@@ -51,16 +51,7 @@ describe(`roles from the identity provider's claims on the ${databaseKind} datab
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A login whose ID token carries these claims; the session cookie. */
-  async function logIn(claims: Record<string, unknown>): Promise<string> {
-    fake.idToken = async (ctx) => fake.sign(fake.claims(ctx, { sub: 'hedy', email: 'hedy@umich.edu', ...claims }));
-    const browser = new Browser();
-    const toProvider = await browser.request(`${t.url}/auth/login`);
-    const toCallback = await browser.request(toProvider.headers.get('location')!);
-    const done = await browser.request(toCallback.headers.get('location')!);
-    expect(done.status).toBe(302);
-    return browser.cookie('skypool_session')!;
-  }
+  const logIn = (claims: Record<string, unknown>) => logInWithFake(t.url, fake, { sub: 'hedy', email: 'hedy@umich.edu', ...claims });
 
   async function gql(session: string, query: string) {
     const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `skypool_session=${session}` }, body: JSON.stringify({ query }) });

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../common/errors.js';
 
-/** Codes of requests refused before any resolver runs (by Apollo itself, the limits or the rate limit). */
-const APOLLO_CODES = new Set(['RATE_LIMITED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+/** Codes of requests refused before any resolver runs (by Apollo itself, the limits, the rate limit or a token's scope). */
+const APOLLO_CODES = new Set(['RATE_LIMITED', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
 /**
  * The one place errors are mapped for clients: domain errors keep their code (and field),

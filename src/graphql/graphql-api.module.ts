@@ -14,6 +14,7 @@ import { SitesModule } from '../sites/sites.module.js';
 import { createErrorFormatter } from './format-error.js';
 import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
+import { operationScopePlugin } from './operation-scope.js';
 import { rateLimitPlugin, TokenBuckets } from './rate-limit.js';
 
 @Module({
@@ -51,7 +52,7 @@ class GraphqlSupportModule {}
             maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES,
             maxCost: config.SKYPOOL_GRAPHQL_MAX_COST,
           }),
-          plugins: [rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
+          plugins: [operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
           formatError: createErrorFormatter(logger),
           context: async ({ req }: { req: Request }): Promise<RequestContext> => {
             const authentication = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });

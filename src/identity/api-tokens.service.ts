@@ -2,15 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, NotFoundError } from '../common/errors.js';
+import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Db } from '../database/db.js';
+import { IsNull, type FindOptionsWhere } from 'typeorm';
 import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
-import type { Principal, Role } from './principal.js';
+import { isFederationAdmin, type Principal, type Role } from './principal.js';
 
 export interface ServiceAccountSpec {
   name: string;
@@ -59,5 +60,63 @@ export class ApiTokensService {
     });
     this.logger.info({ tokenId: saved.id, role: spec.role, projectId: spec.projectId, by: principal.id }, 'service account created');
     return { token, expiresAt };
+  }
+
+  /** A token of the calling user, acting as them within the given limits. */
+  async createUserToken(
+    principal: Principal,
+    spec: { name: string; projectId?: string | null; operations?: string[] | null; role?: Role | null; expiresInDays?: number | null },
+    knownOperations: Set<string>,
+  ): Promise<{ token: string; expiresAt: Date | null }> {
+    if (principal.kind !== 'user') throw new ForbiddenError('only a person logged in may create a token of their own; a service account is made with createServiceAccount');
+    requireText('name', spec.name, 100);
+    optionalInteger('expiresInDays', spec.expiresInDays, 1, 3650);
+    if (spec.operations) {
+      if (spec.operations.length === 0) throw new BadInputError('operations', 'must list at least one operation, or be left out for any');
+      const unknown = spec.operations.find((o) => !knownOperations.has(o));
+      if (unknown !== undefined) throw new BadInputError('operations', `no operation is named ${JSON.stringify(unknown)}`);
+    }
+    if (spec.projectId && !isUuid(spec.projectId)) throw new NotFoundError('project', spec.projectId);
+    const token = newToken();
+    const expiresAt = new Date(this.clock.now().getTime() + (spec.expiresInDays ?? 90) * 86_400_000);
+    const userId = principal.id.slice('user:'.length);
+    const saved = await this.db.transaction(async (manager) => {
+      const row = await manager.getRepository(ApiToken).save({
+        name: spec.name,
+        role: spec.role ?? 'RESEARCHER',
+        projectId: spec.projectId ?? null,
+        institution: null,
+        tokenHash: hashToken(token),
+        createdBy: principal.id,
+        userId,
+        operations: spec.operations ?? null,
+        expiresAt,
+      });
+      await this.audit.record(manager, principal, { action: 'apiToken.create', targetType: 'apiToken', targetId: row.id, after: row });
+      return row;
+    });
+    this.logger.info({ tokenId: saved.id, userId, projectId: spec.projectId, operations: spec.operations }, 'user token created');
+    return { token, expiresAt };
+  }
+
+  /** The tokens the caller made (a federation admin: all). */
+  list(principal: Principal): Promise<ApiToken[]> {
+    const where: FindOptionsWhere<ApiToken> = isFederationAdmin(principal) ? {} : { createdBy: principal.id };
+    return this.db.manager.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC' } });
+  }
+
+  /** Ends a token at once; revoking a revoked token changes nothing. */
+  async revoke(principal: Principal, id: string): Promise<ApiToken> {
+    return this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(ApiToken);
+      const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+      if (!token) throw new NotFoundError('token', id);
+      if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new ForbiddenError('only who made a token, or a federation admin, may revoke it');
+      if (token.revokedAt) return token;
+      token.revokedAt = this.clock.now();
+      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });
+      await this.audit.record(manager, principal, { action: 'apiToken.revoke', targetType: 'apiToken', targetId: id, before: { revokedAt: null }, after: { revokedAt: token.revokedAt } });
+      return token;
+    });
   }
 }

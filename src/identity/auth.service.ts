@@ -9,7 +9,9 @@ import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import { bootstrapAdminToken } from './bootstrap-admin.js';
-import type { Principal } from './principal.js';
+import { RoleGrant } from './entities/role-grant.entity.js';
+import { User } from './entities/user.entity.js';
+import { roleRank, type Principal } from './principal.js';
 import { readCookie, SESSION_COOKIE } from './oidc/cookies.js';
 import { LoginSessions } from './oidc/login-sessions.service.js';
 import { hashToken } from './tokens.js';
@@ -75,12 +77,36 @@ export class AuthService {
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await repo.update(token.id, { lastUsedAt: now });
     }
+    if (token.userId) return this.userToken(token);
     return {
       principal: {
         id: `service-account:${token.id}`,
         kind: 'service-account',
         name: token.name,
         grants: [{ role: token.role, projectId: token.projectId ?? undefined, institution: token.institution ?? undefined }],
+        operations: token.operations ?? undefined,
+      },
+    };
+  }
+
+  /**
+   * A user's own token acts as that user, with their current roles capped at the token's role (a
+   * manager's RESEARCHER token is a researcher there), only in the token's project when it names
+   * one, and only for the token's operations when it lists them.
+   */
+  private async userToken(token: ApiToken): Promise<Authentication> {
+    const user = await this.db.manager.getRepository(User).findOneBy({ id: token.userId! });
+    if (!user) return { principal: null, problem: 'unknown or revoked token' };
+    const grants = await this.db.manager.getRepository(RoleGrant).findBy({ userId: user.id });
+    return {
+      principal: {
+        id: `user:${user.id}`,
+        kind: 'user',
+        name: `${user.email ?? user.displayName ?? user.subject} (token ${token.name})`,
+        grants: grants
+          .filter((g) => !token.projectId || g.projectId === token.projectId)
+          .map((g) => ({ role: roleRank(g.role) > roleRank(token.role) ? token.role : g.role, projectId: g.projectId ?? undefined, institution: g.institution ?? undefined })),
+        operations: token.operations ?? undefined,
       },
     };
   }

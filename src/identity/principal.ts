@@ -9,12 +9,19 @@ export interface RoleGrant {
   institution?: string;
 }
 
-/** Who is calling: a person (OIDC login, later), a service account (API token), or the bootstrap admin. */
+/** Who is calling: a person (OIDC login or their own token), a service account, the bootstrap admin, or the broker. */
 export interface Principal {
   id: string;
   kind: 'user' | 'service-account' | 'bootstrap-admin' | 'system';
   name: string;
   grants: RoleGrant[];
+  /** Root GraphQL fields this caller may use (a scoped API token); undefined: all its roles allow. */
+  operations?: string[];
+}
+
+/** How far a role reaches, for capping a user's token: a higher rank includes the lower. */
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
 }
 
 export function isFederationAdmin(principal: Principal): boolean {

@@ -268,3 +268,14 @@ function subjectOf(idToken: string): string | undefined {
     return undefined;
   }
 }
+
+/** A whole login at a fake provider whose ID token carries `claims`; the session cookie's value. */
+export async function logInWithFake(brokerUrl: string, fake: FakeProvider, claims: Record<string, unknown>): Promise<string> {
+  fake.idToken = async (ctx) => fake.sign(fake.claims(ctx, claims));
+  const browser = new Browser();
+  const toProvider = await browser.request(`${brokerUrl}/auth/login`);
+  const toCallback = await browser.request(toProvider.headers.get('location')!);
+  const done = await browser.request(toCallback.headers.get('location')!);
+  if (done.status !== 302) throw new Error(`login failed: ${done.status} ${await done.text()}`);
+  return browser.cookie('skypool_session')!;
+}

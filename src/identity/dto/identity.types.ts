@@ -18,3 +18,29 @@ export class CreatedApiToken {
   @Field() token!: string;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
 }
+
+@InputType()
+export class CreateApiTokenInput {
+  @Field() name!: string;
+  @Field(() => ID, { nullable: true, description: 'only your roles in this project; unset: all your projects' }) projectId?: string | null;
+  @Field(() => [String], { nullable: true, description: 'the only operations (root fields, e.g. submitRequest) the token may call; unset: any' })
+  operations?: string[] | null;
+  @Field(() => RoleEnum, { nullable: true, description: 'the highest of your roles the token carries; default RESEARCHER' }) role?: Role | null;
+  @Field(() => Int, { nullable: true, description: 'default 90, at most 3650' }) expiresInDays?: number | null;
+}
+
+@ObjectType('ApiToken', { description: 'An API token, without its secret value' })
+export class ApiTokenView {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field({ description: "a user's own token, or a service account's" }) kind!: string;
+  @Field(() => RoleEnum) role!: Role;
+  @Field(() => ID, { nullable: true }) projectId!: string | null;
+  @Field(() => String, { nullable: true }) institution!: string | null;
+  @Field(() => [String], { nullable: true }) operations!: string[] | null;
+  @Field() createdBy!: string;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
+}
