@@ -67,4 +67,14 @@ export const AccessPolicy = {
     if (managesProject && (role === 'RESEARCHER' || role === 'PROJECT_MANAGER')) return;
     throw new ForbiddenError('only a federation admin, or a project manager for its own project, may create this service account');
   },
+
+  /** A token that acts as oneself: only a person who logged in has a self to act as. */
+  assertCanCreateOwnToken(principal: Principal): void {
+    if (principal.kind !== 'user') throw new ForbiddenError('only a person logged in may create a token of their own; a service account is made with createServiceAccount');
+  },
+
+  /** Revoke a token: who made it, or a federation admin. */
+  assertCanRevokeToken(principal: Principal, token: { createdBy: string }): void {
+    if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new ForbiddenError('only who made a token, or a federation admin, may revoke it');
+  },
 };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors.js';
+import { BadInputError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -62,13 +62,12 @@ export class ApiTokensService {
     return { token, expiresAt };
   }
 
-  /** A token of the calling user, acting as them within the given limits. */
+  /** A token of the calling user (checked to be a person), acting as them within the given limits. */
   async createUserToken(
     principal: Principal,
     spec: { name: string; projectId?: string | null; operations?: string[] | null; role?: Role | null; expiresInDays?: number | null },
     knownOperations: Set<string>,
   ): Promise<{ token: string; expiresAt: Date | null }> {
-    if (principal.kind !== 'user') throw new ForbiddenError('only a person logged in may create a token of their own; a service account is made with createServiceAccount');
     requireText('name', spec.name, 100);
     optionalInteger('expiresInDays', spec.expiresInDays, 1, 3650);
     if (spec.operations) {
@@ -105,13 +104,13 @@ export class ApiTokensService {
     return this.db.manager.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC' } });
   }
 
-  /** Ends a token at once; revoking a revoked token changes nothing. */
-  async revoke(principal: Principal, id: string): Promise<ApiToken> {
+  /** Ends a token at once; revoking a revoked token changes nothing. `allowed` checks the caller against the token. */
+  async revoke(principal: Principal, id: string, allowed: (token: ApiToken) => void): Promise<ApiToken> {
     return this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiToken);
       const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!token) throw new NotFoundError('token', id);
-      if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new ForbiddenError('only who made a token, or a federation admin, may revoke it');
+      allowed(token);
       if (token.revokedAt) return token;
       token.revokedAt = this.clock.now();
       await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });

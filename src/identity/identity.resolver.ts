@@ -39,6 +39,7 @@ export class IdentityResolver {
 
   @Mutation(() => CreatedApiToken, { description: 'a token that acts as you (logged in), limited to a project, operations and a role' })
   createApiToken(@CurrentPrincipal() principal: Principal, @Args('input') input: CreateApiTokenInput): Promise<CreatedApiToken> {
+    AccessPolicy.assertCanCreateOwnToken(principal);
     const { schema } = this.moduleRef.get(GraphQLSchemaHost, { strict: false });
     const operations = new Set([...Object.keys(schema.getQueryType()?.getFields() ?? {}), ...Object.keys(schema.getMutationType()?.getFields() ?? {})]);
     return this.tokens.createUserToken(principal, input, operations);
@@ -51,6 +52,6 @@ export class IdentityResolver {
 
   @Mutation(() => ApiTokenView, { description: 'ends a token at once' })
   async revokeApiToken(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ApiTokenView> {
-    return toTokenView(await this.tokens.revoke(principal, id));
+    return toTokenView(await this.tokens.revoke(principal, id, (token) => AccessPolicy.assertCanRevokeToken(principal, token)));
   }
 }
