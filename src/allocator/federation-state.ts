@@ -11,12 +11,12 @@ interface UsageRow {
   instances: string;
 }
 
-/** What the instances that hold resources hold, grouped by site or by project. */
-async function usageBy(manager: EntityManager, column: 'site_id' | 'project_id'): Promise<Map<string, Resources>> {
+/** What the instances that hold resources hold, grouped by site or by project (only `keys`, when given). */
+async function usageBy(manager: EntityManager, column: 'site_id' | 'project_id', keys?: string[]): Promise<Map<string, Resources>> {
   const rows: UsageRow[] = await manager.query(
     `SELECT ${column} AS key, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus, count(*) AS instances
-       FROM instance WHERE state = ANY($1) GROUP BY ${column}`,
-    [HOLDING_STATES],
+       FROM instance WHERE state = ANY($1) AND ($2::uuid[] IS NULL OR ${column} = ANY($2)) GROUP BY ${column}`,
+    [HOLDING_STATES, keys ?? null],
   );
   return new Map(rows.map((r) => [r.key, { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: Number(r.instances) }]));
 }
@@ -35,11 +35,16 @@ export function siteStateOf(site: Site, used: Resources | undefined): SiteState 
   };
 }
 
-export async function loadSiteStates(manager: EntityManager): Promise<SiteState[]> {
+/** Every site, with the allocator's view of it. */
+export async function loadSitesWithState(manager: EntityManager): Promise<{ site: Site; state: SiteState }[]> {
   // one query after the other: inside a transaction they share one connection
   const sites = await manager.getRepository(Site).find({ order: { name: 'ASC' } });
   const usage = await usageBy(manager, 'site_id');
-  return sites.map((s) => siteStateOf(s, usage.get(s.id)));
+  return sites.map((site) => ({ site, state: siteStateOf(site, usage.get(site.id)) }));
+}
+
+export async function loadSiteStates(manager: EntityManager): Promise<SiteState[]> {
+  return (await loadSitesWithState(manager)).map((s) => s.state);
 }
 
 interface LimitRow {
@@ -61,7 +66,7 @@ export async function loadProjectStates(manager: EntityManager, now: Date, proje
       GROUP BY project_id`,
     [now, projectIds ?? null],
   );
-  const usage = await usageBy(manager, 'project_id');
+  const usage = await usageBy(manager, 'project_id', projectIds);
   return rows.map((r) => ({
     id: r.project_id,
     limits: { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: r.instances === null ? null : Number(r.instances) },

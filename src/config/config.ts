@@ -23,6 +23,9 @@ interface Variable<T> {
   parse(raw: string | undefined): T | { expected: string };
 }
 
+/** Unset or empty: undefined. */
+const optionalText = (raw: string | undefined): string | undefined => raw || undefined;
+
 function integer(min: number, max: number, fallback: number): Variable<number>['parse'] {
   return (raw) => {
     if (raw === undefined || raw === '') return fallback;
@@ -87,13 +90,13 @@ const providerSettings = {
   CLIENT_ID: {
     description: 'client id Skypool is registered with at the provider',
     sensitive: false,
-    parse: (raw) => raw || undefined,
-  } as Variable<string | undefined>,
+    parse: optionalText,
+  },
   CLIENT_SECRET: {
     description: 'client secret of that registration (sent as client_secret_post)',
     sensitive: true,
-    parse: (raw) => raw || undefined,
-  } as Variable<string | undefined>,
+    parse: optionalText,
+  },
   REDIRECT_URL: {
     description: "the broker's login callback as browsers reach it, ending in /auth/callback (registered at the provider)",
     sensitive: false,
@@ -229,8 +232,8 @@ const variables = {
   SKYPOOL_CLAIM_MAPPINGS: {
     description: 'a YAML file of rules that map identity-provider claims to roles, applied at every login',
     sensitive: false,
-    parse: (raw) => raw || undefined,
-  } as Variable<string | undefined>,
+    parse: optionalText,
+  },
   OIDC_PROVIDERS: {
     description: 'more OpenID Connect providers by name, e.g. egi,keycloak; each is set with OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL',
     sensitive: false,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
-import { loadProjectStates, loadSiteStates } from '../allocator/federation-state.js';
+import { loadProjectStates, loadSitesWithState, loadSiteStates } from '../allocator/federation-state.js';
 import { evaluate } from '../allocator/allocator.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -11,7 +11,6 @@ import { isUuid } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
-import { Site } from '../sites/entities/site.entity.js';
 import { toSiteView } from '../sites/sites.service.js';
 import { InvalidRequestError, QuotaExceededError, type RequestPlanView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
@@ -86,17 +85,14 @@ export class RequestsService {
   async plan(input: SubmitRequestInput): Promise<RequestPlanView> {
     const request = normalizeRequestInput(input);
     const manager = this.db.manager;
-    const [sites, [project], siteRows] = await Promise.all([
-      loadSiteStates(manager),
-      loadProjectStates(manager, this.clock.now(), [request.projectId]),
-      manager.getRepository(Site).find(),
-    ]);
+    const [withState, [project]] = await Promise.all([loadSitesWithState(manager), loadProjectStates(manager, this.clock.now(), [request.projectId])]);
+    const sites = withState.map((s) => s.state);
     const estimatedCoreHours = request.vcpus * request.count * request.leaseHours;
     const refusal = assessRequest(request, sites, project);
     if (refusal) return { feasible: false, reason: refusal.message, candidates: [], estimatedCoreHours };
     const evaluation = evaluate({ ...request, id: 'plan', createdAt: this.clock.now() }, project, sites);
     if (evaluation.kind === 'wait') return { feasible: true, reason: `would wait: ${evaluation.reason}`, candidates: [], estimatedCoreHours };
-    const byId = new Map(siteRows.map((s) => [s.id, s]));
+    const byId = new Map(withState.map((s) => [s.site.id, s.site]));
     const best = evaluation.candidates[0]!;
     return {
       feasible: true,
