@@ -19,6 +19,7 @@ const sites = Array.from({ length: SITES }, (_, s) => ({
   id: `site-${s}`,
   name: `site-${s}`,
   health: random(20) === 0 ? 'DOWN' : 'HEALTHY',
+  draining: false,
   capacity: { vcpus: 512 + random(2048), memoryMiB: (2 + random(8)) * 1024 * 1024, gpus: random(3) === 0 ? 8 + random(24) : 0, instances: null },
   used: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
   instanceTypes: Array.from({ length: TYPES }, (_, t) => ({ name: `t${t}`, vcpus: 2 ** (t % 6), memoryMiB: 2048 * 2 ** (t % 6), gpus: t >= 8 ? 1 : 0 })),

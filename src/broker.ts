@@ -8,6 +8,7 @@ import type { Clock } from './common/clock.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
 import type { Config } from './config/config.js';
+import { DESCRIPTORS_PRINCIPAL } from './identity/principal.js';
 import { readDescriptorFolder } from './sites/site-descriptors.js';
 import { SiteDescriptorsService } from './sites/site-descriptors.service.js';
 
@@ -28,12 +29,13 @@ const BODY_LIMIT = '1mb';
 export async function startBroker(config: Config, options: { clock?: Clock } = {}): Promise<Broker> {
   const logger = createLogger(config.LOG_LEVEL);
   const descriptors = config.SKYPOOL_SITES ? readDescriptorFolder(config.SKYPOOL_SITES) : [];
+  const servesEmulator = descriptors.some((d) => d.emulated);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, options.clock), {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
     abortOnError: false, // throw, so main() reports one clear line
   });
-  if (descriptors.some((d) => d.emulated)) {
+  if (servesEmulator) {
     // before any body parser: the emulator checks request signatures over the raw body
     const { emulator } = app.get(SiteEmulatorService);
     app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulator.handle(req, res));
@@ -44,7 +46,8 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
   const { port } = app.getHttpServer().address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  await app.get(SiteDescriptorsService).apply(descriptors, `${url}${EMULATOR_PATH}`);
+  if (servesEmulator) app.get(SiteEmulatorService).url = `${url}${EMULATOR_PATH}`;
+  await app.get(SiteDescriptorsService).apply(DESCRIPTORS_PRINCIPAL, descriptors, { dryRun: false, background: true });
   logger.info({ url, graphql: `${url}/graphql`, database: config.DATABASE_URL ? 'postgresql' : 'embedded', sites: descriptors.length }, 'skypool broker is ready');
   return { app, url, close: () => app.close() };
 }

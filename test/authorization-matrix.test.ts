@@ -25,6 +25,8 @@ interface Fixture {
   requestOf(projectId: string, by: GraphqlClient): Promise<string>;
   /** the id of a new service account made by the bootstrap admin */
   adminsToken(): Promise<string>;
+  /** the id of a new site of the institution, registered by the bootstrap admin */
+  siteOf(institution: string): Promise<string>;
 }
 
 let counter = 0;
@@ -49,6 +51,15 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['query planRequest in B', [N, N, N, N, Y], (f, c) => c.request(`{ planRequest(input: { projectId: "${f.projectB}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { feasible } }`)],
   ['registerSite of University of Michigan', [N, N, N, Y, Y], (f, c) => c.request(`mutation { registerSite(input: ${siteInput(unique('um'), 'University of Michigan', `${f.t.url}/emulator/umich`)}) { id } }`)],
   ['registerSite of Edinburgh', [N, N, N, N, Y], (f, c) => c.request(`mutation { registerSite(input: ${siteInput(unique('ed'), 'Edinburgh', `${f.t.url}/emulator/umich`)}) { id } }`)],
+  ['updateSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { updateSite(input: { id: $id, homeShare: 0.1 }) { id } }', { id: await f.siteOf('University of Michigan') })],
+  ['updateSite of Edinburgh', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { updateSite(input: { id: $id, homeShare: 0.1 }) { id } }', { id: await f.siteOf('Edinburgh') })],
+  ['drainSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { drainSite(id: $id) { id } }', { id: await f.siteOf('University of Michigan') })],
+  ['drainSite of Edinburgh', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { drainSite(id: $id) { id } }', { id: await f.siteOf('Edinburgh') })],
+  ['resumeSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { resumeSite(id: $id) { id } }', { id: await f.siteOf('University of Michigan') })],
+  ['removeSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: await f.siteOf('University of Michigan') })],
+  ['removeSite of Edinburgh', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: await f.siteOf('Edinburgh') })],
+  ['applySites of University of Michigan', [N, N, N, Y, Y], (f, c) => c.request(`mutation { applySites(input: { dryRun: true, sites: [${siteInput(unique('um'), 'University of Michigan', `${f.t.url}/emulator/umich`)}] }) { dryRun } }`)],
+  ['applySites of Edinburgh', [N, N, N, N, Y], (f, c) => c.request(`mutation { applySites(input: { dryRun: true, sites: [${siteInput(unique('ed'), 'Edinburgh', `${f.t.url}/emulator/umich`)}] }) { dryRun } }`)],
   ['createProject at University of Michigan', [N, N, N, Y, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "University of Michigan" }) { id } }`)],
   ['createProject at Edinburgh', [N, N, N, N, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "Edinburgh" }) { id } }`)],
   ['grantAllocation to A', [N, N, N, Y, Y], (f, c) => c.request(`mutation { grantAllocation(input: { projectId: "${f.projectA}", vcpus: 1, memoryMiB: 1 }) { id } }`)],
@@ -95,6 +106,7 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
       await admin.data(`mutation { createServiceAccount(input: { name: "${unique('bot')}", role: RESEARCHER, projectId: "${f.projectB}" }) { token } }`);
       return (await admin.data('{ apiTokens { id } }')).apiTokens[0].id;
     };
+    f.siteOf = async (institution) => (await admin.data(`mutation { registerSite(input: ${siteInput(unique('s'), institution, `${f.t.url}/emulator/umich`)}) { id } }`)).registerSite.id;
   }, 60_000);
   afterAll(() => f.t?.stop());
 

@@ -13,13 +13,11 @@ import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { WAITING_STATES } from '../requests/request-state.js';
+import { tryAllocatorLock } from '../database/allocator-lock.js';
 import { allocate } from './allocator.js';
 import type { WaitingRequest } from './allocator.types.js';
 import { loadProjectStates, loadSiteStates } from './federation-state.js';
 import { AllocatorMetrics } from './allocator.metrics.js';
-
-/** Any 64-bit number, the same in every broker process: the key of the cycle's advisory lock. */
-const CYCLE_LOCK_KEY = 0x5379706f6f6c01n;
 
 /**
  * Feeds the pure allocator: reads waiting requests and the federation's state, decides, and
@@ -62,9 +60,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
   private async cycle(): Promise<void> {
     const started = process.hrtime.bigint();
     const outcome = await this.db.transaction(async (manager) => {
-      // Always granted on the embedded database (one shared session), where it is not needed.
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [CYCLE_LOCK_KEY.toString()]);
-      if (!locked) return undefined; // another broker process is running the cycle
+      if (!(await tryAllocatorLock(manager))) return undefined; // another broker process is running the cycle
       return this.decideAndWrite(manager);
     });
     if (!outcome) return;

@@ -12,6 +12,7 @@ function site(name: string, over: Partial<SiteState> = {}): SiteState {
     id: `site-${name}`,
     name,
     health: 'HEALTHY',
+    draining: false,
     capacity: { vcpus: 64, memoryMiB: 262144, gpus: 0, instances: null },
     used: { ...zero },
     instanceTypes: [small, medium, large],
@@ -69,6 +70,13 @@ describe('allocate', () => {
     expect(decide({ vcpus: 64 })).toMatchObject({ kind: 'wait', reasonCode: 'NO_INSTANCE_TYPE' });
     expect(decide({ image: 'rstudio-4' })).toMatchObject({ kind: 'wait', reasonCode: 'SITE_DOWN', reason: 'site b is DOWN' });
     expect(decide({ sites: ['nowhere'] })).toMatchObject({ kind: 'wait', reasonCode: 'NO_SITE' });
+  });
+
+  it('places nothing on a draining site and says so', () => {
+    const sites = [site('a', { draining: true }), site('b', { health: 'DOWN' })];
+    expect(allocate({ sites: [sites[0]!], projects: [project('p1')], requests: [request()] })[0]).toMatchObject({ kind: 'wait', reasonCode: 'SITE_DRAINING', reason: 'site a is draining' });
+    expect(allocate({ sites, projects: [project('p1')], requests: [request()] })[0]).toMatchObject({ kind: 'wait', reasonCode: 'SITE_DOWN', reason: 'site a is draining; site b is DOWN' });
+    expect(allocate({ sites: [...sites, site('c')], projects: [project('p1')], requests: [request()] })[0]).toMatchObject({ kind: 'place', siteId: 'site-c' });
   });
 
   it('keeps to the allowed sites', () => {

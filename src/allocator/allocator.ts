@@ -66,8 +66,11 @@ export function evaluate(request: WaitingRequest, project: ProjectState | undefi
   if (typed.length === 0) {
     return wait('NO_INSTANCE_TYPE', `no site with image '${request.image}' has an instance type with ${request.vcpus} vCPUs, ${request.memoryMiB} MiB${request.gpus ? `, ${request.gpus} GPUs` : ''}`);
   }
-  const up = typed.filter((c) => c.site.health !== 'DOWN');
-  if (up.length === 0) return wait('SITE_DOWN', typed.map((c) => `site ${c.site.name} is DOWN`).join('; '));
+  const up = typed.filter((c) => c.site.health !== 'DOWN' && !c.site.draining);
+  if (up.length === 0) {
+    const why = typed.map((c) => `site ${c.site.name} is ${c.site.health === 'DOWN' ? 'DOWN' : 'draining'}`).join('; ');
+    return wait(typed.some((c) => c.site.health === 'DOWN') ? 'SITE_DOWN' : 'SITE_DRAINING', why);
+  }
   const quotaFits = (type: InstanceTypeOffer) => howManyFit(project.limits, project.used, type);
   const inQuota = up.filter((c) => quotaFits(c.type) >= request.minCount);
   if (inQuota.length === 0) return wait('QUOTA', bindingQuota(project, up[0]!.type, request.minCount));

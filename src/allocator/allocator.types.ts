@@ -18,6 +18,8 @@ export interface SiteState {
   id: string;
   name: string;
   health: 'UNKNOWN' | 'HEALTHY' | 'DEGRADED' | 'DOWN';
+  /** Draining sites take no new placements. */
+  draining: boolean;
   /** What the site lends; `instances: null` means no limit on the count. */
   capacity: Omit<Resources, 'instances'> & { instances: number | null };
   /** What instances placed by the broker hold there now. */
@@ -54,7 +56,7 @@ export interface AllocatorInput {
   requests: WaitingRequest[];
 }
 
-export type WaitReasonCode = 'QUOTA' | 'NO_IMAGE' | 'NO_INSTANCE_TYPE' | 'SITE_DOWN' | 'SITE_CAPACITY' | 'NO_SITE';
+export type WaitReasonCode = 'QUOTA' | 'NO_IMAGE' | 'NO_INSTANCE_TYPE' | 'SITE_DOWN' | 'SITE_DRAINING' | 'SITE_CAPACITY' | 'NO_SITE';
 
 export type Decision =
   | { requestId: string; kind: 'place'; siteId: string; instanceType: InstanceTypeOffer; count: number }

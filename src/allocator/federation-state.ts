@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import { HOLDING_STATES } from '../requests/instance-state.js';
 import { Site } from '../sites/entities/site.entity.js';
 import type { ProjectState, Resources, SiteState } from './allocator.types.js';
@@ -28,6 +28,7 @@ export function siteStateOf(site: Site, used: Resources | undefined): SiteState 
     id: site.id,
     name: site.name,
     health: site.health,
+    draining: site.drainingSince !== null,
     capacity: { vcpus: site.capacityVcpus, memoryMiB: site.capacityMemoryMib, gpus: site.capacityGpus, instances: site.capacityInstances },
     used: used ?? none(),
     instanceTypes: site.instanceTypes,
@@ -38,7 +39,7 @@ export function siteStateOf(site: Site, used: Resources | undefined): SiteState 
 /** Every site, with the allocator's view of it. */
 export async function loadSitesWithState(manager: EntityManager): Promise<{ site: Site; state: SiteState }[]> {
   // one query after the other: inside a transaction they share one connection
-  const sites = await manager.getRepository(Site).find({ order: { name: 'ASC' } });
+  const sites = await manager.getRepository(Site).find({ where: { removedAt: IsNull() }, order: { name: 'ASC' } });
   const usage = await usageBy(manager, 'site_id');
   return sites.map((site) => ({ site, state: siteStateOf(site, usage.get(site.id)) }));
 }

@@ -27,6 +27,21 @@ export interface SiteInstance {
   tags: Record<string, string>;
 }
 
+/** Where new instances go on the site's network; unset fields are left to the site's defaults. */
+export interface RunNetworkSettings {
+  securityGroupIds: string[];
+  subnetId: string | null;
+  keyName: string | null;
+  /** null: the subnet's default. Set only with a subnet: EC2 takes it on the network interface. */
+  associatePublicIp: boolean | null;
+}
+
+/**
+ * ON_CREATE: tags in RunInstances (TagSpecifications). AFTER_CREATE: CreateTags right after, for
+ * EC2-compatible clouds that do not take TagSpecifications.
+ */
+export type TagMode = 'ON_CREATE' | 'AFTER_CREATE';
+
 export interface RunInstancesInput {
   /** Idempotency token, at most 64 ASCII characters, stable across retries of one attempt. */
   clientToken: string;
@@ -37,6 +52,9 @@ export interface RunInstancesInput {
   /** Plain text (cloud-init); the driver base64-encodes it. */
   userData?: string;
   tags: Record<string, string>;
+  /** Default ON_CREATE; a site that rejects TagSpecifications is retried with AFTER_CREATE. */
+  tagMode?: TagMode;
+  network?: RunNetworkSettings;
 }
 
 export interface InstanceFilter {
@@ -45,12 +63,21 @@ export interface InstanceFilter {
   instanceIds?: string[];
 }
 
+export interface InstanceTypeInfo {
+  name: string;
+  vcpus: number;
+  memoryMiB: number;
+  gpus: number;
+}
+
 export interface ComputeDriver {
   runInstances(input: RunInstancesInput): Promise<SiteInstance[]>;
-  /** Follows NextToken to the last page. */
-  describeInstances(filter: InstanceFilter): Promise<SiteInstance[]>;
+  /** Follows NextToken to the last page, unless only the first page is asked for (a cheap probe). */
+  describeInstances(filter: InstanceFilter, options?: { firstPageOnly?: boolean }): Promise<SiteInstance[]>;
   terminateInstances(siteInstanceIds: string[]): Promise<void>;
   describeAvailabilityZones(): Promise<string[]>;
+  /** The instance types the site offers, or null where the site does not implement DescribeInstanceTypes. */
+  describeInstanceTypes(): Promise<InstanceTypeInfo[] | null>;
 }
 
 /** What the allocator and the provisioner act on, whatever the site's own error code was. */
@@ -62,6 +89,8 @@ export class ComputeError extends Error {
     /** The site's own error code, e.g. InsufficientInstanceCapacity, or TIMEOUT / NETWORK. */
     readonly code: string,
     message: string,
+    /** Instances the site did start before the failure (e.g. CreateTags failed after RunInstances). */
+    readonly startedInstances: SiteInstance[] = [],
   ) {
     super(message);
     this.name = 'ComputeError';

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  CreateTagsCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeInstanceTypesCommand,
+  type DescribeInstanceTypesCommandOutput,
+  type RunInstancesCommandInput,
   DescribeInstancesCommand,
   EC2Client,
   RunInstancesCommand,
@@ -12,13 +16,16 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type {
-  ComputeDriver,
-  InstanceFilter,
-  RunInstancesInput,
-  SiteConnection,
-  SiteInstance,
-  SiteInstanceState,
+import {
+  ComputeError,
+  type ComputeDriver,
+  type InstanceFilter,
+  type InstanceTypeInfo,
+  type RunNetworkSettings,
+  type RunInstancesInput,
+  type SiteConnection,
+  type SiteInstance,
+  type SiteInstanceState,
 } from './compute-driver.js';
 import { toComputeError } from './ec2-errors.js';
 
@@ -104,6 +111,9 @@ function connectionFingerprint(conn: SiteConnection): string {
 
 /** The ComputeDriver over one site's EC2-compatible endpoint. Every failure is thrown as a ComputeError. */
 export class Ec2Driver implements ComputeDriver {
+  /** Learnt when the site rejects TagSpecifications: tag with CreateTags instead. */
+  private tagsAfterCreate = false;
+
   constructor(
     private readonly client: EC2Client,
     private readonly siteKey: string,
@@ -111,6 +121,29 @@ export class Ec2Driver implements ComputeDriver {
   ) {}
 
   async runInstances(input: RunInstancesInput): Promise<SiteInstance[]> {
+    if ((input.tagMode ?? 'ON_CREATE') === 'ON_CREATE' && !this.tagsAfterCreate) {
+      try {
+        return await this.run(input, true);
+      } catch (err) {
+        if (!rejectsTagSpecifications(err)) throw err;
+        // An older EC2-compatible cloud: nothing was started; tag with CreateTags from now on.
+        this.tagsAfterCreate = true;
+      }
+    }
+    const started = await this.run(input, false);
+    const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
+    if (tags.length > 0 && started.length > 0) {
+      try {
+        await this.client.send(new CreateTagsCommand({ Resources: started.map((i) => i.siteInstanceId), Tags: tags }));
+      } catch (err) {
+        const error = toComputeError(err, { site: this.siteKey, operation: 'CreateTags' });
+        throw new ComputeError(error.category, error.code, error.message, started);
+      }
+    }
+    return started.map((instance) => ({ ...instance, tags: { ...instance.tags, ...input.tags } }));
+  }
+
+  private async run(input: RunInstancesInput, withTags: boolean): Promise<SiteInstance[]> {
     const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
     const output = await this.call('RunInstances', () =>
       this.client.send(
@@ -121,18 +154,18 @@ export class Ec2Driver implements ComputeDriver {
           MinCount: input.minCount,
           MaxCount: input.maxCount,
           UserData: input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
-          TagSpecifications: tags.length > 0 ? [{ ResourceType: 'instance', Tags: tags }] : undefined,
+          TagSpecifications: withTags && tags.length > 0 ? [{ ResourceType: 'instance', Tags: tags }] : undefined,
+          ...networkParameters(input.network),
         }),
       ),
     );
+    const instances = (output.Instances ?? []).map(toSiteInstance);
     // Some EC2-compatible clouds leave tags out of the RunInstances answer; the request's tags are what was set.
-    return (output.Instances ?? []).map((instance) => {
-      const mapped = toSiteInstance(instance);
-      return Object.keys(mapped.tags).length > 0 ? mapped : { ...mapped, tags: { ...input.tags } };
-    });
+    if (!withTags) return instances;
+    return instances.map((mapped) => (Object.keys(mapped.tags).length > 0 ? mapped : { ...mapped, tags: { ...input.tags } }));
   }
 
-  async describeInstances(filter: InstanceFilter): Promise<SiteInstance[]> {
+  async describeInstances(filter: InstanceFilter, options: { firstPageOnly?: boolean } = {}): Promise<SiteInstance[]> {
     if (filter.instanceIds && filter.instanceIds.length === 0) return [];
     // instance-id as a filter, not InstanceIds: ids the site no longer knows are simply absent
     // instead of failing the whole call with InvalidInstanceID.NotFound.
@@ -163,7 +196,7 @@ export class Ec2Driver implements ComputeDriver {
           instances.push(mapped);
         }
       }
-      if (!output.NextToken || output.NextToken === nextToken) return instances;
+      if (options.firstPageOnly || !output.NextToken || output.NextToken === nextToken) return instances;
       nextToken = output.NextToken;
     }
     throw toComputeError(new Error(`DescribeInstances returned more than ${MAX_DESCRIBE_PAGES} pages`), {
@@ -190,6 +223,32 @@ export class Ec2Driver implements ComputeDriver {
     return (output.AvailabilityZones ?? []).flatMap((zone) => (zone.ZoneName ? [zone.ZoneName] : []));
   }
 
+  async describeInstanceTypes(): Promise<InstanceTypeInfo[] | null> {
+    const types: InstanceTypeInfo[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_DESCRIBE_PAGES; page++) {
+      let output: DescribeInstanceTypesCommandOutput;
+      try {
+        output = await this.client.send(new DescribeInstanceTypesCommand({ MaxResults: 100, NextToken: nextToken }));
+      } catch (err) {
+        const error = toComputeError(err, { site: this.siteKey, operation: 'DescribeInstanceTypes' });
+        if (['InvalidAction', 'UnsupportedOperation', 'Unsupported', 'NotImplemented'].includes(error.code)) return null;
+        throw error;
+      }
+      for (const info of output.InstanceTypes ?? []) {
+        types.push({
+          name: String(info.InstanceType ?? ''),
+          vcpus: info.VCpuInfo?.DefaultVCpus ?? 0,
+          memoryMiB: Number(info.MemoryInfo?.SizeInMiB ?? 0),
+          gpus: (info.GpuInfo?.Gpus ?? []).reduce((sum, gpu) => sum + (gpu.Count ?? 0), 0),
+        });
+      }
+      if (!output.NextToken || output.NextToken === nextToken) return types;
+      nextToken = output.NextToken;
+    }
+    return types;
+  }
+
   private async terminateBatch(ids: string[]): Promise<void> {
     let remaining = ids;
     while (remaining.length > 0) {
@@ -214,6 +273,25 @@ export class Ec2Driver implements ComputeDriver {
       throw toComputeError(err, { site: this.siteKey, operation });
     }
   }
+}
+
+/** Network placement as RunInstances takes it: a public address is asked for on the first network interface. */
+function networkParameters(network: RunNetworkSettings | undefined): Partial<RunInstancesCommandInput> {
+  if (!network) return {};
+  const groups = network.securityGroupIds.length > 0 ? network.securityGroupIds : undefined;
+  const keyName = network.keyName ?? undefined;
+  if (network.associatePublicIp !== null && network.subnetId !== null) {
+    return {
+      KeyName: keyName,
+      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: network.subnetId, Groups: groups, AssociatePublicIpAddress: network.associatePublicIp }],
+    };
+  }
+  return { KeyName: keyName, SecurityGroupIds: groups, SubnetId: network.subnetId ?? undefined };
+}
+
+/** The site does not know TagSpecifications (e.g. UnknownParameter: TagSpecification.1.ResourceType). */
+function rejectsTagSpecifications(err: unknown): boolean {
+  return err instanceof ComputeError && err.category === 'permanent' && /TagSpecification/i.test(err.message);
 }
 
 /** The ids named by an InvalidInstanceID.NotFound error ("The instance IDs 'i-1, i-2' do not exist"). */

@@ -32,6 +32,8 @@ const EXACT: Record<string, CodeRule> = {
   Unsupported: { category: 'permanent', words: 'the site does not support this request' },
   UnsupportedOperation: { category: 'permanent', words: 'the site does not support this operation' },
   InvalidAction: { category: 'permanent', words: 'the site does not know this API action' },
+  UnknownParameter: { category: 'permanent', words: 'the site does not know a parameter of the request' },
+  InvalidInstanceType: { category: 'permanent', words: 'the site does not offer this instance type' },
   MissingAction: { category: 'permanent', words: 'the request named no API action' },
   IdempotentParameterMismatch: {
     category: 'permanent',
@@ -57,6 +59,9 @@ const EXACT: Record<string, CodeRule> = {
 const PREFIXES: Array<[string, CodeRule]> = [
   ['InvalidAMIID.', { category: 'permanent', words: 'the site does not have this image' }],
   ['InvalidInstanceID.', { category: 'permanent', words: 'the site does not know an instance id' }],
+  ['InvalidGroup.', { category: 'permanent', words: 'the site does not know a security group of the site settings' }],
+  ['InvalidSubnetID.', { category: 'permanent', words: 'the site does not know the subnet of the site settings' }],
+  ['InvalidKeyPair.', { category: 'permanent', words: 'the site does not know the key pair of the site settings' }],
 ];
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);

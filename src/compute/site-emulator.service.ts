@@ -15,6 +15,8 @@ export const EMULATOR_PATH = '/emulator';
 @Injectable()
 export class SiteEmulatorService {
   readonly emulator: Ec2Emulator;
+  /** Where the broker serves the emulator, once it does (only when SKYPOOL_SITES names emulated sites). */
+  url?: string;
 
   constructor(@Inject(CONFIG) config: Config, @Inject(CLOCK) clock: Clock) {
     this.emulator = new Ec2Emulator({ clock, stateFile: join(config.SKYPOOL_DATA_DIR, 'emulator-state.json') });

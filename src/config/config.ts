@@ -189,6 +189,26 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/15 * * * * *'),
   },
+  SKYPOOL_HEALTH_CRON: {
+    description: 'when each site is probed (DescribeAvailabilityZones and a small DescribeInstances)',
+    sensitive: false,
+    parse: cronExpression('*/30 * * * * *'),
+  },
+  SKYPOOL_PROBE_TIMEOUT_MS: {
+    description: 'how long a health probe may take before the site counts as failing it',
+    sensitive: false,
+    parse: integer(100, 600_000, 10_000),
+  },
+  SKYPOOL_SITE_DOWN_AFTER: {
+    description: 'failed calls in a row after which a site is DOWN (its circuit opens: no placements until a probe succeeds)',
+    sensitive: false,
+    parse: integer(1, 100, 3),
+  },
+  SKYPOOL_SITE_SLOW_MS: {
+    description: 'probe latency above which a site that answers is DEGRADED',
+    sensitive: false,
+    parse: integer(1, 600_000, 5_000),
+  },
   SKYPOOL_GRAPHQL_MAX_DEPTH: {
     description: 'deepest nesting of fields a GraphQL operation may have',
     sensitive: false,

@@ -28,6 +28,11 @@ export const AccessPolicy = {
     if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
   },
 
+  /** Apply site descriptors: anyone who administers some institution (each site is then checked on its own). */
+  assertCanManageAnySite(principal: Principal): void {
+    if (!isFederationAdmin(principal) && !principal.grants.some((g) => g.role === 'SITE_ADMIN')) throw new ForbiddenError('only federation admins and site admins may apply site descriptors');
+  },
+
   /** Create projects and grant allocations for an institution: federation admins or its site admins. */
   assertCanAdministerInstitution(principal: Principal, institution: string): void {
     if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);

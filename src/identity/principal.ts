@@ -38,5 +38,5 @@ export function canActInProject(principal: Principal, projectId: string, institu
   );
 }
 
-/** The broker itself, applying the site descriptors of SKYPOOL_SITES at start (as the audit log names it). */
-export const DESCRIPTORS_PRINCIPAL: Principal = { id: 'system:site-descriptors', kind: 'system', name: 'site descriptors (SKYPOOL_SITES)', grants: [] };
+/** The broker itself, applying the site descriptors of SKYPOOL_SITES at start: the operator's own configuration, so it may manage every site. */
+export const DESCRIPTORS_PRINCIPAL: Principal = { id: 'system:site-descriptors', kind: 'system', name: 'site descriptors (SKYPOOL_SITES)', grants: [{ role: 'FEDERATION_ADMIN' }] };

@@ -13,9 +13,10 @@ import { ResourceRequest } from '../requests/entities/resource-request.entity.js
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
+import { SiteHealthService } from '../sites/health/site-health.service.js';
 import { buildUserData } from './cloud-init.js';
 import { RequestSettlement } from './request-settlement.js';
-import { clientToken, instanceTags, TAG_ATTEMPT, TAG_REQUEST } from './site-tags.js';
+import { clientToken, instanceTags, TAG_ATTEMPT, TAG_REQUEST } from '../compute/site-tags.js';
 
 /** How long a placement may keep failing with transient errors before it is given up at that site. */
 const GIVE_UP_AFTER_MS = 5 * 60_000;
@@ -45,6 +46,7 @@ export class ProvisionerService {
   constructor(
     private readonly db: Db,
     private readonly sites: SitesService,
+    private readonly health: SiteHealthService,
     private readonly lifecycle: RequestLifecycle,
     private readonly settlement: RequestSettlement,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
@@ -95,9 +97,19 @@ export class ProvisionerService {
         maxCount: rows.length,
         userData: buildUserData(request.userData, request.sshPublicKey),
         tags,
+        tagMode: site.tagMode,
+        network: site.network,
       });
     } catch (err) {
       const error = err instanceof ComputeError ? err : new ComputeError('transient', 'UNKNOWN', String(err));
+      if (['transient', 'throttling', 'auth'].includes(error.category)) {
+        await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+      }
+      if (error.startedInstances.length > 0) {
+        // started but not tagged: keep them (recorded by id) rather than lose track of them
+        this.logger.warn({ ...placement, site: site.name, err: error.message }, 'instances started but could not be tagged');
+        return this.record(placement, site, driver, error.startedInstances);
+      }
       const adopted = error.category === 'transient' || error.category === 'throttling' ? await this.findEarlierLaunch(driver, request.id, placement.attempt) : [];
       if (adopted.length === 0) return this.failed(placement, site, rows, error);
       created = adopted;

@@ -13,8 +13,10 @@ import { ResourceRequest } from '../requests/entities/resource-request.entity.js
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
+import { SiteHealthService } from '../sites/health/site-health.service.js';
+import { toComputeError } from '../compute/ec2-errors.js';
 import { RequestSettlement } from './request-settlement.js';
-import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from './site-tags.js';
+import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from '../compute/site-tags.js';
 
 /** An instance the broker started may take this long to show in DescribeInstances. */
 const VISIBILITY_GRACE_MS = 60_000;
@@ -33,6 +35,7 @@ export class ReconcilerService {
   constructor(
     private readonly db: Db,
     private readonly sites: SitesService,
+    private readonly health: SiteHealthService,
     private readonly lifecycle: RequestLifecycle,
     private readonly settlement: RequestSettlement,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
@@ -42,7 +45,7 @@ export class ReconcilerService {
   ) {}
 
   async reconcileAll(): Promise<ReconcileOutcome> {
-    const sites = await this.db.manager.getRepository(Site).find();
+    const sites = await this.sites.list();
     const outcomes = await Promise.all(sites.map((site) => this.reconcileSite(site)));
     const leases = await this.endExpiredLeases();
     return {
@@ -56,10 +59,12 @@ export class ReconcilerService {
     try {
       remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
     } catch (err) {
-      await this.sites.setHealth(site, 'DOWN', String(err));
+      const error = toComputeError(err, { site: site.name });
+      await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
       return { released: false, terminating: false };
     }
-    await this.sites.setHealth(site, 'HEALTHY');
+    // an answer ends a run of failures; latency and warnings are the probe's to judge
+    if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
     const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
     const now = this.clock.now();
     const touched = new Set<string>();

@@ -8,7 +8,7 @@ import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.decorator.js';
 import { isFederationAdmin, type Principal } from '../identity/principal.js';
 import { SiteView } from '../sites/dto/site.types.js';
-import { toSiteView } from '../sites/sites.service.js';
+import { toSiteView } from '../sites/site-view.js';
 import { InstanceView, RequestPlanView, RequestStateEnum, ResourceRequestView, SubmitRequestInput, SubmitRequestResult } from './dto/request.types.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';

@@ -11,7 +11,7 @@ import { isUuid } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
-import { toSiteView } from '../sites/sites.service.js';
+import { toSiteView } from '../sites/site-view.js';
 import { InvalidRequestError, QuotaExceededError, type RequestPlanView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';

@@ -1,59 +1,79 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { BadInputError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { DESCRIPTORS_PRINCIPAL } from '../identity/principal.js';
-import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import type { Principal } from '../identity/principal.js';
 import { SiteEmulatorService } from '../compute/site-emulator.service.js';
 import type { SiteDescriptor } from './site-descriptors.js';
-import { SiteHealthProbe } from './site-health.probe.js';
-import { SitesService } from './sites.service.js';
+import { SiteHealthService } from './health/site-health.service.js';
+import type { SiteSpec } from './site-spec.js';
+import { SitesService, type SiteChange } from './sites.service.js';
 
 /**
- * Applies site descriptors (SKYPOOL_SITES at start). A descriptor with `emulated: true` gets a
- * site in the bundled emulator, with credentials the broker makes once and keeps sealed.
+ * Applies site descriptors: SKYPOOL_SITES at start, and `skypool sites apply` through the API.
+ * A descriptor with `emulated: true` gets a site in the bundled emulator, with credentials the
+ * broker makes once and keeps sealed.
  */
 @Injectable()
 export class SiteDescriptorsService {
   constructor(
     private readonly sites: SitesService,
-    private readonly probe: SiteHealthProbe,
+    private readonly health: SiteHealthService,
     private readonly emulator: SiteEmulatorService,
-    @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** `emulatorUrl`: where the broker serves the emulator, e.g. http://127.0.0.1:4000/emulator */
-  async apply(descriptors: SiteDescriptor[], emulatorUrl: string): Promise<void> {
-    for (const descriptor of descriptors) {
-      const spec = descriptor.emulated ? await this.emulatedSpec(descriptor, emulatorUrl) : descriptor.spec;
-      const { site, created } = await this.sites.apply(DESCRIPTORS_PRINCIPAL, spec, descriptor.emulated);
-      this.drivers.forget(site.id); // endpoint or credentials may have changed
+  /**
+   * All or nothing. Probes what was created or changed: in the background when `background`
+   * (at start, where a slow site must not hold up the broker), else before returning.
+   */
+  async apply(principal: Principal, descriptors: SiteDescriptor[], options: { dryRun: boolean; background?: boolean }): Promise<SiteChange[]> {
+    const specs = await Promise.all(descriptors.map((d) => (d.emulated ? this.emulatedSpec(d) : d.spec)));
+    const changes = await this.sites.applyAll(
+      principal,
+      descriptors.map((d, i) => ({ spec: specs[i]!, emulated: d.emulated })),
+      options,
+    );
+    if (options.dryRun) return changes;
+    descriptors.forEach((descriptor, i) => {
+      const { site, action } = changes[i]!;
+      if (descriptor.emulated) this.emulator.register(emulatorSiteOf(specs[i]!, descriptor));
       this.logger.info(
-        { siteId: site.id, site: site.name, file: descriptor.file, endpoint: site.endpoint, emulated: descriptor.emulated },
-        descriptor.emulated ? `site ${site.name} is EMULATED by the bundled EC2 emulator (not a real cloud)` : `site ${site.name} ${created ? 'registered' : 'updated'} from its descriptor`,
+        { siteId: site.id, site: site.name, file: descriptor.file, endpoint: site.endpoint, emulated: descriptor.emulated, action },
+        descriptor.emulated ? `site ${site.name} is EMULATED by the bundled EC2 emulator (not a real cloud)` : `site ${site.name}: ${action} from ${descriptor.file}`,
       );
+    });
+    const toProbe = changes.filter((c) => c.action !== 'UNCHANGED' || c.site.health === 'UNKNOWN' || options.background).map((c) => c.site);
+    const probes = Promise.all(toProbe.map((site) => this.health.probe(site)));
+    if (!options.background) {
+      await probes;
+      return Promise.all(changes.map(async (c) => ({ ...c, site: (await this.sites.findById(c.site.id)) ?? c.site })));
     }
-    // probes run in the background: a slow or unreachable site must not hold up the start
-    const all = await this.sites.list();
-    void Promise.all(all.map((site) => this.probe.probe(site)));
+    return changes;
   }
 
-  private async emulatedSpec(descriptor: SiteDescriptor, emulatorUrl: string) {
+  private async emulatedSpec(descriptor: SiteDescriptor): Promise<SiteSpec> {
+    const base = this.emulator.url;
+    if (!base) throw new BadInputError('emulated', `${descriptor.file}: this broker does not serve the site emulator; emulated sites are set up at start, from SKYPOOL_SITES`);
     const name = descriptor.spec.name;
     const existing = await this.sites.findByName(name);
     const accessKeyId = `EMU${name.replace(/[^a-z0-9]/g, '').toUpperCase()}`.slice(0, 20);
     const secretAccessKey = existing?.emulated ? this.sites.storedSecret(existing) : randomBytes(30).toString('base64url');
-    const spec = { ...descriptor.spec, endpoint: `${emulatorUrl}/${name}`, accessKeyId, secretAccessKey };
-    this.emulator.register({
-      name,
-      region: spec.region,
-      accessKeyId,
-      secretAccessKey,
-      instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
-      images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
-      capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
-    });
-    return spec;
+    return { ...descriptor.spec, endpoint: `${base}/${name}`, accessKeyId, secretAccessKey };
   }
+}
+
+function emulatorSiteOf(spec: SiteSpec, descriptor: SiteDescriptor) {
+  return {
+    name: spec.name,
+    region: spec.region,
+    accessKeyId: spec.accessKeyId,
+    secretAccessKey: spec.secretAccessKey,
+    availabilityZones: spec.availabilityZones ?? undefined,
+    instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
+    images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
+    capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
+    ...descriptor.emulator,
+  };
 }

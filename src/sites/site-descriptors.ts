@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { DomainError } from '../common/errors.js';
+import type { EmulatedSiteSpec } from '../compute/emulator/index.js';
 import type { SiteSpec } from './site-spec.js';
 import { validateSiteSpec } from './site-spec.js';
 
@@ -11,7 +12,12 @@ export interface SiteDescriptor {
   /** Served by the bundled emulator: the broker fills in endpoint and credentials. */
   emulated: boolean;
   spec: SiteSpec;
+  /** For emulated sites and `skypool emulate`: how the emulator behaves (timings, faults, missing features). */
+  emulator?: EmulatorSettings;
 }
+
+export type EmulatorSettings = Partial<Pick<EmulatedSiteSpec, 'pendingSeconds' | 'shuttingDownSeconds' | 'faults' | 'compatibility' | 'securityGroups' | 'subnets' | 'keyPairs'>>;
+const EMULATOR_SETTINGS = ['pendingSeconds', 'shuttingDownSeconds', 'faults', 'compatibility', 'securityGroups', 'subnets', 'keyPairs'];
 
 export class DescriptorError extends Error {
   constructor(
@@ -48,6 +54,17 @@ function pathOf(field: string): (string | number)[] {
 
 const PLACEHOLDER = 'emulated';
 
+export const DESCRIPTOR_FIELDS = [
+  'name', 'institution', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'capacity', 'instanceTypes', 'images',
+  'homeShare', 'availabilityZones', 'labels', 'network', 'tagMode', 'emulated', 'emulator',
+] as const;
+
+/** YAML may read `version: 2` or `fast: true` as numbers or booleans; labels are text. */
+function labelsOf(raw: unknown): Record<string, string> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+}
+
 /** Reads one descriptor; errors name the file, the line and the reason. */
 export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEnv = process.env): SiteDescriptor {
   const lineCounter = new LineCounter();
@@ -68,10 +85,17 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
   };
   const raw = doc.toJS() as Record<string, unknown>;
   const emulated = raw.emulated === true;
-  const known = new Set(['name', 'institution', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'capacity', 'instanceTypes', 'images', 'homeShare', 'emulated']);
+  const known = new Set<string>(DESCRIPTOR_FIELDS);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new DescriptorError(file, lineOf(key), `unknown field ${JSON.stringify(key)}`);
-  for (const list of ['instanceTypes', 'images']) {
+  for (const list of ['instanceTypes', 'images', 'availabilityZones']) {
     if (raw[list] !== undefined && !isSeq(doc.get(list))) throw new DescriptorError(file, lineOf(list), `${list}: must be a list`);
+  }
+  for (const mapping of ['capacity', 'labels', 'network', 'emulator']) {
+    if (raw[mapping] !== undefined && !isMap(doc.get(mapping))) throw new DescriptorError(file, lineOf(mapping), `${mapping}: must be a mapping (key: value)`);
+  }
+  const emulator = (raw.emulator ?? undefined) as Record<string, unknown> | undefined;
+  for (const key of Object.keys(emulator ?? {})) {
+    if (!EMULATOR_SETTINGS.includes(key)) throw new DescriptorError(file, lineOf(`emulator.${key}`), `emulator: unknown setting ${JSON.stringify(key)} (known: ${EMULATOR_SETTINGS.join(', ')})`);
   }
   const text_ = (field: string): string => {
     const value = raw[field];
@@ -91,9 +115,13 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
       instanceTypes: (raw.instanceTypes ?? []) as SiteSpec['instanceTypes'],
       images: ((raw.images ?? []) as SiteSpec['images']).map((m) => ({ image: String(m.image ?? ''), imageId: String(m.imageId ?? '') })),
       homeShare: raw.homeShare as number | undefined,
+      availabilityZones: raw.availabilityZones as string[] | undefined,
+      labels: labelsOf(raw.labels),
+      network: raw.network as SiteSpec['network'],
+      tagMode: raw.tagMode as SiteSpec['tagMode'],
     };
     validateSiteSpec(spec);
-    return { file, emulated, spec };
+    return { file, emulated, spec, emulator: emulator as EmulatorSettings | undefined };
   } catch (err) {
     if (err instanceof DescriptorError) throw err;
     const field = err instanceof DomainError ? err.field : /^([\w.[\]]+):/.exec((err as Error).message)?.[1];

@@ -1,6 +1,6 @@
 import { BadInputError } from '../common/errors.js';
 import { optionalInteger, optionalNumber, requireInteger, requirePattern, requireText, requireUrl } from '../common/validation.js';
-import type { ImageMappingSpec, InstanceTypeSpec } from './entities/site.entity.js';
+import { NO_NETWORK_SETTINGS, type ImageMappingSpec, type InstanceTypeSpec, type NetworkSettings, type TagMode } from './entities/site.entity.js';
 
 /** Everything that defines a site, as registerSite and the YAML descriptors give it. */
 export interface SiteSpec {
@@ -14,7 +14,24 @@ export interface SiteSpec {
   instanceTypes: { name: string; vcpus: number; memoryMiB: number; gpus?: number | null }[];
   images: ImageMappingSpec[];
   homeShare?: number | null;
+  availabilityZones?: string[] | null;
+  labels?: Record<string, string> | null;
+  /** Replaced as a whole by an update. */
+  network?: NetworkSpec | null;
+  tagMode?: TagMode | null;
 }
+
+export interface NetworkSpec {
+  securityGroupIds?: string[] | null;
+  subnetId?: string | null;
+  keyName?: string | null;
+  associatePublicIp?: boolean | null;
+}
+
+export const TAG_MODES: TagMode[] = ['ON_CREATE', 'AFTER_CREATE'];
+const ZONE = /^[A-Za-z0-9-_.]{1,64}$/;
+const LABEL_KEY = /^[a-z0-9][a-z0-9._/-]{0,62}$/;
+const MAX_LABELS = 50;
 
 export const SITE_NAME = /^[a-z0-9-]{2,63}$/;
 
@@ -54,6 +71,45 @@ export function validateSiteSpec(spec: SiteSpec): void {
     requireText(`images[${i}].imageId`, m.imageId, 128);
   });
   requireUnique('images', spec.images.map((m) => m.image));
+  (spec.availabilityZones ?? []).forEach((zone, i) => requirePattern(`availabilityZones[${i}]`, zone, ZONE, 'a zone name such as nova or us-east-1a'));
+  requireUnique('availabilityZones', spec.availabilityZones ?? []);
+  validateLabels(spec.labels ?? {});
+  validateNetwork(spec.network ?? {});
+  if (spec.tagMode != null && !TAG_MODES.includes(spec.tagMode)) throw new BadInputError('tagMode', `must be one of ${TAG_MODES.join(', ')}`);
+}
+
+function validateLabels(labels: Record<string, string>): void {
+  if (typeof labels !== 'object' || Array.isArray(labels)) throw new BadInputError('labels', 'must map label names to values, e.g. gpu: a100');
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) throw new BadInputError('labels', `at most ${MAX_LABELS} labels`);
+  for (const [key, value] of entries) {
+    requirePattern('labels', key, LABEL_KEY, 'a label name of lower-case letters, digits, dots, dashes or slashes');
+    if (typeof value !== 'string') throw new BadInputError(`labels.${key}`, 'must be a string');
+    requireText(`labels.${key}`, value, 128);
+  }
+}
+
+function validateNetwork(network: NetworkSpec): void {
+  (network.securityGroupIds ?? []).forEach((id, i) => requireText(`network.securityGroupIds[${i}]`, id, 128));
+  if (network.subnetId != null) requireText('network.subnetId', network.subnetId, 128);
+  if (network.keyName != null) requireText('network.keyName', network.keyName, 255);
+  if (network.associatePublicIp != null && typeof network.associatePublicIp !== 'boolean') {
+    throw new BadInputError('network.associatePublicIp', 'must be true or false');
+  }
+  // EC2 takes AssociatePublicIpAddress only on a network interface, which needs the subnet.
+  if (network.associatePublicIp != null && network.subnetId == null) {
+    throw new BadInputError('network.associatePublicIp', 'needs network.subnetId: EC2 sets it on the network interface in that subnet');
+  }
+}
+
+export function networkOf(spec: SiteSpec): NetworkSettings {
+  const n = spec.network ?? {};
+  return {
+    securityGroupIds: [...(n.securityGroupIds ?? NO_NETWORK_SETTINGS.securityGroupIds)],
+    subnetId: n.subnetId ?? null,
+    keyName: n.keyName ?? null,
+    associatePublicIp: n.associatePublicIp ?? null,
+  };
 }
 
 export function instanceTypesOf(spec: SiteSpec): InstanceTypeSpec[] {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { SiteHealthMetrics } from './health/site-health.metrics.js';
+import { SiteHealthService } from './health/site-health.service.js';
 import { SiteDescriptorsService } from './site-descriptors.service.js';
-import { SiteHealthProbe } from './site-health.probe.js';
 import { SitesResolver } from './sites.resolver.js';
 import { SitesService } from './sites.service.js';
 
 @Module({
-  providers: [SitesService, SiteHealthProbe, SitesResolver, SiteDescriptorsService],
-  exports: [SitesService, SiteDescriptorsService],
+  providers: [SitesService, SiteHealthService, SiteHealthMetrics, SitesResolver, SiteDescriptorsService],
+  exports: [SitesService, SiteHealthService, SiteDescriptorsService],
 })
 export class SitesModule {}

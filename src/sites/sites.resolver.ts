@@ -1,22 +1,42 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { BadInputError } from '../common/errors.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
 import { isUuid } from '../common/validation.js';
-import { RegisterSiteInput, SiteView } from './dto/site.types.js';
-import { SiteHealthProbe } from './site-health.probe.js';
-import { SitesService, toSiteView } from './sites.service.js';
+import { ApplySitesInput, RegisterSiteInput, SitesApplyResultView, SiteView, UpdateSiteInput, type SiteLabelInput } from './dto/site.types.js';
+import { SiteHealthService } from './health/site-health.service.js';
+import { SiteDescriptorsService } from './site-descriptors.service.js';
+import type { SiteSpec } from './site-spec.js';
+import { toSiteView } from './site-view.js';
+import { SitesService, type SitePatch } from './sites.service.js';
+
+/** Labels arrive as a list of pairs and are kept as a map: a key given twice is a mistake. */
+function labelsOf(labels: SiteLabelInput[] | null | undefined, field = 'labels'): Record<string, string> | undefined {
+  if (!labels) return undefined;
+  const map: Record<string, string> = {};
+  for (const { key, value } of labels) {
+    if (Object.hasOwn(map, key)) throw new BadInputError(field, `label ${key} is given twice`);
+    map[key] = value;
+  }
+  return map;
+}
+
+function specOf(input: RegisterSiteInput): SiteSpec {
+  return { ...input, labels: labelsOf(input.labels) };
+}
 
 @Resolver(() => SiteView)
 export class SitesResolver {
   constructor(
     private readonly registry: SitesService,
-    private readonly probe: SiteHealthProbe,
+    private readonly health: SiteHealthService,
+    private readonly descriptors: SiteDescriptorsService,
   ) {}
 
-  @Query(() => [SiteView])
-  async sites(): Promise<SiteView[]> {
-    return (await this.registry.list()).map(toSiteView);
+  @Query(() => [SiteView], { description: 'the sites of the federation; removed ones only when asked for' })
+  async sites(@Args('includeRemoved', { type: () => Boolean, defaultValue: false }) includeRemoved: boolean): Promise<SiteView[]> {
+    return (await this.registry.list({ includeRemoved })).map(toSiteView);
   }
 
   @Query(() => SiteView, { nullable: true })
@@ -25,11 +45,53 @@ export class SitesResolver {
     return site ? toSiteView(site) : null;
   }
 
-  @Mutation(() => SiteView)
+  @Mutation(() => SiteView, { description: 'adds a site and probes it at once' })
   async registerSite(@CurrentPrincipal() principal: Principal, @Args('input') input: RegisterSiteInput): Promise<SiteView> {
     AccessPolicy.assertCanManageSites(principal, input.institution);
-    const site = await this.registry.register(principal, input);
-    await this.probe.probe(site);
-    return toSiteView(site);
+    const site = await this.registry.register(principal, specOf(input));
+    await this.health.probe(site);
+    return toSiteView((await this.registry.findById(site.id)) ?? site);
+  }
+
+  @Mutation(() => SiteView, { description: 'changes some settings of a site; a new endpoint or credentials are probed at once' })
+  async updateSite(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateSiteInput): Promise<SiteView> {
+    const { id, labels, ...rest } = input;
+    const patch: SitePatch = { ...rest, labels: labelsOf(labels) };
+    const { site, fields } = await this.registry.update(principal, this.siteId(id), patch);
+    if (fields.some((f) => ['endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'availabilityZones'].includes(f))) await this.health.probe(site);
+    return toSiteView((await this.registry.findById(site.id)) ?? site);
+  }
+
+  @Mutation(() => SiteView, { description: 'no new placements at the site; running leases finish' })
+  async drainSite(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<SiteView> {
+    return toSiteView(await this.registry.drain(principal, this.siteId(id)));
+  }
+
+  @Mutation(() => SiteView, { description: 'ends a drain: the site takes placements again' })
+  async resumeSite(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<SiteView> {
+    return toSiteView(await this.registry.resume(principal, this.siteId(id)));
+  }
+
+  @Mutation(() => SiteView, { description: 'takes a site out of the federation; refused while instances there hold resources' })
+  async removeSite(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<SiteView> {
+    return toSiteView(await this.registry.remove(principal, this.siteId(id)));
+  }
+
+  @Mutation(() => SitesApplyResultView, { description: 'creates or updates sites by name from descriptors, all or none (`skypool sites apply`)' })
+  async applySites(@CurrentPrincipal() principal: Principal, @Args('input') input: ApplySitesInput): Promise<SitesApplyResultView> {
+    // each site is checked against the caller's grants in the service, with the stored institution too
+    AccessPolicy.assertCanManageAnySite(principal);
+    const dryRun = input.dryRun ?? false;
+    const descriptors = input.sites.map(({ file, ...site }, i) => ({ file: file ?? `sites[${i}]`, emulated: false, spec: specOf(site) }));
+    const changes = await this.descriptors.apply(principal, descriptors, { dryRun });
+    return {
+      dryRun,
+      changes: changes.map((c) => ({ name: c.name, action: c.action, fields: c.fields, site: dryRun && c.action === 'CREATE' ? null : toSiteView(c.site) })),
+    };
+  }
+
+  private siteId(id: string): string {
+    if (!isUuid(id)) throw new BadInputError('id', `${JSON.stringify(id.slice(0, 60))} is not a site id`);
+    return id;
   }
 }

@@ -1,31 +1,65 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
-import { ConflictError } from '../common/errors.js';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
 import { AuditService } from '../audit/audit.service.js';
+import { holdAllocatorLock } from '../database/allocator-lock.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
+import { AccessPolicy } from '../identity/access-policy.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import type { SiteConnection } from '../compute/compute-driver.js';
-import { Site, type SiteHealth } from './entities/site.entity.js';
-import type { SiteView } from './dto/site.types.js';
-import { instanceTypesOf, type SiteSpec, validateSiteSpec } from './site-spec.js';
+import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import { HOLDING_STATES } from '../requests/instance-state.js';
+import { Site } from './entities/site.entity.js';
+import { instanceTypesOf, networkOf, type SiteSpec, validateSiteSpec } from './site-spec.js';
 
-export function toSiteView(site: Site): SiteView {
+/** A site to create or update by name, as a descriptor gives it. */
+export interface SiteToApply {
+  spec: SiteSpec;
+  emulated: boolean;
+}
+
+export type SiteChangeAction = 'CREATE' | 'UPDATE' | 'UNCHANGED';
+
+/** What applying a descriptor does (or would do, in a dry run): the changed fields, never their secret values. */
+export interface SiteChange {
+  name: string;
+  action: SiteChangeAction;
+  fields: string[];
+  site: Site;
+}
+
+/** Everything a site admin may change with updateSite: all but the name. */
+export type SitePatch = Partial<Omit<SiteSpec, 'name'>>;
+
+/** The fields compared to tell what an apply changes, as stored. */
+function settingsOf(site: Partial<Site>): Record<string, unknown> {
   return {
-    id: site.id,
-    name: site.name,
     institution: site.institution,
     endpoint: site.endpoint,
     region: site.region,
-    health: site.health,
-    capacity: { vcpus: site.capacityVcpus, memoryMiB: site.capacityMemoryMib, gpus: site.capacityGpus, instances: site.capacityInstances },
+    accessKeyId: site.accessKeyId,
+    capacity: [site.capacityVcpus, site.capacityMemoryMib, site.capacityGpus, site.capacityInstances],
     instanceTypes: site.instanceTypes,
     images: site.images,
     homeShare: site.homeShare,
+    availabilityZones: site.availabilityZones,
+    labels: site.labels,
+    network: site.network,
+    tagMode: site.tagMode,
     emulated: site.emulated,
   };
+}
+
+/** JSON with sorted keys: PostgreSQL's jsonb does not keep the order keys were written in. */
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
 /** The site registry. Credentials are sealed before they are stored and never returned. */
@@ -35,6 +69,8 @@ export class SitesService {
     private readonly db: Db,
     private readonly audit: AuditService,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -53,51 +89,166 @@ export class SitesService {
       instanceTypes: instanceTypesOf(spec),
       images: spec.images.map((m) => ({ image: m.image, imageId: m.imageId })),
       homeShare: spec.homeShare ?? 0,
+      availabilityZones: [...(spec.availabilityZones ?? [])],
+      labels: { ...(spec.labels ?? {}) },
+      network: networkOf(spec),
+      tagMode: spec.tagMode ?? 'ON_CREATE',
       emulated,
+    };
+  }
+
+  /** The spec a stored site was made from (with its secret opened), for partial updates. */
+  private specOf(site: Site): SiteSpec {
+    return {
+      name: site.name,
+      institution: site.institution,
+      endpoint: site.endpoint,
+      region: site.region,
+      accessKeyId: site.accessKeyId,
+      secretAccessKey: this.storedSecret(site),
+      capacity: { vcpus: site.capacityVcpus, memoryMiB: site.capacityMemoryMib, gpus: site.capacityGpus, instances: site.capacityInstances },
+      instanceTypes: site.instanceTypes,
+      images: site.images,
+      homeShare: site.homeShare,
+      availabilityZones: site.availabilityZones,
+      labels: site.labels,
+      network: site.network,
+      tagMode: site.tagMode,
     };
   }
 
   async register(principal: Principal, spec: SiteSpec): Promise<Site> {
     validateSiteSpec(spec);
-    let site: Site;
-    try {
-      site = await this.db.transaction(async (manager) => {
-        const repo = manager.getRepository(Site);
-        const saved = await repo.save(repo.create(this.columnsOf(spec, false)));
-        await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: saved.id, after: toSiteView(saved) });
-        return saved;
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`name: a site named ${spec.name} is already registered`);
-      throw err;
-    }
+    const site = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(Site);
+      const saved = await this.insertNamed(manager, spec.name, () => repo.save(repo.create(this.columnsOf(spec, false))));
+      await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: saved.id, after: siteAuditView(saved) });
+      return saved;
+    });
     this.logger.info({ siteId: site.id, site: site.name, institution: site.institution }, 'site registered');
     return site;
   }
 
-  /** Creates or updates a site by name (descriptors are applied this way, at every start). */
-  async apply(principal: Principal, spec: SiteSpec, emulated: boolean): Promise<{ site: Site; created: boolean }> {
-    validateSiteSpec(spec);
-    return this.db.transaction(async (manager) => {
+  /**
+   * Creates or updates sites by name, all or none, checking the principal may manage each.
+   * A dry run works out the same changes and writes nothing.
+   */
+  async applyAll(principal: Principal, sites: SiteToApply[], options: { dryRun: boolean }): Promise<SiteChange[]> {
+    sites.forEach(({ spec }, i) => withFieldPrefix(`sites[${i}]`, () => validateSiteSpec(spec)));
+    const names = sites.map(({ spec }) => spec.name);
+    const twice = names.find((name, i) => names.indexOf(name) !== i);
+    if (twice) throw new BadInputError('sites', `name ${twice} is given twice`);
+
+    const changes = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Site);
-      const existing = await repo.findOne({ where: { name: spec.name }, lock: { mode: 'pessimistic_write' } });
-      if (!existing) {
-        const site = await repo.save(repo.create(this.columnsOf(spec, emulated)));
-        await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: toSiteView(site) });
-        return { site, created: true };
+      const result: SiteChange[] = [];
+      for (const { spec, emulated } of sites) {
+        AccessPolicy.assertCanManageSites(principal, spec.institution);
+        const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+        if (existing) AccessPolicy.assertCanManageSites(principal, existing.institution);
+        const columns = this.columnsOf(spec, emulated);
+        if (!existing) {
+          const site = options.dryRun ? repo.create(columns) : await this.insertNamed(manager, spec.name, () => repo.save(repo.create(columns)));
+          if (!options.dryRun) await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: siteAuditView(site) });
+          result.push({ name: spec.name, action: 'CREATE', fields: [], site });
+          continue;
+        }
+        const fields = this.changedFields(existing, columns, spec.secretAccessKey);
+        if (fields.length === 0 || options.dryRun) {
+          result.push({ name: spec.name, action: fields.length === 0 ? 'UNCHANGED' : 'UPDATE', fields, site: existing });
+          continue;
+        }
+        const site = await this.write(manager, principal, existing, columns, fields);
+        result.push({ name: spec.name, action: 'UPDATE', fields, site });
       }
-      await repo.update(existing.id, this.columnsOf(spec, emulated));
-      const site = await repo.findOneByOrFail({ id: existing.id });
-      const before = toSiteView(existing);
-      const after = toSiteView(site);
-      const changed = JSON.stringify({ ...before, health: null }) !== JSON.stringify({ ...after, health: null }) || existing.accessKeyId !== site.accessKeyId;
-      if (changed) await this.audit.record(manager, principal, { action: 'site.update', targetType: 'site', targetId: site.id, before, after });
-      return { site, created: false };
+      return result;
     });
+    if (!options.dryRun) for (const change of changes) if (change.action === 'UPDATE') this.drivers.forget(change.site.id);
+    return changes;
   }
 
-  list(): Promise<Site[]> {
-    return this.db.manager.getRepository(Site).find({ order: { name: 'ASC' } });
+  /** Changes some of a site's settings; the rest stay. The secret is replaced only when given. */
+  async update(principal: Principal, id: string, patch: SitePatch): Promise<{ site: Site; fields: string[] }> {
+    const result = await this.db.transaction(async (manager) => {
+      const existing = await this.lockLive(manager, id);
+      AccessPolicy.assertCanManageSites(principal, existing.institution);
+      if (patch.institution != null) AccessPolicy.assertCanManageSites(principal, patch.institution);
+      const current = this.specOf(existing);
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
+      const spec: SiteSpec = { ...current, ...defined, capacity: { ...current.capacity, ...(patch.capacity ?? {}) } };
+      validateSiteSpec(spec);
+      const columns = this.columnsOf(spec, existing.emulated);
+      const fields = this.changedFields(existing, columns, spec.secretAccessKey);
+      if (fields.length === 0) return { site: existing, fields };
+      return { site: await this.write(manager, principal, existing, columns, fields), fields };
+    });
+    this.drivers.forget(result.site.id);
+    return result;
+  }
+
+  /** No new placements at the site; what runs there finishes its lease. */
+  drain(principal: Principal, id: string): Promise<Site> {
+    return this.setDraining(principal, id, true);
+  }
+
+  /** Takes placements again after a drain. */
+  resume(principal: Principal, id: string): Promise<Site> {
+    return this.setDraining(principal, id, false);
+  }
+
+  private async setDraining(principal: Principal, id: string, draining: boolean): Promise<Site> {
+    const site = await this.db.transaction(async (manager) => {
+      const existing = await this.lockLive(manager, id);
+      AccessPolicy.assertCanManageSites(principal, existing.institution);
+      if ((existing.drainingSince !== null) === draining) return existing;
+      // a cycle deciding right now would not see the drain; wait for it
+      await holdAllocatorLock(manager);
+      const drainingSince = draining ? this.clock.now() : null;
+      await manager.getRepository(Site).update(existing.id, { drainingSince });
+      await this.audit.record(manager, principal, {
+        action: draining ? 'site.drain' : 'site.resume',
+        targetType: 'site',
+        targetId: existing.id,
+        before: { drainingSince: existing.drainingSince },
+        after: { drainingSince },
+      });
+      return { ...existing, drainingSince };
+    });
+    this.logger.info({ siteId: site.id, site: site.name, draining }, draining ? 'site draining: no new placements' : 'site takes placements again');
+    return site;
+  }
+
+  /** Takes a site out of the federation; refused while instances there hold resources. Its history stays. */
+  async remove(principal: Principal, id: string): Promise<Site> {
+    const site = await this.db.transaction(async (manager) => {
+      const existing = await this.lockLive(manager, id);
+      AccessPolicy.assertCanManageSites(principal, existing.institution);
+      // no cycle may place anything there while the check below holds
+      await holdAllocatorLock(manager);
+      const rows: { state: string; n: string }[] = await manager.query(
+        'SELECT state, count(*) AS n FROM instance WHERE site_id = $1 AND state = ANY($2) GROUP BY state ORDER BY state',
+        [existing.id, HOLDING_STATES],
+      );
+      if (rows.length > 0) {
+        const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
+        const states = rows.map((r) => `${r.n} ${r.state}`).join(', ');
+        throw new ConflictError(
+          `site ${existing.name} still has ${total} instance${total === 1 ? '' : 's'} (${states}); drain it and let their leases end, or cancel their requests, then remove it`,
+        );
+      }
+      const removedAt = this.clock.now();
+      await manager.getRepository(Site).update(existing.id, { removedAt });
+      await this.audit.record(manager, principal, { action: 'site.remove', targetType: 'site', targetId: existing.id, before: siteAuditView(existing) });
+      return { ...existing, removedAt };
+    });
+    this.drivers.forget(site.id);
+    this.logger.info({ siteId: site.id, site: site.name }, 'site removed from the federation');
+    return site;
+  }
+
+  /** The sites in the federation (and, if asked, the removed ones too). */
+  list(options: { includeRemoved?: boolean } = {}): Promise<Site[]> {
+    return this.db.manager.getRepository(Site).find({ where: options.includeRemoved ? {} : { removedAt: IsNull() }, order: { name: 'ASC', createdAt: 'ASC' } });
   }
 
   findById(id: string): Promise<Site | null> {
@@ -108,11 +259,12 @@ export class SitesService {
     return this.db.manager.getRepository(Site).findBy({ id: In([...ids]) });
   }
 
+  /** The live site of that name (removed sites free their names). */
   findByName(name: string): Promise<Site | null> {
-    return this.db.manager.getRepository(Site).findOneBy({ name });
+    return this.db.manager.getRepository(Site).findOneBy({ name, removedAt: IsNull() });
   }
 
-  /** The stored secret of an emulated site, so a restart keeps the same credentials. */
+  /** The stored secret, e.g. so an emulated site keeps the same credentials across restarts. */
   storedSecret(site: Site): string {
     return this.deployment.secrets.open(site.secretAccessKeySealed);
   }
@@ -123,14 +275,61 @@ export class SitesService {
       endpoint: site.endpoint,
       region: site.region,
       accessKeyId: site.accessKeyId,
-      secretAccessKey: this.deployment.secrets.open(site.secretAccessKeySealed),
+      secretAccessKey: this.storedSecret(site),
     };
   }
 
-  async setHealth(site: Site, health: SiteHealth, detail?: string): Promise<void> {
-    if (site.health === health) return;
-    await this.db.manager.getRepository(Site).update(site.id, { health });
-    this.logger.info({ siteId: site.id, site: site.name, from: site.health, to: health, detail }, 'site health changed');
-    site.health = health;
+  private async lockLive(manager: EntityManager, id: string): Promise<Site> {
+    const site = await manager.getRepository(Site).findOne({ where: { id, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    if (!site) throw new NotFoundError('site', id);
+    return site;
+  }
+
+  private async insertNamed(manager: EntityManager, name: string, insert: () => Promise<Site>): Promise<Site> {
+    // a savepoint, so that a taken name is a clear CONFLICT and not an aborted transaction
+    try {
+      return await manager.transaction(insert);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`name: a site named ${name} is already registered`);
+      throw err;
+    }
+  }
+
+  private changedFields(existing: Site, columns: Partial<Site>, secret: string): string[] {
+    const before = settingsOf(existing);
+    const after = settingsOf(columns);
+    const fields = Object.keys(after).filter((key) => stable(before[key]) !== stable(after[key]));
+    if (this.storedSecret(existing) !== secret) fields.push('secretAccessKey');
+    return fields;
+  }
+
+  private async write(manager: EntityManager, principal: Principal, existing: Site, columns: Partial<Site>, fields: string[]): Promise<Site> {
+    const repo = manager.getRepository(Site);
+    await repo.update(existing.id, columns);
+    const site = await repo.findOneByOrFail({ id: existing.id });
+    await this.audit.record(manager, principal, {
+      action: 'site.update',
+      targetType: 'site',
+      targetId: site.id,
+      before: siteAuditView(existing),
+      after: { ...siteAuditView(site), changed: fields },
+    });
+    this.logger.info({ siteId: site.id, site: site.name, changed: fields }, 'site updated');
+    return site;
+  }
+}
+
+/** What the audit log keeps of a site: its settings, never its secret. */
+function siteAuditView(site: Site): Record<string, unknown> {
+  return { id: site.id, name: site.name, ...settingsOf(site) };
+}
+
+/** Runs a check and names the field within a list, e.g. `sites[2].capacity.vcpus`. */
+function withFieldPrefix(prefix: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof BadInputError && err.field) throw new BadInputError(`${prefix}.${err.field}`, err.message.slice(err.field.length + 2));
+    throw err;
   }
 }

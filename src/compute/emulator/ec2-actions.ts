@@ -1,7 +1,14 @@
-import { Ec2ApiError, invalidParameterValue } from './ec2-api-error.js';
+import { Ec2ApiError, invalidAction, invalidParameterValue } from './ec2-api-error.js';
 import { parseFilters, parseTags, type QueryParams } from './ec2-query.js';
 import type { XmlContent, XmlFields } from './ec2-xml.js';
-import { STATE_CODES, type EmulatedInstance, type EmulatedSite, type Reservation } from './emulated-site.js';
+import {
+  STATE_CODES,
+  type EmulatedInstance,
+  type EmulatedInstanceType,
+  type EmulatedSite,
+  type Reservation,
+  type RunInstancesRequest,
+} from './emulated-site.js';
 
 /**
  * The EC2 actions the emulator answers: each turns the request's parameters into a call on the
@@ -11,6 +18,11 @@ export type Ec2Action = (site: EmulatedSite, params: QueryParams) => XmlFields;
 
 export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
   RunInstances(site, params) {
+    if (!site.compatibility.tagSpecifications) {
+      // Such clouds reject the parameter by name, before looking at anything else.
+      const unknown = params.names().find((name) => name.startsWith('TagSpecification.'));
+      if (unknown) throw new Ec2ApiError('UnknownParameter', `The parameter ${unknown} is not recognized`);
+    }
     const tagSpecifications = params.structs('TagSpecification');
     const tags: Record<string, string> = {};
     for (const spec of tagSpecifications) {
@@ -31,6 +43,7 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
       userData: params.get('UserData'),
       clientToken: params.get('ClientToken') || undefined,
       tags,
+      ...networkSettings(params),
     });
     return reservationFields(site, reservation);
   },
@@ -46,6 +59,17 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
       reservationSet: reservations.map((reservation) => reservationFields(site, reservation)),
       nextToken,
     };
+  },
+
+  DescribeInstanceTypes(site, params) {
+    if (!site.compatibility.describeInstanceTypes) throw invalidAction('DescribeInstanceTypes');
+    const { instanceTypes, nextToken } = site.describeInstanceTypes({
+      instanceTypes: params.list('InstanceType'),
+      filters: parseFilters(params),
+      maxResults: params.int('MaxResults', { min: 5, max: 100 }),
+      nextToken: params.get('NextToken') || undefined,
+    });
+    return { instanceTypeSet: instanceTypes.map(instanceTypeFields), nextToken };
   },
 
   TerminateInstances(site, params) {
@@ -112,6 +136,76 @@ function requiredInt(params: QueryParams, name: string): number {
   return params.int(name) as number;
 }
 
+type NetworkSettings = Pick<RunInstancesRequest, 'securityGroupIds' | 'subnetId' | 'keyName' | 'associatePublicIp'>;
+
+/**
+ * Where RunInstances puts the instance on the network: instance-level `SubnetId` and
+ * `SecurityGroupId.N`, or a network interface that carries them, never both (EC2's rule).
+ * Emulated instances have one network interface.
+ */
+function networkSettings(params: QueryParams): NetworkSettings {
+  const keyName = params.get('KeyName') || undefined;
+  const instanceGroups = params.list('SecurityGroupId');
+  const instanceSubnet = params.get('SubnetId') || undefined;
+  const interfaces = params.structs('NetworkInterface');
+  if (interfaces.length === 0) {
+    return { keyName, subnetId: instanceSubnet, securityGroupIds: instanceGroups.length > 0 ? instanceGroups : undefined };
+  }
+  if (instanceGroups.length > 0) {
+    throw new Ec2ApiError(
+      'InvalidParameterCombination',
+      'Network interfaces and an instance-level security groups may not be specified on the same request',
+    );
+  }
+  if (instanceSubnet) {
+    throw new Ec2ApiError(
+      'InvalidParameterCombination',
+      'Network interfaces and an instance-level subnet ID may not be specified on the same request',
+    );
+  }
+  if (interfaces.length > 1) {
+    throw new Ec2ApiError('Unsupported', 'This site supports one network interface (NetworkInterface.1) per instance.');
+  }
+  const [networkInterface] = interfaces;
+  const deviceIndex = networkInterface.int('DeviceIndex', { min: 0 });
+  if (deviceIndex === undefined) throw invalidParameterValue('Each network interface requires a device index.');
+  const associatePublicIp = networkInterface.bool('AssociatePublicIpAddress');
+  if (associatePublicIp !== undefined && deviceIndex !== 0) {
+    throw new Ec2ApiError(
+      'InvalidParameterCombination',
+      'The associatePublicIPAddress parameter can only be specified for the network interface with DeviceIndex 0.',
+    );
+  }
+  if (deviceIndex !== 0) throw invalidParameterValue('The only network interface must have device index 0.');
+  const groups = networkInterface.list('SecurityGroupId');
+  return {
+    keyName,
+    subnetId: networkInterface.get('SubnetId') || undefined,
+    securityGroupIds: groups.length > 0 ? groups : undefined,
+    // Unset rather than false, so the ClientToken fingerprint is the same as without the parameter.
+    associatePublicIp: associatePublicIp || undefined,
+  };
+}
+
+function instanceTypeFields(type: EmulatedInstanceType): XmlFields {
+  return {
+    instanceType: type.name,
+    currentGeneration: true,
+    freeTierEligible: false,
+    supportedUsageClasses: ['on-demand'],
+    supportedRootDeviceTypes: ['ebs'],
+    supportedVirtualizationTypes: ['hvm'],
+    bareMetal: false,
+    hypervisor: 'xen',
+    processorInfo: { supportedArchitectures: ['x86_64'] },
+    // One thread per core, as the instances' cpuOptions say.
+    vCpuInfo: { defaultVCpus: type.vcpus, defaultCores: type.vcpus, defaultThreadsPerCore: 1 },
+    memoryInfo: { sizeInMiB: type.memoryMiB },
+    instanceStorageSupported: false,
+    gpuInfo: type.gpus ? { gpus: [{ count: type.gpus }] } : undefined,
+  };
+}
+
 function reservationFields(site: EmulatedSite, reservation: Reservation): XmlFields {
   return {
     reservationId: reservation.reservationId,
@@ -131,14 +225,17 @@ function instanceFields(site: EmulatedSite, instance: EmulatedInstance): XmlFiel
     privateDnsName: privateDnsName(site.region, instance.privateIp),
     dnsName: '',
     reason: stopped ? `User initiated (${requested})` : '',
+    keyName: instance.keyName,
     amiLaunchIndex: instance.amiLaunchIndex,
     productCodes: [],
     instanceType: instance.instanceType,
     launchTime: instance.launchTime,
     placement: { availabilityZone: instance.availabilityZone, groupName: '', tenancy: 'default' },
     monitoring: { state: 'disabled' },
+    subnetId: instance.subnetId,
     privateIpAddress: instance.state === 'terminated' ? undefined : instance.privateIp,
-    groupSet: [],
+    ipAddress: instance.publicIp,
+    groupSet: instance.securityGroupIds.map((groupId) => ({ groupId })),
     stateReason: stopped
       ? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }
       : instance.state === 'pending'
@@ -170,8 +267,6 @@ function privateDnsName(region: string, ip: string): string {
 /** The action named by `Action=`, or EC2's answer to a missing or unknown one. */
 export function actionFor(name: string | undefined): Ec2Action {
   if (!name) throw new Ec2ApiError('MissingAction', 'The request must contain the parameter Action');
-  if (!Object.hasOwn(EC2_ACTIONS, name)) {
-    throw new Ec2ApiError('InvalidAction', `The action ${name} is not valid for this web service.`);
-  }
+  if (!Object.hasOwn(EC2_ACTIONS, name)) throw invalidAction(name);
   return EC2_ACTIONS[name];
 }

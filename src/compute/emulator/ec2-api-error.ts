@@ -6,7 +6,7 @@ export class Ec2ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    /** 400 for client errors, 401 for AuthFailure, 503 for RequestLimitExceeded / Unavailable. */
+    /** 400 for client errors, 401 for AuthFailure, 500 for InternalError, 503 for RequestLimitExceeded / Unavailable. */
     readonly status = 400,
   ) {
     super(message);
@@ -18,6 +18,10 @@ export const missingParameter = (name: string): Ec2ApiError =>
   new Ec2ApiError('MissingParameter', `The request must contain the parameter ${name}`);
 
 export const invalidParameterValue = (message: string): Ec2ApiError => new Ec2ApiError('InvalidParameterValue', message);
+
+/** EC2's answer to an action it does not have (or, at a site without the feature, does not offer). */
+export const invalidAction = (name: string): Ec2ApiError =>
+  new Ec2ApiError('InvalidAction', `The action ${name} is not valid for this web service.`);
 
 export const authFailure = (message = 'AWS was not able to validate the provided access credentials'): Ec2ApiError =>
   new Ec2ApiError('AuthFailure', message, 401);

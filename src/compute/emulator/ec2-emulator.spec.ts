@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll, jest } from '@jest/globals';
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type _InstanceType,
+  type RunInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
 import express from 'express';
 import { ManualClock } from '../../common/clock.js';
@@ -222,7 +230,8 @@ describe('Ec2Emulator over HTTP', () => {
     expect(response.headers.get('content-type')).toBe('application/json');
     const listing = (await response.json()) as Array<Record<string, unknown>>;
     expect(listing.length).toBeGreaterThan(0);
-    expect(Object.keys(listing[0]).sort()).toEqual(['imageId', 'instanceId', 'instanceType', 'launchTime', 'privateIp', 'state', 'tags'].sort());
+    // Network settings not asked for are left out (publicIp, subnetId, keyName).
+    expect(Object.keys(listing[0]).sort()).toEqual(['imageId', 'instanceId', 'instanceType', 'launchTime', 'privateIp', 'securityGroupIds', 'state', 'tags'].sort());
     expect(listing[0].privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
   });
 
@@ -418,6 +427,249 @@ describe('Ec2Emulator state file', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{not json');
     expect(() => new Ec2Emulator({ stateFile: bad })).toThrow(/bad\.json is not valid JSON/);
+  });
+});
+
+/** The EC2 error code, HTTP status and message of a call that must fail. */
+async function sdkFailure(call: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const error = err as Error & { $metadata?: { httpStatusCode?: number } };
+    return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('Ec2Emulator DescribeInstanceTypes through the SDK', () => {
+  const emulator = new Ec2Emulator({ clock: new ManualClock() });
+  const spec = site('types', {
+    instanceTypes: [
+      { name: 'c1.small', vcpus: 2, memoryMiB: 4096 },
+      { name: 'c1.medium', vcpus: 4, memoryMiB: 8192 },
+      { name: 'c1.large', vcpus: 8, memoryMiB: 16384 },
+      { name: 'm1.large', vcpus: 8, memoryMiB: 32768 },
+      { name: 'm1.xlarge', vcpus: 16, memoryMiB: 65536 },
+      { name: 'g1.large', vcpus: 8, memoryMiB: 32768, gpus: 1 },
+      { name: 'g1.xlarge', vcpus: 16, memoryMiB: 65536, gpus: 4 },
+    ],
+  });
+  let client: EC2Client;
+
+  beforeAll(async () => {
+    emulator.upsertSite(spec);
+    client = sdkClient(`${await emulator.listen(0)}/types`, spec);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await emulator.close();
+  });
+
+  it('describes vCPUs, memory and GPUs in the shape the SDK parses', async () => {
+    const output = await client.send(new DescribeInstanceTypesCommand({}));
+    expect(output.NextToken).toBeUndefined();
+    expect(output.InstanceTypes?.map((type) => type.InstanceType)).toEqual(spec.instanceTypes.map((type) => type.name));
+    const [small] = output.InstanceTypes ?? [];
+    expect(small).toMatchObject({ InstanceType: 'c1.small', VCpuInfo: { DefaultVCpus: 2 }, MemoryInfo: { SizeInMiB: 4096 } });
+    expect(small.GpuInfo).toBeUndefined();
+    const gpu = output.InstanceTypes?.find((type) => String(type.InstanceType) === 'g1.xlarge');
+    expect(gpu).toMatchObject({ VCpuInfo: { DefaultVCpus: 16 }, MemoryInfo: { SizeInMiB: 65536 }, GpuInfo: { Gpus: [{ Count: 4 }] } });
+    expect(gpu?.ProcessorInfo?.SupportedArchitectures).toEqual(['x86_64']);
+  });
+
+  it('picks types by InstanceType.N and by filters, and rejects unknown types', async () => {
+    const named = await client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['g1.large' as _InstanceType, 'c1.small' as _InstanceType] }));
+    expect(named.InstanceTypes?.map((type) => type.InstanceType)).toEqual(['c1.small', 'g1.large']);
+
+    const names = async (filters: Array<{ Name: string; Values: string[] }>) =>
+      (await client.send(new DescribeInstanceTypesCommand({ Filters: filters }))).InstanceTypes?.map((type) => type.InstanceType);
+    expect(await names([{ Name: 'instance-type', Values: ['g1.*'] }])).toEqual(['g1.large', 'g1.xlarge']);
+    expect(await names([{ Name: 'vcpu-info.default-vcpus', Values: ['8'] }, { Name: 'memory-info.size-in-mib', Values: ['32768'] }])).toEqual(['m1.large', 'g1.large']);
+
+    expect(await sdkFailure(client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['z9.huge' as _InstanceType, 'c1.small' as _InstanceType] })))).toEqual({
+      name: 'InvalidInstanceType',
+      status: 400,
+      message: 'The following supplied instance types do not exist: [z9.huge]',
+    });
+    expect((await sdkFailure(client.send(new DescribeInstanceTypesCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })))).name).toBe('InvalidParameterValue');
+  });
+
+  it('pages with MaxResults (5 to 100) and NextToken', async () => {
+    const first = await client.send(new DescribeInstanceTypesCommand({ MaxResults: 5 }));
+    expect(first.InstanceTypes).toHaveLength(5);
+    expect(first.NextToken).toEqual(expect.any(String));
+    const second = await client.send(new DescribeInstanceTypesCommand({ MaxResults: 5, NextToken: first.NextToken }));
+    expect(second.InstanceTypes?.map((type) => type.InstanceType)).toEqual(['g1.large', 'g1.xlarge']);
+    expect(second.NextToken).toBeUndefined();
+
+    for (const MaxResults of [4, 101]) {
+      expect((await sdkFailure(client.send(new DescribeInstanceTypesCommand({ MaxResults }))))).toMatchObject({ name: 'InvalidParameterValue', status: 400 });
+    }
+    expect((await sdkFailure(client.send(new DescribeInstanceTypesCommand({ NextToken: 'garbage' })))).name).toBe('InvalidParameterValue');
+  });
+});
+
+describe('Ec2Emulator network settings on RunInstances', () => {
+  const clock = new ManualClock();
+  const dir = mkdtempSync(join(tmpdir(), 'skypool-emulator-network-'));
+  const stateFile = join(dir, 'state.json');
+  const emulator = new Ec2Emulator({ clock, stateFile });
+  const spec = site('net', { securityGroups: ['sg-0a1', 'sg-0b2'], subnets: ['subnet-0c3', 'subnet-0d4'], keyPairs: ['lab-key'] });
+  let base: string;
+  let client: EC2Client;
+  const run = (input: Partial<RunInstancesCommandInput>) =>
+    client.send(new RunInstancesCommand({ ImageId: IMAGE, InstanceType: 'c1.small' as _InstanceType, MinCount: 1, MaxCount: 1, ...input }));
+
+  beforeAll(async () => {
+    emulator.upsertSite(spec);
+    base = await emulator.listen(0);
+    client = sdkClient(`${base}/net`, spec);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('instance-level security groups, subnet and key pair come back through the SDK', async () => {
+    const output = await run({ SecurityGroupIds: ['sg-0a1', 'sg-0b2'], SubnetId: 'subnet-0c3', KeyName: 'lab-key' });
+    const [instance] = output.Instances ?? [];
+    expect(instance.SecurityGroups?.map((group) => group.GroupId)).toEqual(['sg-0a1', 'sg-0b2']);
+    expect(instance).toMatchObject({ SubnetId: 'subnet-0c3', KeyName: 'lab-key' });
+    expect(instance.PublicIpAddress).toBeUndefined();
+    expect(emulator.instances('net')[0]).toMatchObject({ securityGroupIds: ['sg-0a1', 'sg-0b2'], subnetId: 'subnet-0c3', keyName: 'lab-key', publicIp: undefined });
+  });
+
+  it('a network interface with a public address: one unique TEST-NET address per instance, given back at termination', async () => {
+    const withInterface = (count: number) =>
+      run({
+        MinCount: count,
+        MaxCount: count,
+        KeyName: 'lab-key',
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0d4', Groups: ['sg-0b2'], AssociatePublicIpAddress: true }],
+      });
+    const output = await withInterface(2);
+    const addresses = output.Instances?.map((instance) => instance.PublicIpAddress);
+    expect(addresses).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(output.Instances?.[0]).toMatchObject({ SubnetId: 'subnet-0d4', KeyName: 'lab-key', SecurityGroups: [{ GroupId: 'sg-0b2' }] });
+
+    const described = await client.send(new DescribeInstancesCommand({ InstanceIds: output.Instances?.map((instance) => instance.InstanceId as string) }));
+    expect(described.Reservations?.[0].Instances?.map((instance) => instance.PublicIpAddress)).toEqual(addresses);
+
+    const listing = (await (await fetch(`${base}/net/instances`)).json()) as Array<Record<string, unknown>>;
+    expect(listing.find((entry) => entry.instanceId === output.Instances?.[0].InstanceId)).toMatchObject({
+      publicIp: '203.0.113.1',
+      subnetId: 'subnet-0d4',
+      securityGroupIds: ['sg-0b2'],
+      keyName: 'lab-key',
+    });
+
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [output.Instances?.[0].InstanceId as string] }));
+    expect(emulator.instances('net').find((instance) => instance.instanceId === output.Instances?.[0].InstanceId)?.publicIp).toBeUndefined();
+    const again = await withInterface(1);
+    expect(again.Instances?.[0].PublicIpAddress).toBe('203.0.113.1');
+  });
+
+  it('DescribeInstances filters subnet-id, key-name, instance.group-id and ip-address', async () => {
+    const ids = async (Name: string, Values: string[]) =>
+      (await client.send(new DescribeInstancesCommand({ Filters: [{ Name, Values }] }))).Reservations?.flatMap(
+        (reservation) => reservation.Instances?.map((instance) => instance.InstanceId) ?? [],
+      );
+    const all = emulator.instances('net');
+    const idsWhere = (test: (instance: (typeof all)[number]) => boolean) => all.filter(test).map((instance) => instance.instanceId);
+    expect(await ids('subnet-id', ['subnet-0c3'])).toEqual(idsWhere((instance) => instance.subnetId === 'subnet-0c3'));
+    expect(await ids('key-name', ['lab-key'])).toHaveLength(all.length);
+    expect(await ids('instance.group-id', ['sg-0a1'])).toEqual(idsWhere((instance) => instance.securityGroupIds.includes('sg-0a1')));
+    expect(await ids('instance.group-id', ['sg-0b2'])).toHaveLength(all.length);
+    expect(await ids('ip-address', ['203.0.113.2'])).toEqual(idsWhere((instance) => instance.publicIp === '203.0.113.2'));
+    expect(await ids('ip-address', ['203.0.113.*'])).toHaveLength(2);
+  });
+
+  it("rejects EC2's invalid combinations and unknown groups, subnets and key pairs", async () => {
+    const before = emulator.instances('net').length;
+    const networkInterface = { DeviceIndex: 0, SubnetId: 'subnet-0c3' };
+    expect(await sdkFailure(run({ SecurityGroupIds: ['sg-0a1'], NetworkInterfaces: [networkInterface] }))).toEqual({
+      name: 'InvalidParameterCombination',
+      status: 400,
+      message: 'Network interfaces and an instance-level security groups may not be specified on the same request',
+    });
+    expect(await sdkFailure(run({ SubnetId: 'subnet-0c3', NetworkInterfaces: [networkInterface] }))).toEqual({
+      name: 'InvalidParameterCombination',
+      status: 400,
+      message: 'Network interfaces and an instance-level subnet ID may not be specified on the same request',
+    });
+    expect(await sdkFailure(run({ NetworkInterfaces: [{ DeviceIndex: 1, SubnetId: 'subnet-0c3', AssociatePublicIpAddress: true }] }))).toMatchObject({
+      name: 'InvalidParameterCombination',
+      message: expect.stringContaining('DeviceIndex 0'),
+    });
+    expect(await sdkFailure(run({ SecurityGroupIds: ['sg-0a1', 'sg-0ff'] }))).toEqual({
+      name: 'InvalidGroup.NotFound',
+      status: 400,
+      message: "The security group 'sg-0ff' does not exist",
+    });
+    expect(await sdkFailure(run({ NetworkInterfaces: [{ DeviceIndex: 0, Groups: ['sg-0ee'] }] }))).toMatchObject({ name: 'InvalidGroup.NotFound' });
+    expect(await sdkFailure(run({ SubnetId: 'subnet-0ff' }))).toEqual({
+      name: 'InvalidSubnetID.NotFound',
+      status: 400,
+      message: "The subnet ID 'subnet-0ff' does not exist",
+    });
+    expect(await sdkFailure(run({ NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0ff' }] }))).toMatchObject({ name: 'InvalidSubnetID.NotFound' });
+    expect(await sdkFailure(run({ KeyName: 'someone-else' }))).toEqual({
+      name: 'InvalidKeyPair.NotFound',
+      status: 400,
+      message: "The key pair 'someone-else' does not exist",
+    });
+    expect(emulator.instances('net')).toHaveLength(before);
+
+    // Without lists in the spec, a site takes any group, subnet and key pair.
+    const open = site('open-net');
+    emulator.upsertSite(open);
+    const openClient = sdkClient(`${base}/open-net`, open);
+    try {
+      const output = await openClient.send(
+        new RunInstancesCommand({ ImageId: IMAGE, InstanceType: 'c1.small' as _InstanceType, MinCount: 1, MaxCount: 1, SecurityGroupIds: ['sg-0any'], SubnetId: 'subnet-0any', KeyName: 'any' }),
+      );
+      expect(output.Instances?.[0]).toMatchObject({ SubnetId: 'subnet-0any', KeyName: 'any', SecurityGroups: [{ GroupId: 'sg-0any' }] });
+    } finally {
+      openClient.destroy();
+    }
+  });
+
+  it('keeps the network settings in the state file, and loads state files written before them', async () => {
+    const stored = JSON.parse(readFileSync(stateFile, 'utf8')).sites.net.instances as Array<Record<string, unknown>>;
+    expect(stored.find((instance) => instance.publicIp === '203.0.113.2')).toMatchObject({ subnetId: 'subnet-0d4', securityGroupIds: ['sg-0b2'], keyName: 'lab-key' });
+    const reloaded = new Ec2Emulator({ clock, stateFile });
+    reloaded.upsertSite(spec);
+    expect(reloaded.instances('net')).toEqual(emulator.instances('net'));
+
+    // An instance as an older emulator stored it, without any of the later fields.
+    const oldFile = join(dir, 'old-state.json');
+    const { securityGroupIds: _groups, subnetId: _subnet, keyName: _key, publicIp: _ip, ...oldInstance } = stored[0];
+    // Its ClientToken's fingerprint is of the request parameters an older emulator knew.
+    const clientTokens = {
+      'old-token': {
+        reservationId: oldInstance.reservationId,
+        instanceIds: [oldInstance.instanceId],
+        fingerprint: JSON.stringify({ imageId: IMAGE, instanceType: 'c1.small', minCount: 1, maxCount: 1, tags: {} }),
+      },
+    };
+    writeFileSync(oldFile, JSON.stringify({ version: 1, sites: { net: { instances: [oldInstance], clientTokens, nextSeq: 2, nextHost: 11 } } }));
+    const old = new Ec2Emulator({ clock, stateFile: oldFile });
+    old.upsertSite(spec);
+    expect(old.instances('net')[0]).toMatchObject({ instanceId: oldInstance.instanceId, securityGroupIds: [], subnetId: undefined, keyName: undefined, publicIp: undefined });
+    const oldBase = await old.listen(0);
+    const oldClient = sdkClient(`${oldBase}/net`, spec);
+    try {
+      const described = await oldClient.send(new DescribeInstancesCommand({}));
+      expect(described.Reservations?.[0].Instances?.[0]).toMatchObject({ InstanceId: oldInstance.instanceId, SecurityGroups: [] });
+      const replay = await oldClient.send(
+        new RunInstancesCommand({ ImageId: IMAGE, InstanceType: 'c1.small' as _InstanceType, MinCount: 1, MaxCount: 1, ClientToken: 'old-token' }),
+      );
+      expect(replay.Instances?.map((instance) => instance.InstanceId)).toEqual([oldInstance.instanceId]);
+    } finally {
+      oldClient.destroy();
+      await old.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { actionFor } from './ec2-actions.js';
 import { Ec2ApiError } from './ec2-api-error.js';
+import type { EmulatedFaults } from './ec2-faults.js';
 import { newRequestId } from './ec2-ids.js';
 import { QueryParams } from './ec2-query.js';
 import { renderError, renderResponse } from './ec2-xml.js';
@@ -17,6 +18,8 @@ export interface Ec2EmulatorOptions {
   stateFile?: string;
   /** A prefix to strip from request paths when the emulator serves them itself, e.g. `/emulator`. */
   basePath?: string;
+  /** Decides which calls the `errorRate` fault fails: a call fails when it returns less than the rate. Default Math.random. */
+  random?: () => number;
 }
 
 /** One EC2 API call on its way through the emulator. */
@@ -27,11 +30,8 @@ export interface Ec2CallContext {
   params: QueryParams;
 }
 
-/** What goes back to the client: an HTTP status and an XML body. */
-export interface Ec2CallOutcome {
-  status: number;
-  body: string;
-}
+/** What goes back to the client: an HTTP status and an XML body, or (a fault) no answer at all. */
+export type Ec2CallOutcome = { status: number; body: string } | { dropConnection: true };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const XML = 'text/xml;charset=UTF-8';
@@ -50,6 +50,7 @@ export class Ec2Emulator {
   private readonly clock: Clock;
   private readonly stateFile?: string;
   private readonly basePath: string;
+  private readonly random: () => number;
   private readonly sites = new Map<string, EmulatedSite>();
   /** State loaded from the state file for sites not upserted yet. */
   private readonly dormant = new Map<string, StoredSiteState>();
@@ -59,12 +60,13 @@ export class Ec2Emulator {
     this.clock = options.clock ?? systemClock;
     this.stateFile = options.stateFile;
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
+    this.random = options.random ?? Math.random;
     if (this.stateFile) {
       for (const [name, state] of Object.entries(loadState(this.stateFile).sites)) this.dormant.set(name, state);
     }
   }
 
-  /** Adds a site or updates its spec; the site's instances stay. */
+  /** Adds a site or updates its spec (its faults become the spec's, or none); the site's instances stay. */
   upsertSite(spec: EmulatedSiteSpec): void {
     if (!/^[A-Za-z0-9][A-Za-z0-9._~-]*$/.test(spec.name)) {
       throw new Error(`emulated site name '${spec.name}' cannot be a path segment`);
@@ -85,9 +87,17 @@ export class Ec2Emulator {
 
   /** The site's visible instances (terminated ones for an hour), in launch order; for tests. */
   instances(siteName: string): EmulatedInstance[] {
-    const site = this.sites.get(siteName);
-    if (!site) throw new Error(`no emulated site named '${siteName}'`);
-    return site.instances();
+    return this.site(siteName).instances();
+  }
+
+  /** Replaces the site's faults (`{}`: none). */
+  setFaults(siteName: string, faults: EmulatedFaults): void {
+    this.site(siteName).faults.replace(faults);
+  }
+
+  /** The site's faults in force, with what is left of their counters. */
+  faults(siteName: string): EmulatedFaults {
+    return this.site(siteName).faults.current();
   }
 
   /** A plain Node handler, e.g. for `app.use('/emulator', (req, res) => emulator.handle(req, res))`. */
@@ -161,7 +171,9 @@ export class Ec2Emulator {
       const form = isForm(req) ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
       const params = QueryParams.parse(url.searchParams, form);
       const outcome = await this.call({ requestId, site, action: params.get('Action') ?? '', params });
-      send(res, outcome.status, XML, outcome.body, requestId);
+      // Destroying the socket is what a client sees when a site vanishes or a reply is lost.
+      if ('dropConnection' in outcome) res.destroy();
+      else send(res, outcome.status, XML, outcome.body, requestId);
     } catch (err) {
       if (!(err instanceof Ec2ApiError)) throw err;
       send(res, err.status, XML, renderError(err.code, err.message, requestId), requestId);
@@ -169,18 +181,29 @@ export class Ec2Emulator {
   }
 
   /**
-   * Every authenticated EC2 call passes through here: the place for whatever must happen before
-   * and after an action (fault injection: latency, error rates, a dropped reply after the action
-   * ran, 503 bursts).
+   * Every authenticated EC2 call passes through here, and so do the site's faults: an unreachable
+   * site, latency and injected errors before the action, a lost reply after it.
    */
   private async call(context: Ec2CallContext): Promise<Ec2CallOutcome> {
+    const { site, action, requestId } = context;
+    const fault = site.faults.before(action, this.random);
+    if (fault.drop) return { dropConnection: true };
+    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault.error) return errorOutcome(fault.error, requestId);
     try {
-      const fields = actionFor(context.action)(context.site, context.params);
-      return { status: 200, body: renderResponse(context.action, context.requestId, fields) };
+      const fields = actionFor(action)(site, context.params);
+      if (site.faults.dropReply(action)) return { dropConnection: true };
+      return { status: 200, body: renderResponse(action, requestId, fields) };
     } catch (err) {
       if (!(err instanceof Ec2ApiError)) throw err;
-      return { status: err.status, body: renderError(err.code, err.message, context.requestId) };
+      return errorOutcome(err, requestId);
     }
+  }
+
+  private site(name: string): EmulatedSite {
+    const site = this.sites.get(name);
+    if (!site) throw new Error(`no emulated site named '${name}'`);
+    return site;
   }
 
   /** The path below the mount point: `basePath` is stripped when present. */
@@ -205,9 +228,17 @@ function listingEntry(instance: EmulatedInstance) {
     instanceType: instance.instanceType,
     imageId: instance.imageId,
     privateIp: instance.privateIp,
+    publicIp: instance.publicIp,
+    subnetId: instance.subnetId,
+    securityGroupIds: instance.securityGroupIds,
+    keyName: instance.keyName,
     tags: instance.tags,
     launchTime: instance.launchTime.toISOString(),
   };
+}
+
+function errorOutcome(err: Ec2ApiError, requestId: string): Ec2CallOutcome {
+  return { status: err.status, body: renderError(err.code, err.message, requestId) };
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, requestId?: string): void {

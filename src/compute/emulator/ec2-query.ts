@@ -15,6 +15,11 @@ export class QueryParams {
     return new QueryParams(entries);
   }
 
+  /** Every parameter's name, in the order sent. */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
   get(name: string): string | undefined {
     return this.entries.get(name);
   }

@@ -1,6 +1,12 @@
 import type { Clock } from '../../common/clock.js';
 import type { SiteInstanceState } from '../compute-driver.js';
-import { Ec2ApiError, instancesNotFound, invalidParameterValue, missingParameter } from './ec2-api-error.js';
+import {
+  Ec2ApiError,
+  instancesNotFound,
+  invalidParameterValue,
+  missingParameter,
+} from './ec2-api-error.js';
+import { SiteFaults, type EmulatedFaults } from './ec2-faults.js';
 import { applyFilters, type FilterFields } from './ec2-filters.js';
 import { IMAGE_ID, INSTANCE_ID, newInstanceId, newReservationId, ownerIdFor, siteOctet } from './ec2-ids.js';
 import type { Ec2Filter } from './ec2-query.js';
@@ -23,6 +29,26 @@ export interface EmulatedSiteSpec {
   pendingSeconds?: number;
   /** How long (clock time) a terminated instance stays `shutting-down` before it is `terminated`. Default 1. */
   shuttingDownSeconds?: number;
+  /** Faults to show from the start; none when unset. */
+  faults?: EmulatedFaults;
+  /** Features of EC2 the site has; all of them when unset. */
+  compatibility?: EmulatedCompatibility;
+  /** The security group ids RunInstances accepts. Unset: any. */
+  securityGroups?: string[];
+  /** The subnet ids RunInstances accepts. Unset: any. */
+  subnets?: string[];
+  /** The key pair names RunInstances accepts. Unset: any. */
+  keyPairs?: string[];
+}
+
+/** EC2 features that some EC2-compatible clouds lack; each is there unless set to false. */
+export interface EmulatedCompatibility {
+  /** false: RunInstances with `TagSpecification.*` fails with UnknownParameter (CreateTags still works). */
+  tagSpecifications?: boolean;
+  /** false: RunInstances ignores its ClientToken, so every call launches new instances. */
+  clientToken?: boolean;
+  /** false: DescribeInstanceTypes is an InvalidAction. */
+  describeInstanceTypes?: boolean;
 }
 
 export interface EmulatedInstanceType {
@@ -66,6 +92,11 @@ export interface EmulatedInstance {
   vcpus: number;
   memoryMiB: number;
   gpus: number;
+  securityGroupIds: string[];
+  subnetId?: string;
+  keyName?: string;
+  /** The public address RunInstances asked for; released (though still shown here) once terminated. */
+  publicIp?: string;
 }
 
 export interface Reservation {
@@ -84,10 +115,22 @@ export interface RunInstancesRequest {
   userData?: string;
   clientToken?: string;
   tags: Record<string, string>;
+  // Unset rather than empty when not asked for, so ClientToken fingerprints stored before these fields still match.
+  securityGroupIds?: string[];
+  subnetId?: string;
+  keyName?: string;
+  associatePublicIp?: boolean;
 }
 
 export interface DescribeInstancesQuery {
   instanceIds: string[];
+  filters: Ec2Filter[];
+  maxResults?: number;
+  nextToken?: string;
+}
+
+export interface DescribeInstanceTypesQuery {
+  instanceTypes: string[];
   filters: Ec2Filter[];
   maxResults?: number;
   nextToken?: string;
@@ -103,6 +146,8 @@ export interface StateChange {
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
 const USER_DATA_MAX_BYTES = 16 * 1024;
 const CLIENT_TOKEN_MAX_LENGTH = 64;
+/** Public addresses come from the documentation ranges (RFC 5737), so they never reach anyone. */
+const PUBLIC_NETWORKS = ['203.0.113', '198.51.100', '192.0.2'];
 
 /**
  * The state and actions of one site. Actions take parsed, typed input and throw `Ec2ApiError`
@@ -112,6 +157,7 @@ export class EmulatedSite {
   private spec: EmulatedSiteSpec;
   private readonly state: StoredSiteState;
   readonly ownerId: string;
+  readonly faults: SiteFaults;
 
   constructor(
     spec: EmulatedSiteSpec,
@@ -121,6 +167,7 @@ export class EmulatedSite {
     state?: StoredSiteState,
   ) {
     this.spec = normaliseSpec(spec);
+    this.faults = new SiteFaults(spec.faults);
     this.state = state ?? emptySiteState();
     this.ownerId = ownerIdFor(spec.name);
   }
@@ -149,9 +196,15 @@ export class EmulatedSite {
     return this.spec.images.map((image) => ({ ...image }));
   }
 
-  /** Replaces the spec (credentials, types, images, capacity, timings); instances stay. */
+  get compatibility(): Required<EmulatedCompatibility> {
+    const { tagSpecifications = true, clientToken = true, describeInstanceTypes = true } = this.spec.compatibility ?? {};
+    return { tagSpecifications, clientToken, describeInstanceTypes };
+  }
+
+  /** Replaces the spec (credentials, types, images, capacity, timings, faults); instances stay. */
   update(spec: EmulatedSiteSpec): void {
     if (spec.name !== this.spec.name) throw new Error(`cannot rename emulated site ${this.spec.name} to ${spec.name}`);
+    this.faults.replace(spec.faults ?? {});
     this.spec = normaliseSpec(spec);
   }
 
@@ -168,7 +221,8 @@ export class EmulatedSite {
 
   runInstances(request: RunInstancesRequest): Reservation {
     this.purgeExpired();
-    const token = request.clientToken;
+    // A site without idempotent launches does not even look at the token.
+    const token = this.compatibility.clientToken ? request.clientToken : undefined;
     if (token !== undefined && token.length > CLIENT_TOKEN_MAX_LENGTH) {
       throw invalidParameterValue(`The client token must be at most ${CLIENT_TOKEN_MAX_LENGTH} characters long`);
     }
@@ -190,6 +244,8 @@ export class EmulatedSite {
     const type = this.validateRun(request);
     const zone = request.availabilityZone ?? this.availabilityZones[0];
     const count = this.countThatFits(type, request.minCount, request.maxCount, zone);
+    const publicIps = request.associatePublicIp ? this.freePublicIps(count) : [];
+    const stuckPending = this.faults.stuckPending ? true : undefined;
     const reservationId = newReservationId();
     const launchTime = this.clock.now().toISOString();
     const launched: StoredInstance[] = [];
@@ -210,6 +266,11 @@ export class EmulatedSite {
         clientToken: token,
         userData: request.userData,
         tags: { ...request.tags },
+        securityGroupIds: request.securityGroupIds?.slice(),
+        subnetId: request.subnetId,
+        keyName: request.keyName,
+        publicIp: publicIps[index],
+        stuckPending,
       });
     }
     this.state.instances.push(...launched);
@@ -250,6 +311,24 @@ export class EmulatedSite {
       else reservations.push({ reservationId: view.reservationId, ownerId: this.ownerId, instances: [view] });
     }
     return { reservations, nextToken };
+  }
+
+  describeInstanceTypes(query: DescribeInstanceTypesQuery): { instanceTypes: EmulatedInstanceType[]; nextToken?: string } {
+    const types = this.spec.instanceTypes;
+    const missing = query.instanceTypes.filter((name) => !types.some((type) => type.name === name));
+    if (missing.length > 0) {
+      throw new Ec2ApiError('InvalidInstanceType', `The following supplied instance types do not exist: [${missing.join(', ')}]`);
+    }
+    const chosen = query.instanceTypes.length > 0 ? types.filter((type) => query.instanceTypes.includes(type.name)) : types;
+    const matching = applyFilters(chosen, query.filters, instanceTypeFilterFields);
+    // The token counts the types already returned; EC2's pages hold 100 unless MaxResults says otherwise.
+    const offset = query.nextToken === undefined ? 0 : decodeNextToken(query.nextToken);
+    const page = matching.slice(offset, offset + (query.maxResults ?? 100));
+    const end = offset + page.length;
+    return {
+      instanceTypes: page.map((type) => ({ ...type })),
+      nextToken: end < matching.length ? encodeNextToken(end) : undefined,
+    };
   }
 
   terminateInstances(instanceIds: string[]): StateChange[] {
@@ -333,6 +412,15 @@ export class EmulatedSite {
     if (request.availabilityZone !== undefined && !this.availabilityZones.includes(request.availabilityZone)) {
       throw invalidParameterValue(`Invalid availability zone: [${request.availabilityZone}]`);
     }
+    requireKnown(this.spec.securityGroups, request.securityGroupIds ?? [], (id) =>
+      new Ec2ApiError('InvalidGroup.NotFound', `The security group '${id}' does not exist`),
+    );
+    requireKnown(this.spec.subnets, request.subnetId === undefined ? [] : [request.subnetId], (id) =>
+      new Ec2ApiError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`),
+    );
+    requireKnown(this.spec.keyPairs, request.keyName === undefined ? [] : [request.keyName], (name) =>
+      new Ec2ApiError('InvalidKeyPair.NotFound', `The key pair '${name}' does not exist`),
+    );
     if (request.userData !== undefined) {
       const base64 = request.userData;
       if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
@@ -412,6 +500,11 @@ export class EmulatedSite {
       vcpus: stored.vcpus,
       memoryMiB: stored.memoryMiB,
       gpus: stored.gpus,
+      securityGroupIds: [...(stored.securityGroupIds ?? [])],
+      subnetId: stored.subnetId,
+      keyName: stored.keyName,
+      // Like EC2, a terminated instance gives its public address back.
+      publicIp: stored.terminateRequestedAt ? undefined : stored.publicIp,
     };
   }
 
@@ -422,6 +515,7 @@ export class EmulatedSite {
       const terminatedAt = Date.parse(stored.terminateRequestedAt) + this.shuttingDownMs;
       return now < terminatedAt ? 'shutting-down' : 'terminated';
     }
+    if (stored.stuckPending) return 'pending';
     return now < Date.parse(stored.launchTime) + this.pendingMs ? 'pending' : 'running';
   }
 
@@ -450,6 +544,21 @@ export class EmulatedSite {
     this.onChange();
   }
 
+  /** `count` public addresses that no live instance of the site holds. */
+  private freePublicIps(count: number): string[] {
+    const taken = new Set(this.state.instances.map((stored) => this.view(stored).publicIp));
+    const free: string[] = [];
+    for (const network of PUBLIC_NETWORKS) {
+      for (let host = 1; host <= 254 && free.length < count; host++) {
+        if (!taken.has(`${network}.${host}`)) free.push(`${network}.${host}`);
+      }
+    }
+    if (free.length < count) {
+      throw new Ec2ApiError('InsufficientAddressCapacity', 'Not enough available addresses to satisfy your minimum request.', 500);
+    }
+    return free;
+  }
+
   private nextPrivateIp(): string {
     const host = this.state.nextHost++;
     return `10.${siteOctet(this.spec.name)}.${Math.floor(host / 254) % 256}.${(host % 254) + 1}`;
@@ -466,6 +575,16 @@ const instanceFilterFields: FilterFields<{ view: EmulatedInstance }> = {
   'availability-zone': ({ view }) => [view.availabilityZone],
   'private-ip-address': ({ view }) => [view.privateIp],
   'client-token': ({ view }) => [view.clientToken],
+  'subnet-id': ({ view }) => [view.subnetId],
+  'key-name': ({ view }) => [view.keyName],
+  'instance.group-id': ({ view }) => view.securityGroupIds,
+  'ip-address': ({ view }) => [view.publicIp],
+};
+
+const instanceTypeFilterFields: FilterFields<EmulatedInstanceType> = {
+  'instance-type': (type) => [type.name],
+  'vcpu-info.default-vcpus': (type) => [String(type.vcpus)],
+  'memory-info.size-in-mib': (type) => [String(type.memoryMiB)],
 };
 
 const imageFilterFields: FilterFields<EmulatedImage> = {
@@ -484,7 +603,8 @@ export const STATE_CODES: Record<SiteInstanceState, number> = {
   stopped: 80,
 };
 
-function normaliseSpec(spec: EmulatedSiteSpec): EmulatedSiteSpec {
+/** A private copy of the spec; its faults are left out, as the site's SiteFaults keeps them. */
+function normaliseSpec({ faults: _faults, ...spec }: EmulatedSiteSpec): EmulatedSiteSpec {
   const zones = spec.availabilityZones?.length ? spec.availabilityZones : [`${spec.region}a`];
   return {
     ...spec,
@@ -492,12 +612,22 @@ function normaliseSpec(spec: EmulatedSiteSpec): EmulatedSiteSpec {
     instanceTypes: spec.instanceTypes.map((type) => ({ ...type })),
     images: spec.images.map((image) => ({ ...image })),
     capacity: spec.capacity ? { ...spec.capacity } : undefined,
+    compatibility: spec.compatibility ? { ...spec.compatibility } : undefined,
+    securityGroups: spec.securityGroups?.slice(),
+    subnets: spec.subnets?.slice(),
+    keyPairs: spec.keyPairs?.slice(),
   };
 }
 
-/** NextToken: opaque to clients; here, the launch sequence number of the last instance returned. */
-function encodeNextToken(lastSeq: number): string {
-  return Buffer.from(JSON.stringify({ after: lastSeq })).toString('base64url');
+/** With a list of what the site has, every given value must be on it. */
+function requireKnown(known: string[] | undefined, given: string[], notFound: (value: string) => Ec2ApiError): void {
+  const missing = known && given.find((value) => !known.includes(value));
+  if (missing !== undefined) throw notFound(missing);
+}
+
+/** NextToken: opaque to clients; here, where the last page ended (a launch sequence number, a count of types). */
+function encodeNextToken(after: number): string {
+  return Buffer.from(JSON.stringify({ after })).toString('base64url');
 }
 
 function decodeNextToken(token: string): number {

@@ -28,6 +28,14 @@ export interface StoredInstance {
   tags: Record<string, string>;
   /** ISO-8601; set by TerminateInstances. */
   terminateRequestedAt?: string;
+  // The fields below came later: state files written before them lack them.
+  securityGroupIds?: string[];
+  subnetId?: string;
+  keyName?: string;
+  /** Only when RunInstances asked for a public address. */
+  publicIp?: string;
+  /** Launched while the site's `stuckPending` fault was set: never leaves `pending`. */
+  stuckPending?: true;
 }
 
 export interface StoredClientToken {

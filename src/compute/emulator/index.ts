@@ -1,6 +1,8 @@
 export { Ec2Emulator, type Ec2EmulatorOptions, type Ec2CallContext, type Ec2CallOutcome } from './ec2-emulator.js';
+export type { EmulatedFaults } from './ec2-faults.js';
 export type {
   EmulatedCapacity,
+  EmulatedCompatibility,
   EmulatedImage,
   EmulatedInstance,
   EmulatedInstanceType,

@@ -1,8 +1,11 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, OmitType, PartialType } from '@nestjs/graphql';
 import { graphqlEnum } from '../../graphql/enums.js';
-import type { SiteHealth } from '../entities/site.entity.js';
+import type { SiteHealth, TagMode } from '../entities/site.entity.js';
+import type { SiteChangeAction } from '../sites.service.js';
 
 export const SiteHealthEnum = graphqlEnum<SiteHealth>('SiteHealth', ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'DOWN']);
+export const TagModeEnum = graphqlEnum<TagMode>('TagMode', ['ON_CREATE', 'AFTER_CREATE']);
+export const SiteChangeActionEnum = graphqlEnum<SiteChangeAction>('SiteChangeAction', ['CREATE', 'UPDATE', 'UNCHANGED']);
 
 @ObjectType('Capacity')
 export class CapacityView {
@@ -26,18 +29,51 @@ export class ImageMappingView {
   @Field({ description: "the site's own image id" }) imageId!: string;
 }
 
-@ObjectType('Site', { description: 'An institution\'s EC2-compatible cloud, lending capacity to the federation' })
+@ObjectType('SiteLabel', { description: 'e.g. gpu=a100 or network=infiniband; requests can require labels' })
+export class SiteLabelView {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@ObjectType('NetworkSettings', { description: 'what RunInstances asks for on the site network; unset: the site default' })
+export class NetworkSettingsView {
+  @Field(() => [String]) securityGroupIds!: string[];
+  @Field(() => String, { nullable: true }) subnetId!: string | null;
+  @Field(() => String, { nullable: true }) keyName!: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'ask for a public address (null: the subnet default)' }) associatePublicIp!: boolean | null;
+}
+
+@ObjectType('SiteHealthReport', { description: 'the last probe or call to the site and what it showed' })
+export class SiteHealthReportView {
+  @Field(() => SiteHealthEnum) state!: SiteHealth;
+  @Field(() => Date, { description: 'when the site entered this state' }) since!: Date;
+  @Field(() => Date, { nullable: true }) checkedAt!: Date | null;
+  @Field(() => Int, { nullable: true, description: 'latency of the last successful probe' }) latencyMs!: number | null;
+  @Field(() => String, { nullable: true, description: 'what went wrong last, or why the site is DEGRADED' }) lastError!: string | null;
+  @Field(() => Int) consecutiveFailures!: number;
+  @Field({ description: 'DOWN: the allocator places nothing here until a probe succeeds' }) circuitOpen!: boolean;
+}
+
+@ObjectType('Site', { description: "An institution's EC2-compatible cloud, lending capacity to the federation" })
 export class SiteView {
   @Field(() => ID) id!: string;
   @Field() name!: string;
   @Field() institution!: string;
   @Field() endpoint!: string;
   @Field() region!: string;
+  @Field(() => [String], { description: 'the zones the site is expected to offer (checked by the health probe)' }) availabilityZones!: string[];
   @Field(() => SiteHealthEnum) health!: SiteHealth;
+  @Field(() => SiteHealthReportView) healthReport!: SiteHealthReportView;
   @Field(() => CapacityView, { description: 'what the site lends to the federation' }) capacity!: CapacityView;
   @Field(() => [InstanceTypeView]) instanceTypes!: InstanceTypeView[];
   @Field(() => [ImageMappingView]) images!: ImageMappingView[];
   @Field(() => Float, { description: "share of capacity reserved for the site's own institution" }) homeShare!: number;
+  @Field(() => [SiteLabelView]) labels!: SiteLabelView[];
+  @Field(() => NetworkSettingsView) network!: NetworkSettingsView;
+  @Field(() => TagModeEnum, { description: 'tags in RunInstances, or by CreateTags after it (clouds without TagSpecifications)' }) tagMode!: TagMode;
+  @Field({ description: 'draining: no new placements; running leases finish' }) draining!: boolean;
+  @Field(() => Date, { nullable: true }) drainingSince!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'removed from the federation (kept for the history of its instances)' }) removedAt!: Date | null;
   @Field({ description: 'served by the bundled site emulator' }) emulated!: boolean;
 }
 
@@ -64,6 +100,20 @@ export class ImageMappingInput {
 }
 
 @InputType()
+export class SiteLabelInput {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@InputType()
+export class NetworkSettingsInput {
+  @Field(() => [String], { nullable: true }) securityGroupIds?: string[] | null;
+  @Field(() => String, { nullable: true }) subnetId?: string | null;
+  @Field(() => String, { nullable: true }) keyName?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'needs subnetId' }) associatePublicIp?: boolean | null;
+}
+
+@InputType()
 export class RegisterSiteInput {
   @Field({ description: 'unique, [a-z0-9-]{2,63}' }) name!: string;
   @Field() institution!: string;
@@ -76,4 +126,38 @@ export class RegisterSiteInput {
   @Field(() => [ImageMappingInput], { description: "logical image name -> the site's image id" }) images!: ImageMappingInput[];
   @Field(() => Float, { nullable: true, description: "0..1 of capacity reserved for the site's own institution; default 0" })
   homeShare?: number | null;
+  @Field(() => [String], { nullable: true }) availabilityZones?: string[] | null;
+  @Field(() => [SiteLabelInput], { nullable: true }) labels?: SiteLabelInput[] | null;
+  @Field(() => NetworkSettingsInput, { nullable: true }) network?: NetworkSettingsInput | null;
+  @Field(() => TagModeEnum, { nullable: true, description: 'default ON_CREATE' }) tagMode?: TagMode | null;
+}
+
+@InputType({ description: 'the settings to change; what is left out stays as it is. The name cannot change.' })
+export class UpdateSiteInput extends PartialType(OmitType(RegisterSiteInput, ['name'] as const), InputType) {
+  @Field(() => ID) id!: string;
+}
+
+@InputType({ description: 'one site descriptor, as `skypool sites apply` reads it from a YAML file' })
+export class SiteDescriptorInput extends RegisterSiteInput {
+  @Field({ nullable: true, description: 'the file it came from, for messages' }) file?: string;
+}
+
+@InputType()
+export class ApplySitesInput {
+  @Field(() => [SiteDescriptorInput]) sites!: SiteDescriptorInput[];
+  @Field({ nullable: true, description: 'show what would change and change nothing' }) dryRun?: boolean;
+}
+
+@ObjectType('SiteChange')
+export class SiteChangeView {
+  @Field() name!: string;
+  @Field(() => SiteChangeActionEnum) action!: SiteChangeAction;
+  @Field(() => [String], { description: 'the settings that differ (secrets by name only)' }) fields!: string[];
+  @Field(() => SiteView, { nullable: true, description: 'the site as it is now (null for a site a dry run would create)' }) site!: SiteView | null;
+}
+
+@ObjectType('SitesApplyResult')
+export class SitesApplyResultView {
+  @Field() dryRun!: boolean;
+  @Field(() => [SiteChangeView]) changes!: SiteChangeView[];
 }

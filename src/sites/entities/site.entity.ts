@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { RunNetworkSettings, TagMode } from '../../compute/compute-driver.js';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export interface InstanceTypeSpec {
   name: string;
@@ -14,12 +15,20 @@ export interface ImageMappingSpec {
 
 export type SiteHealth = 'UNKNOWN' | 'HEALTHY' | 'DEGRADED' | 'DOWN';
 
+/** What RunInstances asks for on the site's network; unset fields are left to the site's defaults. */
+export type NetworkSettings = RunNetworkSettings;
+export type { TagMode };
+
+export const NO_NETWORK_SETTINGS: NetworkSettings = { securityGroupIds: [], subnetId: null, keyName: null, associatePublicIp: null };
+
+/** A removed site keeps its row (instances refer to it) and frees its name. */
 @Entity()
+@Index('UQ_site_name_live', ['name'], { unique: true, where: '"removed_at" IS NULL' })
 export class Site {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column('text', { unique: true })
+  @Column('text')
   name!: string;
 
   @Column('text')
@@ -50,6 +59,10 @@ export class Site {
   @Column('int', { nullable: true })
   capacityInstances!: number | null;
 
+  /** The zones the site's descriptor names; the health probe checks the site still offers them. */
+  @Column('jsonb', { default: [] })
+  availabilityZones!: string[];
+
   @Column('jsonb')
   instanceTypes!: InstanceTypeSpec[];
 
@@ -59,11 +72,45 @@ export class Site {
   @Column('double precision', { default: 0 })
   homeShare!: number;
 
+  /** e.g. { gpu: 'a100', network: 'infiniband' }, matched by requests' requirements. */
+  @Column('jsonb', { default: {} })
+  labels!: Record<string, string>;
+
+  @Column('jsonb', { default: NO_NETWORK_SETTINGS })
+  network!: NetworkSettings;
+
+  @Column('text', { default: 'ON_CREATE' })
+  tagMode!: TagMode;
+
   @Column('boolean', { default: false })
   emulated!: boolean;
 
+  /** Set by drainSite: no new placements; running leases finish. */
+  @Column('timestamptz', { nullable: true })
+  drainingSince!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  removedAt!: Date | null;
+
+  /** DOWN is the open circuit: the allocator places nothing there until a probe succeeds. */
   @Column('text', { default: 'UNKNOWN' })
   health!: SiteHealth;
+
+  @Column('timestamptz', { default: () => 'now()' })
+  healthSince!: Date;
+
+  @Column('timestamptz', { nullable: true })
+  healthCheckedAt!: Date | null;
+
+  @Column('int', { nullable: true })
+  healthLatencyMs!: number | null;
+
+  @Column('text', { nullable: true })
+  healthError!: string | null;
+
+  /** Failed calls in a row (probes and provisioning); reset by any success. */
+  @Column('int', { default: 0 })
+  consecutiveFailures!: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

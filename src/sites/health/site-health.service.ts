@@ -1,0 +1,131 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import cron, { type ScheduledTask } from 'node-cron';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.js';
+import { CLOCK } from '../../common/clock.provider.js';
+import { LOGGER } from '../../common/logging.js';
+import { ComputeError } from '../../compute/compute-driver.js';
+import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../../compute/compute.tokens.js';
+import { toComputeError } from '../../compute/ec2-errors.js';
+import { CONFIG, type Config } from '../../config/config.js';
+import { Db } from '../../database/db.js';
+import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.service.js';
+import { Site } from '../entities/site.entity.js';
+import { TAG_BROKER } from '../../compute/site-tags.js';
+import { SitesService } from '../sites.service.js';
+import { nextHealth, type CallOutcome, type HealthPolicy } from './site-health.js';
+import { SiteHealthMetrics } from './site-health.metrics.js';
+
+/**
+ * Keeps each site's health: probes every site on a schedule (and right after registration), and
+ * takes in how other calls to the site went (reconcile passes, provisioning). Each site is probed
+ * on its own with a deadline, so one slow or failing site never delays the others.
+ */
+@Injectable()
+export class SiteHealthService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly probing = new Set<string>();
+  private readonly policy: HealthPolicy;
+  private schedule?: ScheduledTask;
+
+  constructor(
+    private readonly db: Db,
+    private readonly sites: SitesService,
+    private readonly metrics: SiteHealthMetrics,
+    @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
+    @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.policy = { downAfterFailures: config.SKYPOOL_SITE_DOWN_AFTER, slowMs: config.SKYPOOL_SITE_SLOW_MS };
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule = cron.schedule(this.config.SKYPOOL_HEALTH_CRON, () => this.probeAll(), { name: 'site-health', noOverlap: true });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.schedule?.destroy();
+  }
+
+  /** Probes every site in the federation at once; resolves when all are done. */
+  async probeAll(): Promise<void> {
+    const sites = await this.sites.list();
+    await Promise.all(sites.map((site) => this.probe(site)));
+  }
+
+  /**
+   * DescribeAvailabilityZones (do the credentials work, are the zones there?) and a one-page
+   * DescribeInstances of the broker's own instances (does the compute API answer?).
+   * A probe of a site that is still being probed is skipped.
+   */
+  async probe(site: Site): Promise<void> {
+    if (this.probing.has(site.id)) return;
+    this.probing.add(site.id);
+    try {
+      await this.record(site.id, await this.callSite(site));
+    } catch (err) {
+      this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
+    } finally {
+      this.probing.delete(site.id);
+    }
+  }
+
+  /** Takes in how a call to the site went; DOWN opens the site's circuit. */
+  async record(siteId: string, outcome: CallOutcome): Promise<Site | undefined> {
+    const result = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(Site);
+      const site = await repo.findOne({ where: { id: siteId }, lock: { mode: 'pessimistic_write' } });
+      if (!site || site.removedAt) return undefined;
+      const before = site.health;
+      const next = nextHealth(
+        { health: site.health, since: site.healthSince, checkedAt: site.healthCheckedAt, latencyMs: site.healthLatencyMs, error: site.healthError, consecutiveFailures: site.consecutiveFailures },
+        outcome,
+        this.policy,
+        this.clock.now(),
+      );
+      const columns = { health: next.health, healthSince: next.since, healthCheckedAt: next.checkedAt, healthLatencyMs: next.latencyMs, healthError: next.error, consecutiveFailures: next.consecutiveFailures };
+      await repo.update(site.id, columns);
+      return { site: Object.assign(site, columns), before };
+    });
+    if (!result) return undefined;
+    const { site, before } = result;
+    this.metrics.record(site, outcome.ok ? { ok: true, latencyMs: outcome.latencyMs } : { ok: false, category: outcome.category, latencyMs: outcome.latencyMs });
+    if (site.health !== before) {
+      const log = site.health === 'DOWN' ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger);
+      log({ siteId: site.id, site: site.name, from: before, to: site.health, detail: site.healthError }, `site ${site.name} is ${site.health}`);
+    }
+    return site;
+  }
+
+  private async callSite(site: Site): Promise<CallOutcome> {
+    const driver = this.drivers.forSite(this.sites.connectionOf(site));
+    const started = performance.now();
+    try {
+      const zones = await this.withDeadline(site, driver.describeAvailabilityZones());
+      await this.withDeadline(site, driver.describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } }, { firstPageOnly: true }));
+      const latencyMs = Math.round(performance.now() - started);
+      const missing = site.availabilityZones.filter((zone) => !zones.includes(zone));
+      const warning = missing.length > 0 ? `the site no longer offers availability zone${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : undefined;
+      return { ok: true, latencyMs, warning };
+    } catch (err) {
+      const error = toComputeError(err, { site: site.name });
+      return { ok: false, latencyMs: null, category: error.category, message: error.message };
+    }
+  }
+
+  /** The probe's own deadline, shorter than the driver's timeouts and retries put together. */
+  private async withDeadline<T>(site: Site, call: Promise<T>): Promise<T> {
+    const ms = this.config.SKYPOOL_PROBE_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([call, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
