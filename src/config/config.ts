@@ -41,6 +41,13 @@ function cronExpression(fallback: string): Variable<string>['parse'] {
   };
 }
 
+/** 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`). */
+export function secretKey(raw: string | undefined): Buffer | undefined | { expected: string } {
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  return key.length === 32 ? key : { expected: '32 bytes as 64 hex digits or base64' };
+}
+
 /** http:// only on the loopback interface (a provider on the same machine, or a test); https:// elsewhere. */
 function isLoopback(url: URL): boolean {
   return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
@@ -165,11 +172,7 @@ const variables = {
   SKYPOOL_SECRET_KEY: {
     description: 'key (32 bytes, base64 or hex) that encrypts site credentials at rest',
     sensitive: true,
-    parse: (raw) => {
-      if (raw === undefined || raw === '') return undefined;
-      const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-      return key.length === 32 ? key : { expected: '32 bytes as 64 hex digits or base64' };
-    },
+    parse: secretKey,
   } as Variable<Buffer | undefined>,
   LOG_LEVEL: {
     description: 'pino log level',

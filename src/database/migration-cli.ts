@@ -7,20 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/config.js';
-import { createDataSource, pendingSchemaChanges } from './data-source.js';
-import { EMBEDDED_CONNECTIONS, EmbeddedPostgres } from './embedded-postgres.js';
-
-async function withDatabase<T>(url: string | undefined, dataDir: string | undefined, work: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
-  const embedded = url === undefined ? await EmbeddedPostgres.start(dataDir) : undefined;
-  const dataSource = createDataSource(url ?? embedded!.url, url === undefined ? EMBEDDED_CONNECTIONS : 2);
-  try {
-    await dataSource.initialize();
-    return await work(dataSource);
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await embedded?.stop();
-  }
-}
+import { pendingSchemaChanges } from './data-source.js';
+import { withDatabase } from './with-database.js';
 
 function migrationSource(name: string, timestamp: number, up: string[], down: string[]): string {
   const lines = (queries: string[]) => queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');

@@ -42,17 +42,19 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.schedule = cron.schedule(this.config.SKYPOOL_HEALTH_CRON, () => this.probeAll(), { name: 'site-health', noOverlap: true });
+    this.schedule = cron.schedule(this.config.SKYPOOL_HEALTH_CRON, () => this.startProbes(), { name: 'site-health' });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.schedule?.destroy();
   }
 
-  /** Probes every site in the federation at once; resolves when all are done. */
-  async probeAll(): Promise<void> {
-    const sites = await this.sites.list();
-    await Promise.all(sites.map((site) => this.probe(site)));
+  /**
+   * Starts a probe of every site without waiting for them: a site whose last probe still hangs is
+   * skipped, and the others are probed on time.
+   */
+  async startProbes(): Promise<void> {
+    for (const site of await this.sites.list()) void this.probe(site);
   }
 
   /**

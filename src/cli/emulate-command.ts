@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { Ec2Emulator } from '../compute/emulator/index.js';
+import { DescriptorError, readDescriptor } from '../sites/site-descriptors.js';
+import { CliError } from './cli-error.js';
+
+/**
+ * `skypool emulate <descriptor.yaml> [--port N]`: serves one site of the bundled EC2 emulator
+ * with the descriptor's own credentials, at `http://127.0.0.1:<port>/<name>` — a stand-in for a
+ * real cloud while trying out a descriptor. Runs until stopped.
+ */
+export async function emulate(file: string, port: number, print: (line: string) => void): Promise<() => Promise<void>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(`cannot read ${file}`);
+  }
+  let descriptor;
+  try {
+    descriptor = readDescriptor(file, text);
+  } catch (err) {
+    if (err instanceof DescriptorError) throw new CliError(err.message);
+    throw err;
+  }
+  const { spec } = descriptor;
+  const emulator = new Ec2Emulator();
+  emulator.upsertSite({
+    name: spec.name,
+    region: spec.region,
+    accessKeyId: spec.accessKeyId,
+    secretAccessKey: spec.secretAccessKey,
+    availabilityZones: spec.availabilityZones ?? undefined,
+    instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
+    images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
+    capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
+    ...descriptor.emulator,
+  });
+  const base = await emulator.listen(port);
+  print(`emulating site ${spec.name} at ${base}/${spec.name} (an EC2 test double, not a real cloud); Ctrl-C stops it`);
+  return () => emulator.close();
+}

@@ -1,0 +1,91 @@
+import { DescriptorError, readDescriptorFolder, type SiteDescriptor } from '../sites/site-descriptors.js';
+import { ApiClient, ApiError } from './api-client.js';
+import { CliError } from './cli-error.js';
+
+interface SiteRow {
+  id: string;
+  name: string;
+  institution: string;
+  endpoint: string;
+  health: string;
+  draining: boolean;
+  healthReport: { lastError: string | null };
+}
+
+interface Change {
+  name: string;
+  action: 'CREATE' | 'UPDATE' | 'UNCHANGED';
+  fields: string[];
+  site: { health: string; healthReport: { lastError: string | null } } | null;
+}
+
+const SITE_FIELDS = 'id name institution endpoint health draining healthReport { lastError }';
+
+/** `skypool sites apply <dir> [--dry-run]`: every descriptor in the folder, all or none. */
+export async function applySites(api: ApiClient, dir: string, dryRun: boolean, print: (line: string) => void): Promise<void> {
+  let descriptors: SiteDescriptor[];
+  try {
+    descriptors = readDescriptorFolder(dir);
+  } catch (err) {
+    if (err instanceof DescriptorError) throw new CliError(`${err.message}\nnothing was applied`);
+    throw err;
+  }
+  const emulated = descriptors.find((d) => d.emulated);
+  if (emulated) {
+    throw new CliError(`${emulated.file}: emulated: sites of the bundled emulator are set up when the broker starts (SKYPOOL_SITES); to try a descriptor against an emulator, run \`skypool emulate <file>\` and give its endpoint\nnothing was applied`);
+  }
+  const sites = descriptors.map(({ file, spec }) => ({ ...spec, file, labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })) }));
+  let changes: Change[];
+  try {
+    const data = await api.request<{ applySites: { changes: Change[] } }>(
+      `mutation Apply($input: ApplySitesInput!) { applySites(input: $input) { changes { name action fields site { health healthReport { lastError } } } } }`,
+      { input: { sites, dryRun } },
+    );
+    changes = data.applySites.changes;
+  } catch (err) {
+    throw new CliError(`${describeApiError(err, descriptors)}\nnothing was applied`);
+  }
+  const width = Math.max(...changes.map((c) => c.name.length), 4);
+  for (const change of changes) {
+    const what = change.action === 'UPDATE' ? `update: ${change.fields.join(', ')}` : change.action.toLowerCase();
+    const health = dryRun || !change.site ? '' : `  ${change.site.health}${change.site.healthReport.lastError ? ` (${change.site.healthReport.lastError})` : ''}`;
+    print(`${change.name.padEnd(width)}  ${what}${health}`);
+  }
+  const count = (action: Change['action']) => changes.filter((c) => c.action === action).length;
+  const summary = `${count('CREATE')} to create, ${count('UPDATE')} to update, ${count('UNCHANGED')} unchanged`;
+  print(dryRun ? `dry run: ${summary}; nothing was changed` : `applied: ${summary.replace('to create', 'created').replace('to update', 'updated')}`);
+}
+
+/** A server-side error about `sites[2].capacity` is about the third file. */
+function describeApiError(err: unknown, descriptors: SiteDescriptor[]): string {
+  if (!(err instanceof ApiError)) throw err;
+  const index = /^sites\[(\d+)\]/.exec(err.field ?? '')?.[1];
+  const file = index === undefined ? undefined : descriptors[Number(index)]?.file;
+  return file ? `${file}: ${err.message.replace(/^sites\[\d+\]\./, '')}` : err.message;
+}
+
+export async function listSites(api: ApiClient, print: (line: string) => void): Promise<void> {
+  const { sites } = await api.request<{ sites: SiteRow[] }>(`{ sites { ${SITE_FIELDS} } }`);
+  if (sites.length === 0) return print('no sites');
+  const width = Math.max(...sites.map((s) => s.name.length), 4);
+  for (const site of sites) {
+    const state = site.draining ? `${site.health}, draining` : site.health;
+    print(`${site.name.padEnd(width)}  ${state.padEnd(18)}  ${site.institution}  ${site.endpoint}${site.healthReport.lastError ? `  (${site.healthReport.lastError})` : ''}`);
+  }
+}
+
+/** `skypool sites drain|resume|remove <name>` */
+export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'remove', name: string, print: (line: string) => void): Promise<void> {
+  const { sites } = await api.request<{ sites: SiteRow[] }>('{ sites { id name } }');
+  const site = sites.find((s) => s.name === name);
+  if (!site) throw new CliError(`no site named ${name} (see \`skypool sites list\`)`);
+  const mutation = `${verb}Site`;
+  try {
+    await api.request(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: site.id });
+  } catch (err) {
+    if (err instanceof ApiError) throw new CliError(err.message);
+    throw err;
+  }
+  const done = { drain: 'draining: no new placements; running leases finish', resume: 'takes placements again', remove: 'removed from the federation' };
+  print(`${name}: ${done[verb]}`);
+}

@@ -1,0 +1,50 @@
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { SecretBox } from '../common/secret-box.js';
+import { Site } from '../sites/entities/site.entity.js';
+import { Deployment } from './deployment.entity.js';
+
+/** Where the embedded setup keeps its generated key, and the next one while a rotation is under way. */
+export const keyFile = (dataDir: string) => join(dataDir, 'secret.key');
+export const nextKeyFile = (dataDir: string) => join(dataDir, 'secret.key.new');
+
+/**
+ * Re-seals every stored site secret under the new key and records the new key's check, in one
+ * transaction: either everything is under the new key or nothing changed.
+ */
+export async function resealSecrets(dataSource: DataSource, current: SecretBox, next: SecretBox): Promise<number> {
+  return dataSource.transaction(async (manager) => {
+    const deployment = await manager.getRepository(Deployment).findOne({ where: { singleton: 1 }, lock: { mode: 'pessimistic_write' } });
+    if (!deployment) throw new Error('this database has no deployment yet: start the broker on it once first');
+    if (!current.matches(deployment.keyCheck)) throw new Error('the current key is not the one this database was sealed with (SKYPOOL_SECRET_KEY, or secret.key in the data folder)');
+    const sites = await manager.getRepository(Site).find({ lock: { mode: 'pessimistic_write' } });
+    for (const site of sites) {
+      await manager.getRepository(Site).update(site.id, { secretAccessKeySealed: next.seal(current.open(site.secretAccessKeySealed)) });
+    }
+    await manager.getRepository(Deployment).update({ singleton: 1 }, { keyCheck: next.keyCheck() });
+    return sites.length;
+  });
+}
+
+/**
+ * Rotation of a generated key in the data folder: the new key is written beside the old one
+ * first, the database re-sealed, then the new key moved into place. A crash in between leaves
+ * `secret.key.new`, which the next start recognises (see `finishKeyRotation`).
+ */
+export async function rotateKeyFile(dataDir: string, newKey: Buffer, reseal: () => Promise<number>): Promise<number> {
+  writeFileSync(nextKeyFile(dataDir), newKey.toString('hex'), { mode: 0o600 });
+  const sites = await reseal();
+  renameSync(nextKeyFile(dataDir), keyFile(dataDir));
+  return sites;
+}
+
+/** After a crash between re-sealing and moving the key file: the new key fits, so it becomes the key. */
+export function finishKeyRotation(dataDir: string, fits: (key: Buffer) => boolean, readKey: (file: string) => Buffer): Buffer | undefined {
+  const next = nextKeyFile(dataDir);
+  if (!existsSync(next)) return undefined;
+  const key = readKey(next);
+  if (!fits(key)) return undefined;
+  renameSync(next, keyFile(dataDir));
+  return key;
+}
