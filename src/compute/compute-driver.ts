@@ -7,6 +7,8 @@
 export interface SiteConnection {
   /** A stable key for client reuse, e.g. the site id. */
   siteKey: string;
+  /** The site's name, for messages; default the key. */
+  siteName?: string;
   endpoint: string;
   region: string;
   accessKeyId: string;

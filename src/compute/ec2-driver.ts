@@ -86,7 +86,7 @@ export class Ec2DriverFactory {
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
       }),
     });
-    const driver = new Ec2Driver(client, conn.siteKey, this.options.describePageSize);
+    const driver = new Ec2Driver(client, conn.siteName ?? conn.siteKey, this.options.describePageSize);
     this.clients.set(conn.siteKey, { fingerprint, client, driver });
     return driver;
   }
@@ -116,7 +116,7 @@ export class Ec2Driver implements ComputeDriver {
 
   constructor(
     private readonly client: EC2Client,
-    private readonly siteKey: string,
+    private readonly siteName: string,
     private readonly pageSize = 1000,
   ) {}
 
@@ -136,7 +136,7 @@ export class Ec2Driver implements ComputeDriver {
       try {
         await this.client.send(new CreateTagsCommand({ Resources: started.map((i) => i.siteInstanceId), Tags: tags }));
       } catch (err) {
-        const error = toComputeError(err, { site: this.siteKey, operation: 'CreateTags' });
+        const error = toComputeError(err, { site: this.siteName, operation: 'CreateTags' });
         throw new ComputeError(error.category, error.code, error.message, started);
       }
     }
@@ -200,7 +200,7 @@ export class Ec2Driver implements ComputeDriver {
       nextToken = output.NextToken;
     }
     throw toComputeError(new Error(`DescribeInstances returned more than ${MAX_DESCRIBE_PAGES} pages`), {
-      site: this.siteKey,
+      site: this.siteName,
       operation: 'DescribeInstances',
     });
   }
@@ -231,7 +231,7 @@ export class Ec2Driver implements ComputeDriver {
       try {
         output = await this.client.send(new DescribeInstanceTypesCommand({ MaxResults: 100, NextToken: nextToken }));
       } catch (err) {
-        const error = toComputeError(err, { site: this.siteKey, operation: 'DescribeInstanceTypes' });
+        const error = toComputeError(err, { site: this.siteName, operation: 'DescribeInstanceTypes' });
         if (['InvalidAction', 'UnsupportedOperation', 'Unsupported', 'NotImplemented'].includes(error.code)) return null;
         throw error;
       }
@@ -259,7 +259,7 @@ export class Ec2Driver implements ComputeDriver {
         const unknown = unknownInstanceIds(err);
         const stillThere = remaining.filter((id) => !unknown.has(id));
         if (unknown.size === 0 || stillThere.length === remaining.length) {
-          throw toComputeError(err, { site: this.siteKey, operation: 'TerminateInstances' });
+          throw toComputeError(err, { site: this.siteName, operation: 'TerminateInstances' });
         }
         remaining = stillThere;
       }
@@ -270,7 +270,7 @@ export class Ec2Driver implements ComputeDriver {
     try {
       return await send();
     } catch (err) {
-      throw toComputeError(err, { site: this.siteKey, operation });
+      throw toComputeError(err, { site: this.siteName, operation });
     }
   }
 }

@@ -197,8 +197,8 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/30 * * * * *'),
   },
-  SKYPOOL_PROBE_TIMEOUT_MS: {
-    description: 'how long a health probe may take before the site counts as failing it',
+  SKYPOOL_SITE_TIMEOUT_MS: {
+    description: 'how long a health probe waits for a site (then the site fails it), and a reconcile pass before it goes on without that site',
     sensitive: false,
     parse: integer(100, 600_000, 10_000),
   },

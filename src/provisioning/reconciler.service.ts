@@ -6,6 +6,7 @@ import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import type { SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import { Instance } from '../requests/entities/instance.entity.js';
@@ -32,6 +33,9 @@ export interface ReconcileOutcome {
  */
 @Injectable()
 export class ReconcilerService {
+  /** Sites whose reconcile is still under way (e.g. a hanging endpoint). */
+  private readonly inProgress = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly sites: SitesService,
@@ -41,17 +45,39 @@ export class ReconcilerService {
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /**
+   * Every site at once. A site that does not finish within SKYPOOL_SITE_TIMEOUT_MS goes on in the
+   * background and is skipped by later passes until it is done: one hanging site never holds up the others.
+   */
   async reconcileAll(): Promise<ReconcileOutcome> {
     const sites = await this.sites.list();
-    const outcomes = await Promise.all(sites.map((site) => this.reconcileSite(site)));
+    const outcomes = await Promise.all(sites.filter((site) => !this.inProgress.has(site.id)).map((site) => this.reconcileWithin(site)));
     const leases = await this.endExpiredLeases();
     return {
       released: outcomes.some((o) => o.released) || leases.released,
       terminating: outcomes.some((o) => o.terminating) || leases.terminating,
     };
+  }
+
+  private async reconcileWithin(site: Site): Promise<ReconcileOutcome> {
+    const pass = this.reconcileSite(site).finally(() => this.inProgress.delete(site.id));
+    this.inProgress.add(site.id);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ReconcileOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
+        resolve({ released: false, terminating: false });
+      }, this.config.SKYPOOL_SITE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([pass, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async reconcileSite(site: Site): Promise<ReconcileOutcome> {

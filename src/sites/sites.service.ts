@@ -272,6 +272,7 @@ export class SitesService {
   connectionOf(site: Site): SiteConnection {
     return {
       siteKey: site.id,
+      siteName: site.name,
       endpoint: site.endpoint,
       region: site.region,
       accessKeyId: site.accessKeyId,

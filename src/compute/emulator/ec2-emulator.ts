@@ -188,7 +188,8 @@ export class Ec2Emulator {
     const { site, action, requestId } = context;
     const fault = site.faults.before(action, this.random);
     if (fault.drop) return { dropConnection: true };
-    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    // unref: a slow reply must not keep a process (or a test run) alive after the emulator closed
+    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs).unref());
     if (fault.error) return errorOutcome(fault.error, requestId);
     try {
       const fields = actionFor(action)(site, context.params);

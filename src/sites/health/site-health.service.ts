@@ -119,7 +119,7 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
 
   /** The probe's own deadline, shorter than the driver's timeouts and retries put together. */
   private async withDeadline<T>(site: Site, call: Promise<T>): Promise<T> {
-    const ms = this.config.SKYPOOL_PROBE_TIMEOUT_MS;
+    const ms = this.config.SKYPOOL_SITE_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`)), ms);

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Ec2Emulator } from '../src/compute/emulator/index.js';
+import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { databaseKind } from './helpers/test-database.js';
+
+/**
+ * Scheduled health probes against sites that fail in different ways (over HTTP, through the
+ * emulator's fault injection): the circuit opens after three failures in a row and the allocator
+ * respects it, a success closes it, refused credentials open it at once, and a site whose probe
+ * hangs does not hold up the others.
+ */
+const site = (name: string) => ({
+  name,
+  region: 'r1',
+  accessKeyId: `AK${name.toUpperCase()}`,
+  secretAccessKey: `secret-of-${name}`,
+  instanceTypes: [{ name: 'm1.small', vcpus: 2, memoryMiB: 4096 }],
+  images: [{ imageId: 'ami-00000042', name: 'ubuntu-22.04' }],
+  pendingSeconds: 0,
+});
+
+interface Health {
+  name: string;
+  health: string;
+  healthReport: { checkedAt: string | null; lastError: string | null; consecutiveFailures: number; circuitOpen: boolean };
+}
+
+describe(`site health probes on the ${databaseKind} database`, () => {
+  let emulator: Ec2Emulator;
+  let url: string;
+  let t: TestBroker;
+  let projectId: string;
+
+  const health = async (name: string): Promise<Health> => {
+    const { sites } = await t.admin.data('{ sites { name health healthReport { checkedAt lastError consecutiveFailures circuitOpen } } }');
+    return sites.find((s: Health) => s.name === name);
+  };
+  const register = (name: string, secret = `secret-of-${name}`) =>
+    t.admin.data(`mutation { registerSite(input: { name: "${name}", institution: "Lab", endpoint: "${url}/${name}", region: "r1", accessKeyId: "AK${name.toUpperCase()}",
+      secretAccessKey: "${secret}", capacity: { vcpus: 16, memoryMiB: 65536 }, instanceTypes: [{ name: "m1.small", vcpus: 2, memoryMiB: 4096 }],
+      images: [{ image: "ubuntu-22.04", imageId: "ami-00000042" }] }) { health healthReport { lastError } } }`);
+
+  beforeAll(async () => {
+    emulator = new Ec2Emulator();
+    for (const name of ['flaky', 'slow', 'locked']) emulator.upsertSite(site(name));
+    url = await emulator.listen();
+    t = await startTestBroker({
+      sites: '',
+      env: { SKYPOOL_HEALTH_CRON: '* * * * * *', SKYPOOL_SITE_TIMEOUT_MS: '10000', SKYPOOL_SITE_DOWN_AFTER: '3', SKYPOOL_ALLOCATOR_CRON: '* * * * * *' },
+    });
+    const { createProject } = await t.admin.data('mutation { createProject(input: { name: "p", institution: "Lab" }) { id } }');
+    projectId = createProject.id;
+    await t.admin.data(`mutation { grantAllocation(input: { projectId: "${projectId}", vcpus: 64, memoryMiB: 262144 }) { id } }`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await emulator?.close();
+    await t?.stop();
+  });
+
+  it('a site that answers is HEALTHY right after registration', async () => {
+    expect((await register('flaky')).registerSite).toEqual({ health: 'HEALTHY', healthReport: { lastError: null } });
+    expect((await register('slow')).registerSite.health).toBe('HEALTHY');
+  });
+
+  it('refused credentials take a site DOWN at once', async () => {
+    const { registerSite } = await register('locked', 'not-the-secret');
+    expect(registerSite.health).toBe('DOWN');
+    expect(registerSite.healthReport.lastError).toContain('AuthFailure');
+  });
+
+  it('opens the circuit after three failed probes, the allocator respects it, and a success closes it', async () => {
+    const slowBefore = (await health('slow')).healthReport.checkedAt;
+    emulator.setFaults('slow', { latencyMs: 60_000 }); // its probes now hang for longer than this test
+    emulator.setFaults('flaky', { down: true });
+
+    const down = await eventually(async () => {
+      const h = await health('flaky');
+      return h.health === 'DOWN' ? h : undefined;
+    }, 'flaky to go DOWN');
+    expect(down.healthReport.circuitOpen).toBe(true);
+    expect(down.healthReport.consecutiveFailures).toBeGreaterThanOrEqual(3);
+    expect(down.healthReport.lastError).toMatch(/flaky/);
+    // flaky was probed three times on schedule while slow's first hanging probe has not ended
+    expect((await health('slow')).healthReport.checkedAt).toBe(slowBefore);
+
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toContain('skypool_site_circuit_open{site="flaky"} 1');
+    expect(metrics).toContain('skypool_site_health{site="flaky",state="DOWN"} 1');
+    expect(metrics).toMatch(/skypool_site_call_failures_total\{site="flaky",category="transient"\} [3-9]/);
+
+    const { submitRequest } = await t.admin.data(
+      `mutation { submitRequest(input: { projectId: "${projectId}", image: "ubuntu-22.04", vcpus: 2, memoryMiB: 4096, leaseHours: 1, sites: ["flaky"] }) { ... on ResourceRequest { id } } }`,
+    );
+    const request = async () => (await t.admin.data(`{ resourceRequest(id: "${submitRequest.id}") { state reason reasonCode } }`)).resourceRequest;
+    const waiting = await eventually(async () => ((await request()).state === 'QUEUED' ? request() : undefined), 'the request to wait');
+    expect(waiting).toMatchObject({ reasonCode: 'SITE_DOWN', reason: 'site flaky is DOWN' });
+    expect(emulator.instances('flaky')).toEqual([]);
+
+    emulator.setFaults('flaky', {});
+    await eventually(async () => ((await health('flaky')).health === 'HEALTHY' ? true : undefined), 'flaky to be HEALTHY again');
+    expect((await health('flaky')).healthReport).toMatchObject({ circuitOpen: false, consecutiveFailures: 0, lastError: null });
+    await eventually(async () => ((await request()).state === 'RUNNING' ? true : undefined), 'the request to run on flaky', 40_000);
+  }, 60_000);
+
+  it('a probe that outlasts its deadline counts as a failure', async () => {
+    // slow's hanging probe started above; with a 10 s deadline it ends as a TIMEOUT failure
+    const h = await eventually(async () => {
+      const s = await health('slow');
+      return s.healthReport.lastError ? s : undefined;
+    }, 'the slow probe to time out', 45_000);
+    expect(h.health).toBe('DEGRADED');
+    expect(h.healthReport.lastError).toBe('site slow did not answer the health probe within 10000 ms');
+  }, 60_000);
+});
