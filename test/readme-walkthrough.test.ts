@@ -31,7 +31,7 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
       ? { DATABASE_URL: database.url, SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN, SKYPOOL_DATA_DIR: dataDir }
       : { SKYPOOL_DATA_DIR: dataDir };
     broker = await spawnBroker(env);
-    scriptEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SKYPOOL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
+    scriptEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SKYPOOL: broker.url, SKYPOOL_URL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
   }, 90_000);
 
   afterAll(async () => {

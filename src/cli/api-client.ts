@@ -26,7 +26,7 @@ export class ApiClient {
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): ApiClient {
     const url = (env.SKYPOOL_URL || 'http://127.0.0.1:4000').replace(/\/+$/, '');
     const tokenFile = join(env.SKYPOOL_DATA_DIR || '.skypool', 'admin-token');
-    const token = env.SKYPOOL_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+    const token = env.SKYPOOL_TOKEN || env.SKYPOOL_ADMIN_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
     return new ApiClient(url, token);
   }
 

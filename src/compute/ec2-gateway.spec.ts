@@ -184,7 +184,7 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
 
   describe('every error category, as the driver surfaces it', () => {
     describe('capacity', () => {
-      it('InsufficientInstanceCapacity from the site running out (vCPUs, memory, GPUs), and capacity given back by terminating', async () => {
+      it('InsufficientInstanceCapacity from the site running out (memory, GPUs), and capacity given back by terminating', async () => {
         const spec = siteSpec('cap-real', { capacity: { vcpus: 8, memoryMiB: 24576, gpus: 1 } });
         const driver = gateway(spec);
 
@@ -202,16 +202,16 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         const after = await driver.runInstances(runInput('cap-3'));
         expect(after).toHaveLength(1);
 
-        // A GPU limit: one GPU at the site, none left once a GPU instance runs (after freeing vCPUs and memory).
-        await driver.terminateInstances([started[1].siteInstanceId, started[2].siteInstanceId, after[0].siteInstanceId]);
-        await driver.runInstances(runInput('cap-gpu-1', { instanceType: 'g4dn.xlarge' }));
+        // A GPU limit: one GPU at a site with vCPUs and memory to spare.
+        const gpuDriver = gateway(siteSpec('cap-gpu', { capacity: { vcpus: 64, memoryMiB: 1 << 20, gpus: 1 } }));
+        await gpuDriver.runInstances(runInput('cap-gpu-1', { instanceType: 'g4dn.xlarge' }));
         await expectFailure(
-          driver.runInstances(runInput('cap-gpu-2', { instanceType: 'g4dn.xlarge' })),
+          gpuDriver.runInstances(runInput('cap-gpu-2', { instanceType: 'g4dn.xlarge' })),
           'capacity',
           'InsufficientInstanceCapacity',
         );
         // ...while an instance type without GPUs still fits.
-        await expect(driver.runInstances(runInput('cap-cpu', { instanceType: 'm5.large' }))).resolves.toHaveLength(1);
+        await expect(gpuDriver.runInstances(runInput('cap-cpu', { instanceType: 'c5.xlarge' }))).resolves.toHaveLength(1);
       });
 
       it('InsufficientInstanceCapacity when fewer than minCount fit: nothing is started', async () => {
@@ -235,6 +235,24 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(err.message).toContain(`(${code}, HTTP `);
         expect(emulator.instances(name)).toHaveLength(0);
         expect(await driver.runInstances(runInput(`${name}-1`))).toHaveLength(1);
+      });
+
+      it('with maxAttempts > 1 the SDK retries a capacity error sent as HTTP 500 (as EC2 sends it) before the driver sees it', async () => {
+        const { driver, calls } = await recordedGateway(
+          siteSpec('cap-sdk-retry', { faults: { failNext: { count: 1, code: 'InsufficientInstanceCapacity' } } }),
+          { maxAttempts: 2 },
+        );
+        // The injected fault answers 500, a server error, which the SDK retries: the driver never hears of it.
+        expect(await driver.runInstances(runInput('sdk-retry'))).toHaveLength(1);
+        expect(calls.map((call) => call.action)).toEqual(['RunInstances', 'RunInstances']);
+
+        // The emulator's own capacity limit answers 400 (see driver-conformance.spec.ts), so it is not retried.
+        const { driver: limited, calls: limitedCalls } = await recordedGateway(
+          siteSpec('cap-sdk-no-retry', { capacity: { vcpus: 1, memoryMiB: 1024 } }),
+          { maxAttempts: 2 },
+        );
+        await expectFailure(limited.runInstances(runInput('no-retry')), 'capacity', 'InsufficientInstanceCapacity');
+        expect(limitedCalls).toHaveLength(1);
       });
 
       // BUG (ec2-errors.ts): InsufficientAddressCapacity (no public addresses left at the site) is
@@ -272,6 +290,17 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(emulator.instances('throttle')).toHaveLength(0);
         expect(emulator.faults('throttle')).toEqual({});
       });
+
+      it('with maxAttempts > 1 the SDK backs off and retries a throttled call; the driver sees throttling only when attempts run out', async () => {
+        const { driver, calls } = await recordedGateway(
+          siteSpec('throttle-retry', { faults: { failNext: { count: 3, code: 'RequestLimitExceeded' } } }),
+          { maxAttempts: 2 },
+        );
+        await expectFailure(driver.describeInstances({}), 'throttling', 'RequestLimitExceeded');
+        expect(calls).toHaveLength(2);
+        await expect(driver.describeInstances({})).resolves.toEqual([]);
+        expect(calls).toHaveLength(4);
+      });
     });
 
     describe('permanent', () => {
@@ -288,7 +317,7 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         ['a subnet the site does not know', runInput('p-subnet', { network: { ...network, subnetId: 'subnet-0gone' } }), 'InvalidSubnetID.NotFound', 'subnet-0gone'],
         ['a key pair the site does not know', runInput('p-key', { network: { ...network, keyName: 'lost-key' } }), 'InvalidKeyPair.NotFound', 'lost-key'],
         ['an unknown group on the network interface (public IP asked for)', runInput('p-sg-nic', { network: { ...network, securityGroupIds: ['sg-0gone'], associatePublicIp: true } }), 'InvalidGroup.NotFound', 'security group of the site settings'],
-        ['an unknown subnet on the network interface (public IP asked for)', runInput('p-subnet-nic', { network: { ...network, subnetId: 'subnet-0gone', associatePublicIp: false } }), 'InvalidSubnetID.NotFound', 'subnet of the site settings'],
+        ['an unknown subnet on the network interface (associatePublicIp false)', runInput('p-subnet-nic', { network: { ...network, subnetId: 'subnet-0gone', associatePublicIp: false } }), 'InvalidSubnetID.NotFound', 'subnet of the site settings'],
       ])('%s is permanent', async (_what, input, code, words) => {
         const driver = gateway(strict);
         const before = emulator.instances('strict').length;
@@ -342,7 +371,6 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
     describe('auth', () => {
       it('AuthFailure (HTTP 401) for a wrong secret or an unknown access key; nothing starts and no credential is repeated', async () => {
         const spec = siteSpec('auth-site');
-        gateway(spec);
         const wrongSecret = gateway(spec, {}, { secretAccessKey: 'wrong-secret-value' });
         const unknownKey = gateway(spec, {}, { accessKeyId: 'AKIAUNKNOWNKEY000000' });
         for (const driver of [wrongSecret, unknownKey]) {

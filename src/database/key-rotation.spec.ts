@@ -14,6 +14,7 @@ describe('rotation of the generated key file', () => {
     writeFileSync(keyFile(dir), oldKey.toString('hex'));
     await expect(rotateKeyFile(dir, newKey, () => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
     expect(read(keyFile(dir))).toEqual(oldKey);
+    expect(existsSync(nextKeyFile(dir))).toBe(false);
     expect(await rotateKeyFile(dir, newKey, () => Promise.resolve(3))).toBe(3);
     expect(read(keyFile(dir))).toEqual(newKey);
     expect(existsSync(nextKeyFile(dir))).toBe(false);

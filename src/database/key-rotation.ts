@@ -1,4 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../common/secret-box.js';
@@ -34,7 +34,13 @@ export async function resealSecrets(dataSource: DataSource, current: SecretBox, 
  */
 export async function rotateKeyFile(dataDir: string, newKey: Buffer, reseal: () => Promise<number>): Promise<number> {
   writeFileSync(nextKeyFile(dataDir), newKey.toString('hex'), { mode: 0o600 });
-  const sites = await reseal();
+  let sites: number;
+  try {
+    sites = await reseal();
+  } catch (err) {
+    rmSync(nextKeyFile(dataDir), { force: true }); // nothing was re-sealed: the old key stays the key
+    throw err;
+  }
   renameSync(nextKeyFile(dataDir), keyFile(dataDir));
   return sites;
 }
