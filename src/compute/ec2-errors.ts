@@ -15,6 +15,7 @@ const EXACT: Record<string, CodeRule> = {
   InsufficientInstanceCapacity: { category: 'capacity', words: 'the site has no capacity for this instance type' },
   InsufficientCapacity: { category: 'capacity', words: 'the site has no capacity left' },
   InsufficientHostCapacity: { category: 'capacity', words: 'the site has no host capacity left' },
+  InsufficientAddressCapacity: { category: 'capacity', words: 'the site has no public addresses left' },
   InstanceLimitExceeded: { category: 'capacity', words: "the site's instance limit for this account is reached" },
   VcpuLimitExceeded: { category: 'capacity', words: "the site's vCPU limit for this account is reached" },
 

@@ -185,7 +185,7 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
   describe('every error category, as the driver surfaces it', () => {
     describe('capacity', () => {
       it('InsufficientInstanceCapacity from the site running out (memory, GPUs), and capacity given back by terminating', async () => {
-        const spec = siteSpec('cap-real', { capacity: { vcpus: 8, memoryMiB: 24576, gpus: 1 } });
+        const spec = siteSpec('cap-real', { capacity: { vcpus: 8, memoryMiB: 24576 } });
         const driver = gateway(spec);
 
         // Starts as many as fit up to maxCount: 8 vCPUs / 2 = 4, but memory 24576 / 8192 = 3.
@@ -255,10 +255,8 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(limitedCalls).toHaveLength(1);
       });
 
-      // BUG (ec2-errors.ts): InsufficientAddressCapacity (no public addresses left at the site) is
-      // missing from the capacity codes, so its HTTP 500 makes it `transient`: the allocator would
-      // keep retrying a site that has run out of addresses instead of going elsewhere.
-      it.failing('InsufficientAddressCapacity from the site running out of public addresses is capacity', async () => {
+      // Sent with HTTP 500: without its own rule it would read as transient and the site be retried.
+      it('InsufficientAddressCapacity from the site running out of public addresses is capacity', async () => {
         const driver = gateway(siteSpec('cap-addresses'));
         // The emulator hands out 3 x 254 documentation-range addresses; one more than that cannot fit.
         const network = { securityGroupIds: [], subnetId: 'subnet-0aa', keyName: null, associatePublicIp: true };
