@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ec2Emulator } from '../compute/emulator/index.js';
-import { DescriptorError, readDescriptor } from '../sites/site-descriptors.js';
+import { DescriptorError, emulatorSiteOf, readDescriptor } from '../sites/site-descriptors.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -24,17 +24,7 @@ export async function emulate(file: string, port: number, print: (line: string) 
   }
   const { spec } = descriptor;
   const emulator = new Ec2Emulator();
-  emulator.upsertSite({
-    name: spec.name,
-    region: spec.region,
-    accessKeyId: spec.accessKeyId,
-    secretAccessKey: spec.secretAccessKey,
-    availabilityZones: spec.availabilityZones ?? undefined,
-    instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
-    images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
-    capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
-    ...descriptor.emulator,
-  });
+  emulator.upsertSite(emulatorSiteOf(spec, descriptor));
   const base = await emulator.listen(port);
   print(`emulating site ${spec.name} at ${base}/${spec.name} (an EC2 test double, not a real cloud); Ctrl-C stops it`);
   return () => emulator.close();

@@ -5,7 +5,7 @@ import { BadInputError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import type { Principal } from '../identity/principal.js';
 import { SiteEmulatorService } from '../compute/site-emulator.service.js';
-import type { SiteDescriptor } from './site-descriptors.js';
+import { emulatorSiteOf, type SiteDescriptor } from './site-descriptors.js';
 import { SiteHealthService } from './health/site-health.service.js';
 import type { SiteSpec } from './site-spec.js';
 import { SitesService, type SiteChange } from './sites.service.js';
@@ -62,18 +62,4 @@ export class SiteDescriptorsService {
     const secretAccessKey = existing?.emulated ? this.sites.storedSecret(existing) : randomBytes(30).toString('base64url');
     return { ...descriptor.spec, endpoint: `${base}/${name}`, accessKeyId, secretAccessKey };
   }
-}
-
-function emulatorSiteOf(spec: SiteSpec, descriptor: SiteDescriptor) {
-  return {
-    name: spec.name,
-    region: spec.region,
-    accessKeyId: spec.accessKeyId,
-    secretAccessKey: spec.secretAccessKey,
-    availabilityZones: spec.availabilityZones ?? undefined,
-    instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
-    images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
-    capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
-    ...descriptor.emulator,
-  };
 }

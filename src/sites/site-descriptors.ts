@@ -146,3 +146,18 @@ export function readDescriptorFolder(dir: string, env: NodeJS.ProcessEnv = proce
   }
   return descriptors;
 }
+
+/** What the bundled emulator needs to serve a descriptor's site (with the spec's credentials). */
+export function emulatorSiteOf(spec: SiteSpec, descriptor: SiteDescriptor): EmulatedSiteSpec {
+  return {
+    name: spec.name,
+    region: spec.region,
+    accessKeyId: spec.accessKeyId,
+    secretAccessKey: spec.secretAccessKey,
+    availabilityZones: spec.availabilityZones ?? undefined,
+    instanceTypes: spec.instanceTypes.map((t) => ({ name: t.name, vcpus: t.vcpus, memoryMiB: t.memoryMiB, gpus: t.gpus ?? 0 })),
+    images: spec.images.map((m) => ({ imageId: m.imageId, name: m.image })),
+    capacity: { vcpus: spec.capacity.vcpus, memoryMiB: spec.capacity.memoryMiB, gpus: spec.capacity.gpus ?? 0, instances: spec.capacity.instances ?? undefined },
+    ...descriptor.emulator,
+  };
+}
