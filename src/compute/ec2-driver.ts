@@ -121,17 +121,17 @@ export class Ec2Driver implements ComputeDriver {
   ) {}
 
   async runInstances(input: RunInstancesInput): Promise<SiteInstance[]> {
+    const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
     if ((input.tagMode ?? 'ON_CREATE') === 'ON_CREATE' && !this.tagsAfterCreate) {
       try {
-        return await this.run(input, true);
+        return await this.run(input, tags);
       } catch (err) {
         if (!rejectsTagSpecifications(err)) throw err;
         // An older EC2-compatible cloud: nothing was started; tag with CreateTags from now on.
         this.tagsAfterCreate = true;
       }
     }
-    const started = await this.run(input, false);
-    const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
+    const started = await this.run(input, []);
     if (tags.length > 0 && started.length > 0) {
       try {
         await this.client.send(new CreateTagsCommand({ Resources: started.map((i) => i.siteInstanceId), Tags: tags }));
@@ -143,8 +143,8 @@ export class Ec2Driver implements ComputeDriver {
     return started.map((instance) => ({ ...instance, tags: { ...instance.tags, ...input.tags } }));
   }
 
-  private async run(input: RunInstancesInput, withTags: boolean): Promise<SiteInstance[]> {
-    const tags = Object.entries(input.tags).map(([Key, Value]): Tag => ({ Key, Value }));
+  /** RunInstances, with these tags as TagSpecifications (none: the caller tags afterwards). */
+  private async run(input: RunInstancesInput, tags: Tag[]): Promise<SiteInstance[]> {
     const output = await this.call('RunInstances', () =>
       this.client.send(
         new RunInstancesCommand({
@@ -154,14 +154,14 @@ export class Ec2Driver implements ComputeDriver {
           MinCount: input.minCount,
           MaxCount: input.maxCount,
           UserData: input.userData === undefined ? undefined : Buffer.from(input.userData, 'utf8').toString('base64'),
-          TagSpecifications: withTags && tags.length > 0 ? [{ ResourceType: 'instance', Tags: tags }] : undefined,
+          TagSpecifications: tags.length > 0 ? [{ ResourceType: 'instance', Tags: tags }] : undefined,
           ...networkParameters(input.network),
         }),
       ),
     );
     const instances = (output.Instances ?? []).map(toSiteInstance);
     // Some EC2-compatible clouds leave tags out of the RunInstances answer; the request's tags are what was set.
-    if (!withTags) return instances;
+    if (tags.length === 0) return instances;
     return instances.map((mapped) => (Object.keys(mapped.tags).length > 0 ? mapped : { ...mapped, tags: { ...input.tags } }));
   }
 

@@ -6,6 +6,7 @@ import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import type { SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import { withinDeadline } from '../common/deadline.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
@@ -63,21 +64,13 @@ export class ReconcilerService {
     };
   }
 
-  private async reconcileWithin(site: Site): Promise<ReconcileOutcome> {
+  private reconcileWithin(site: Site): Promise<ReconcileOutcome> {
     const pass = this.reconcileSite(site).finally(() => this.inProgress.delete(site.id));
     this.inProgress.add(site.id);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<ReconcileOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
-        resolve({ released: false, terminating: false });
-      }, this.config.SKYPOOL_SITE_TIMEOUT_MS);
+    return withinDeadline(pass, this.config.SKYPOOL_SITE_TIMEOUT_MS, () => {
+      this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
+      return { released: false, terminating: false };
     });
-    try {
-      return await Promise.race([pass, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async reconcileSite(site: Site): Promise<ReconcileOutcome> {

@@ -48,7 +48,8 @@ export class SiteDescriptorsService {
     const probes = Promise.all(toProbe.map((site) => this.health.probe(site)));
     if (!options.background) {
       await probes;
-      return Promise.all(changes.map(async (c) => ({ ...c, site: (await this.sites.findById(c.site.id)) ?? c.site })));
+      const probed = new Map((await this.sites.findByIds(toProbe.map((site) => site.id))).map((site) => [site.id, site]));
+      return changes.map((c) => ({ ...c, site: probed.get(c.site.id) ?? c.site }));
     }
     return changes;
   }

@@ -74,7 +74,9 @@ export class SitesResolver {
 
   @Mutation(() => SiteView, { description: 'takes a site out of the federation; refused while instances there hold resources' })
   async removeSite(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<SiteView> {
-    return toSiteView(await this.registry.remove(principal, this.siteId(id)));
+    const site = await this.registry.remove(principal, this.siteId(id));
+    this.health.forget(site);
+    return toSiteView(site);
   }
 
   @Mutation(() => SitesApplyResultView, { description: 'creates or updates sites by name from descriptors, all or none (`skypool sites apply`)' })

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
+import { withinDeadline } from '../../common/deadline.js';
 import { LOGGER } from '../../common/logging.js';
 import { ComputeError } from '../../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../../compute/compute.tokens.js';
@@ -74,6 +75,11 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** A removed site's series leave /metrics. */
+  forget(site: Site): void {
+    this.metrics.forget(site);
+  }
+
   /** Takes in how a call to the site went; DOWN opens the site's circuit. */
   async record(siteId: string, outcome: CallOutcome): Promise<Site | undefined> {
     const result = await this.db.transaction(async (manager) => {
@@ -118,16 +124,10 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The probe's own deadline, shorter than the driver's timeouts and retries put together. */
-  private async withDeadline<T>(site: Site, call: Promise<T>): Promise<T> {
+  private withDeadline<T>(site: Site, call: Promise<T>): Promise<T> {
     const ms = this.config.SKYPOOL_SITE_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`)), ms);
+    return withinDeadline(call, ms, () => {
+      throw new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`);
     });
-    try {
-      return await Promise.race([call, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
