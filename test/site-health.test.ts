@@ -6,8 +6,9 @@ import { databaseKind } from './helpers/test-database.js';
 /**
  * Scheduled health probes against sites that fail in different ways (over HTTP, through the
  * emulator's fault injection): the circuit opens after three failures in a row and the allocator
- * respects it, a success closes it, refused credentials open it at once, and a site whose probe
- * hangs does not hold up the others.
+ * respects it, a success closes it, refused credentials open it at once, a site whose probe
+ * hangs does not hold up the others, one deadline covers the whole probe, and a site that lacks
+ * one of its instance types is DEGRADED (where it can list its types at all).
  */
 const site = (name: string) => ({
   name,
@@ -35,14 +36,17 @@ describe(`site health probes on the ${databaseKind} database`, () => {
     const { sites } = await t.admin.data('{ sites { name health healthReport { checkedAt lastError consecutiveFailures circuitOpen } } }');
     return sites.find((s: Health) => s.name === name);
   };
-  const register = (name: string, secret = `secret-of-${name}`) =>
+  const register = (name: string, { secret = `secret-of-${name}`, instanceTypes = '{ name: "m1.small", vcpus: 2, memoryMiB: 4096 }' } = {}) =>
     t.admin.data(`mutation { registerSite(input: { name: "${name}", institution: "Lab", endpoint: "${url}/${name}", region: "r1", accessKeyId: "AK${name.toUpperCase()}",
-      secretAccessKey: "${secret}", capacity: { vcpus: 16, memoryMiB: 65536 }, instanceTypes: [{ name: "m1.small", vcpus: 2, memoryMiB: 4096 }],
+      secretAccessKey: "${secret}", capacity: { vcpus: 16, memoryMiB: 65536 }, instanceTypes: [${instanceTypes}],
       images: [{ image: "ubuntu-22.04", imageId: "ami-00000042" }] }) { health healthReport { lastError } } }`);
 
   beforeAll(async () => {
     emulator = new Ec2Emulator();
-    for (const name of ['flaky', 'slow', 'locked']) emulator.upsertSite(site(name));
+    for (const name of ['flaky', 'slow', 'locked', 'typed']) emulator.upsertSite(site(name));
+    emulator.upsertSite({ ...site('untyped'), compatibility: { describeInstanceTypes: false } });
+    // each call of a probe takes 60% of SKYPOOL_SITE_TIMEOUT_MS: every call is in time, the probe is not
+    emulator.upsertSite({ ...site('lagging'), faults: { latencyMs: 6_000 } });
     url = await emulator.listen();
     t = await startTestBroker({
       sites: '',
@@ -63,8 +67,25 @@ describe(`site health probes on the ${databaseKind} database`, () => {
     expect((await register('slow')).registerSite.health).toBe('HEALTHY');
   });
 
+  it('a site that lacks an instance type of its settings is DEGRADED; one that cannot list its types is not checked', async () => {
+    const types = '{ name: "m1.small", vcpus: 2, memoryMiB: 4096 }, { name: "m1.xlarge", vcpus: 8, memoryMiB: 16384 }';
+    expect((await register('typed', { instanceTypes: types })).registerSite).toEqual({
+      health: 'DEGRADED',
+      healthReport: { lastError: 'the site does not offer instance type m1.xlarge' },
+    });
+    // the emulator answers DescribeInstanceTypes there with InvalidAction, as OpenStack's ec2-api does
+    expect((await register('untyped', { instanceTypes: types })).registerSite).toEqual({ health: 'HEALTHY', healthReport: { lastError: null } });
+  });
+
+  it('one deadline covers the whole probe, not each of its calls', async () => {
+    expect((await register('lagging')).registerSite).toEqual({
+      health: 'DEGRADED',
+      healthReport: { lastError: 'site lagging did not answer the health probe within 10000 ms' },
+    });
+  }, 30_000);
+
   it('refused credentials take a site DOWN at once', async () => {
-    const { registerSite } = await register('locked', 'not-the-secret');
+    const { registerSite } = await register('locked', { secret: 'not-the-secret' });
     expect(registerSite.health).toBe('DOWN');
     expect(registerSite.healthReport.lastError).toContain('AuthFailure');
   });

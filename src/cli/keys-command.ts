@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { SecretBox } from '../common/secret-box.js';
 import { loadConfig, secretKey } from '../config/config.js';
-import { keyFile, resealSecrets, rotateKeyFile } from '../database/key-rotation.js';
+import { BROKER_APPLICATION_NAME } from '../database/data-source.js';
+import { brokerConnections, keyFile, resealSecrets, rotateKeyFile } from '../database/key-rotation.js';
 import { withDatabase } from '../database/with-database.js';
 import { CliError } from './cli-error.js';
 
 /**
  * `skypool keys rotate`: re-seals the stored site credentials under a new key. The new key is
- * SKYPOOL_NEW_SECRET_KEY, or generated. Every broker on the database must be stopped first
- * (the embedded database's lock makes sure of it; on PostgreSQL that is the operator's part).
+ * SKYPOOL_NEW_SECRET_KEY, or generated. Every broker on the database must be stopped first, as
+ * a running one would go on with the old key: the embedded database's lock makes sure of it, and
+ * on PostgreSQL the brokers' connections are told apart by their application_name.
  */
 export async function rotateKeys(env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<void> {
   const config = loadConfig(env);
@@ -25,6 +27,12 @@ export async function rotateKeys(env: NodeJS.ProcessEnv, print: (line: string) =
 
   const dataDir = config.DATABASE_URL ? undefined : config.SKYPOOL_DATA_DIR;
   const sites = await withDatabase(config.DATABASE_URL, dataDir, async (dataSource) => {
+    const brokers = config.DATABASE_URL ? await brokerConnections(dataSource) : 0;
+    if (brokers > 0) {
+      throw new CliError(
+        `refused: the database has ${brokers} connection${brokers === 1 ? '' : 's'} of running brokers (application_name ${BROKER_APPLICATION_NAME}), which would go on with the old key; stop every broker first`,
+      );
+    }
     const reseal = () => resealSecrets(dataSource, new SecretBox(currentKey), new SecretBox(newKey)).catch((err: Error) => Promise.reject(new CliError(err.message)));
     return keptInDataDir ? rotateKeyFile(config.SKYPOOL_DATA_DIR, newKey, reseal) : reseal();
   });

@@ -56,12 +56,17 @@ export async function applySites(api: ApiClient, dir: string, dryRun: boolean, p
   print(dryRun ? `dry run: ${summary}; nothing was changed` : `applied: ${summary.replace('to create', 'created').replace('to update', 'updated')}`);
 }
 
-/** A server-side error about `sites[2].capacity` is about the third file. */
+/**
+ * A server-side error about `sites[2].capacity` is about the third file, at the line of `capacity`;
+ * one about `sites[2]` as a whole (e.g. FORBIDDEN for another institution's site), at the line of its name.
+ */
 function describeApiError(err: unknown, descriptors: SiteDescriptor[]): string {
   if (!(err instanceof ApiError)) throw err;
-  const index = /^sites\[(\d+)\]/.exec(err.field ?? '')?.[1];
-  const file = index === undefined ? undefined : descriptors[Number(index)]?.file;
-  return file ? `${file}: ${err.message.replace(/^sites\[\d+\]\./, '')}` : err.message;
+  const [, index, field] = /^sites\[(\d+)\]\.?(.*)$/.exec(err.field ?? '') ?? [];
+  const descriptor = index === undefined ? undefined : descriptors[Number(index)];
+  if (!descriptor) return err.message;
+  const line = descriptor.lineOf?.(field || 'name');
+  return `${descriptor.file}${line ? `:${line}` : ''}: ${err.message.replace(/^sites\[\d+\]\./, '')}`;
 }
 
 export async function listSites(api: ApiClient, print: (line: string) => void): Promise<void> {

@@ -10,7 +10,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    /** The input field that was wrong, for BAD_USER_INPUT. */
+    /** The input field that was wrong, for BAD_USER_INPUT; for a list of inputs, also the item refused (`sites[2]`). */
     readonly field?: string,
   ) {
     super(message);

@@ -490,8 +490,8 @@ const EMULATOR_ERRORS: Array<ProvokedError<EmulatorTarget>> = [
   { what: 'RunInstances with an unknown security group', code: 'InvalidGroup.NotFound', status: 400, message: /sg-0ffffff/, provoke: (t) => run(t.client, { SecurityGroupIds: ['sg-0ffffff'] }) },
   { what: 'RunInstances with an unknown subnet', code: 'InvalidSubnetID.NotFound', status: 400, message: /subnet-0ffffff/, provoke: (t) => run(t.client, { SubnetId: 'subnet-0ffffff' }) },
   { what: 'RunInstances with an unknown key pair', code: 'InvalidKeyPair.NotFound', status: 400, message: /lost-key/, provoke: (t) => run(t.client, { KeyName: 'lost-key' }) },
-  // The emulator's capacity error from its own limits; see the it.failing about its status below.
-  { what: 'RunInstances beyond the site capacity', code: 'InsufficientInstanceCapacity', status: 400, message: /m5\.xlarge capacity/, provoke: (t) => run(t.clientFor(SITES.small), { InstanceType: 'm5.xlarge' as _InstanceType, MinCount: 2, MaxCount: 2 }) },
+  // The emulator's capacity error from its own limits: HTTP 500, as EC2 sends it.
+  { what: 'RunInstances beyond the site capacity', code: 'InsufficientInstanceCapacity', status: 500, message: /m5\.xlarge capacity/, provoke: (t) => run(t.clientFor(SITES.small), { InstanceType: 'm5.xlarge' as _InstanceType, MinCount: 2, MaxCount: 2 }) },
   {
     what: 'RunInstances asking for more public addresses than the site has',
     code: 'InsufficientAddressCapacity',
@@ -759,13 +759,9 @@ function emulatorChecks(target: () => EmulatorTarget): void {
       expect(err.$metadata.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     });
 
-    // BUG (emulator, emulated-site.ts countThatFits): when the site's own capacity runs out, the
-    // emulator answers InsufficientInstanceCapacity with HTTP 400, while EC2 answers it with 500
-    // (a server error, as the emulator's own fault table says and as its failNext fault sends).
-    // It matters: the SDK retries 5xx answers, so against EC2 (or an injected fault) a driver with
-    // maxAttempts > 1 retries capacity errors before it sees them, and against the emulator's real
-    // capacity limit it does not.
-    it.failing('capacity running out answers HTTP 500, like EC2 and like the injected InsufficientInstanceCapacity fault', async () => {
+    // It matters: the SDK retries 5xx answers, so a driver with maxAttempts > 1 must meet the
+    // emulator's own capacity limit as it would meet EC2's (and the injected fault).
+    it('capacity running out answers HTTP 500, like EC2 and like the injected InsufficientInstanceCapacity fault', async () => {
       const t = target();
       const err = await serviceException(run(t.clientFor(SITES.small), { InstanceType: 'c5.2xlarge' as _InstanceType }));
       expect(err.name).toBe('InsufficientInstanceCapacity');

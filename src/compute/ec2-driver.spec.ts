@@ -312,7 +312,7 @@ describe('toComputeError', () => {
     Object.assign(new Error(message), { name: code, Code: code, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 
   it.each([
-    ['InsufficientInstanceCapacity', 400, 'capacity'],
+    ['InsufficientInstanceCapacity', 500, 'capacity'],
     ['InstanceLimitExceeded', 400, 'capacity'],
     ['InsufficientCapacity', 400, 'capacity'],
     ['RequestLimitExceeded', 503, 'throttling'],

@@ -246,13 +246,37 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(await driver.runInstances(runInput('sdk-retry'))).toHaveLength(1);
         expect(calls.map((call) => call.action)).toEqual(['RunInstances', 'RunInstances']);
 
-        // The emulator's own capacity limit answers 400 (see driver-conformance.spec.ts), so it is not retried.
+        // The emulator's own capacity limit answers 500 too: the SDK retries it, and the driver still says capacity.
         const { driver: limited, calls: limitedCalls } = await recordedGateway(
-          siteSpec('cap-sdk-no-retry', { capacity: { vcpus: 1, memoryMiB: 1024 } }),
-          { maxAttempts: 2 },
+          siteSpec('cap-sdk-limit', { capacity: { vcpus: 2, memoryMiB: 8192 } }),
+          { maxAttempts: 3 },
         );
-        await expectFailure(limited.runInstances(runInput('no-retry')), 'capacity', 'InsufficientInstanceCapacity');
-        expect(limitedCalls).toHaveLength(1);
+        await limited.runInstances(runInput('limit-1'));
+        limitedCalls.length = 0;
+        const full = await expectFailure(limited.runInstances(runInput('limit-2')), 'capacity', 'InsufficientInstanceCapacity');
+        expect(full.message).toContain('(InsufficientInstanceCapacity, HTTP 500)');
+        // Every attempt reached the site with the same ClientToken, and none started a second instance.
+        expect(limitedCalls.map((call) => [call.action, call.params.get('ClientToken')])).toEqual([
+          ['RunInstances', 'limit-2'],
+          ['RunInstances', 'limit-2'],
+          ['RunInstances', 'limit-2'],
+        ]);
+        expect(emulator.instances('cap-sdk-limit').map((instance) => instance.clientToken)).toEqual(['limit-1']);
+      });
+
+      it('typeCapacity: at most that many instances of the type at once; other types, and terminating, are not held back', async () => {
+        const driver = gateway(siteSpec('cap-type', { typeCapacity: { 'c5.xlarge': 2 } }));
+        const started = await driver.runInstances(runInput('type-1', { instanceType: 'c5.xlarge', minCount: 1, maxCount: 3 }));
+        expect(started).toHaveLength(2);
+        const full = await expectFailure(driver.runInstances(runInput('type-2', { instanceType: 'c5.xlarge' })), 'capacity', 'InsufficientInstanceCapacity');
+        expect(full.message).toContain('(InsufficientInstanceCapacity, HTTP 500)');
+        expect(emulator.instances('cap-type')).toHaveLength(2);
+        await expect(driver.runInstances(runInput('type-3', { instanceType: 'm5.large', minCount: 3, maxCount: 3 }))).resolves.toHaveLength(3);
+
+        await driver.terminateInstances([started[0].siteInstanceId]);
+        await expect(driver.runInstances(runInput('type-4', { instanceType: 'c5.xlarge' }))).resolves.toHaveLength(1);
+        // A limit on a type the site does not offer is a mistake, not a setting to ignore.
+        expect(() => emulator.upsertSite(siteSpec('cap-type-typo', { typeCapacity: { 'c5.xlarg': 2 } }))).toThrow('typeCapacity.c5.xlarg: not one of');
       });
 
       // Sent with HTTP 500: without its own rule it would read as transient and the site be retried.

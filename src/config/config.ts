@@ -193,12 +193,12 @@ const variables = {
     parse: cronExpression('*/15 * * * * *'),
   },
   SKYPOOL_HEALTH_CRON: {
-    description: 'when each site is probed (DescribeAvailabilityZones and a small DescribeInstances)',
+    description: 'when each site is probed (DescribeAvailabilityZones, a small DescribeInstances and, where offered, DescribeInstanceTypes)',
     sensitive: false,
     parse: cronExpression('*/30 * * * * *'),
   },
   SKYPOOL_SITE_TIMEOUT_MS: {
-    description: 'how long a health probe waits for a site (then the site fails it), and a reconcile pass before it goes on without that site',
+    description: 'how long a whole health probe may take (then the site fails it), and how long a reconcile pass waits before it goes on without that site',
     sensitive: false,
     parse: integer(100, 600_000, 10_000),
   },

@@ -17,13 +17,17 @@ function typeormLogger(warn: (message: string) => void): TypeOrmLogger {
   };
 }
 
+/** What broker processes call their connections, so that tools such as `skypool keys rotate` can tell whether any runs. */
+export const BROKER_APPLICATION_NAME = 'skypool-broker';
+
 /** One code path for both databases: the `pg` driver, migrations only, never `synchronize`. */
-export function createDataSource(url: string, poolSize: number, warn: (message: string) => void = () => undefined): DataSource {
+export function createDataSource(url: string, poolSize: number, warn: (message: string) => void = () => undefined, applicationName?: string): DataSource {
   return new DataSource({
     type: 'postgres',
     uuidExtension: 'pgcrypto', // gen_random_uuid(), built into PostgreSQL 13+ and PGlite
     installExtensions: false, // nothing to install: the broker needs no extension
     url,
+    applicationName,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
-import { createDataSource } from './data-source.js';
+import { BROKER_APPLICATION_NAME, createDataSource } from './data-source.js';
 import { Db } from './db.js';
 import { DatabaseUnavailableError } from './database.errors.js';
 import { DEPLOYMENT, loadDeployment } from './deployment.service.js';
@@ -47,7 +47,7 @@ class DatabaseShutdown implements OnApplicationShutdown {
       inject: [CONFIG, LOGGER, EMBEDDED],
       useFactory: async (config: Config, logger: Logger, embedded: EmbeddedPostgres | null) => {
         const url = embedded?.url ?? config.DATABASE_URL!;
-        const dataSource = createDataSource(url, embedded ? EMBEDDED_CONNECTIONS : SERVER_POOL_SIZE, (m) => logger.warn(m));
+        const dataSource = createDataSource(url, embedded ? EMBEDDED_CONNECTIONS : SERVER_POOL_SIZE, (m) => logger.warn(m), BROKER_APPLICATION_NAME);
         try {
           await dataSource.initialize();
         } catch (err) {

@@ -3,11 +3,21 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../common/secret-box.js';
 import { Site } from '../sites/entities/site.entity.js';
+import { BROKER_APPLICATION_NAME } from './data-source.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Where the embedded setup keeps its generated key, and the next one while a rotation is under way. */
 export const keyFile = (dataDir: string) => join(dataDir, 'secret.key');
 export const nextKeyFile = (dataDir: string) => join(dataDir, 'secret.key.new');
+
+/** Connections of running broker processes to this database (besides the caller's own): brokers that hold the current key. */
+export async function brokerConnections(dataSource: DataSource): Promise<number> {
+  const [row] = (await dataSource.query(
+    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()',
+    [BROKER_APPLICATION_NAME],
+  )) as { n: number }[];
+  return row!.n;
+}
 
 /**
  * Re-seals every stored site secret under the new key and records the new key's check, in one

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescriptorError, readDescriptor, readDescriptorFolder, resolveCredential } from './site-descriptors.js';
+import { DescriptorError, emulatorSiteOf, readDescriptor, readDescriptorFolder, resolveCredential } from './site-descriptors.js';
 
 const real = `name: umich
 institution: University of Michigan
@@ -42,9 +42,52 @@ describe('site descriptors', () => {
     expect(error.message).toBe('umich.yaml:10: instanceTypes[1].vcpus: must be a whole number from 1 to 2147483647, got -4');
   });
 
-  it('names the line of a YAML syntax error and of an unknown field', () => {
+  it('names the line of a YAML syntax error and of an unknown setting', () => {
     expect(errorOf(() => readDescriptor('x.yaml', 'name: a\ninstitution: [unclosed\n', env)).line).toBeGreaterThanOrEqual(2);
-    expect(errorOf(() => readDescriptor('x.yaml', real + 'colour: blue\n', env)).message).toBe('x.yaml:13: unknown field "colour"');
+    expect(errorOf(() => readDescriptor('x.yaml', real + 'colour: blue\n', env)).message).toMatch(/^x\.yaml:13: colour: unknown setting \(known: name, institution, .*emulator\)$/);
+  });
+
+  it.each([
+    ['capacity', real.replace('memoryMiB: 262144 }', 'memoryMiB: 262144, gpu: 1 }'), 7, 'capacity.gpu: unknown setting (known: vcpus, memoryMiB, gpus, instances)'],
+    ['an instance type', real.replace('vcpus: 4,', 'vcpu: 4,'), 10, 'instanceTypes[1].vcpu: unknown setting (known: name, vcpus, memoryMiB, gpus)'],
+    ['an image', real.replace('imageId: ami-00000042 }', 'imageId: ami-00000042, os: linux }'), 12, 'images[0].os: unknown setting (known: image, imageId)'],
+    ['network', `${real}network:\n  subnetId: subnet-1\n  subnet: subnet-2\n`, 15, 'network.subnet: unknown setting (known: securityGroupIds, subnetId, keyName, associatePublicIp)'],
+    ['emulator.faults', `${real}emulator:\n  faults: { latency: 5 }\n`, 14, 'emulator.faults.latency: unknown setting (known: actions, latencyMs, errorRate, errorCode, failNext, unavailableBurst, dropReplyAfterCreate, stuckPending, down)'],
+    ['emulator.faults.failNext', `${real}emulator:\n  faults:\n    failNext: { count: 1, cod: X }\n`, 15, 'emulator.faults.failNext.cod: unknown setting (known: count, code)'],
+    ['emulator.compatibility', `${real}emulator: { compatibility: { tags: false } }\n`, 13, 'emulator.compatibility.tags: unknown setting (known: tagSpecifications, clientToken, describeInstanceTypes)'],
+  ])('refuses an unknown setting in %s, with its line and path', (_where, text, line, problem) => {
+    expect(errorOf(() => readDescriptor('sites/lab.yaml', text, env)).message).toBe(`sites/lab.yaml:${line}: ${problem}`);
+  });
+
+  it.each([
+    ['a label that is no text', `${real}labels:\n  gpu: { model: a100 }\n`, 14, 'labels.gpu: must be a single value, not a mapping'],
+    ['an empty label', `${real}labels:\n  gpu:\n`, 14, 'labels.gpu: must not be empty'],
+    ['a zone that is a mapping', `${real}availabilityZones:\n  - { name: nova }\n`, 14, 'availabilityZones[0]: must be a single value, not a mapping'],
+    ['a list where a mapping belongs', real.replace('capacity: { vcpus: 64, memoryMiB: 262144 }', 'capacity: [64, 262144]'), 7, 'capacity: must be a mapping (key: value)'],
+    ['a mapping where a list belongs', `${real}network: { securityGroupIds: { a: sg-1 } }\n`, 13, 'network.securityGroupIds: must be a list'],
+    ['an instance type that is no mapping', real.replace('  - { name: m1.small, vcpus: 1, memoryMiB: 2048 }', '  - m1.small'), 9, 'instanceTypes[0]: must be a mapping (key: value)'],
+  ])('refuses %s, with its line and path', (_what, text, line, problem) => {
+    expect(errorOf(() => readDescriptor('sites/lab.yaml', text, env)).message).toBe(`sites/lab.yaml:${line}: ${problem}`);
+  });
+
+  it('names a line even for a block that is missing altogether: the first of the document', () => {
+    const commented = `# the lab's cloud\n${real}`;
+    expect(errorOf(() => readDescriptor('lab.yaml', commented.replace('capacity: { vcpus: 64, memoryMiB: 262144 }\n', ''), env)).message).toBe(
+      'lab.yaml:2: capacity: is required: vcpus, memoryMiB, gpus, instances',
+    );
+    expect(errorOf(() => readDescriptor('lab.yaml', commented.replace(/images:\n.*\n/, ''), env)).message).toBe('lab.yaml:2: images: must map at least one image');
+    expect(errorOf(() => readDescriptor('lab.yaml', commented.replace('region: RegionOne\n', ''), env)).message).toBe('lab.yaml:2: region: required, a string');
+  });
+
+  it('takes a typeCapacity per instance type for the emulator, and refuses one for a type the site does not list', () => {
+    const descriptor = readDescriptor('lab.yaml', `${real}emulator:\n  typeCapacity: { m1.large: 4 }\n`, env);
+    expect(emulatorSiteOf(descriptor.spec, descriptor).typeCapacity).toEqual({ 'm1.large': 4 });
+    expect(errorOf(() => readDescriptor('lab.yaml', `${real}emulator:\n  typeCapacity:\n    m1.large: 4\n    m1.huge: 2\n`, env)).message).toBe(
+      "lab.yaml:16: emulator.typeCapacity.m1.huge: not one of the site's instance types (m1.small, m1.large)",
+    );
+    expect(errorOf(() => readDescriptor('lab.yaml', `${real}emulator: { typeCapacity: { m1.large: -1 } }\n`, env)).message).toBe(
+      'lab.yaml:13: emulator.typeCapacity.m1.large: must be a whole number of at least 0, not -1',
+    );
   });
 
   it('says which environment variable or file a credential reference lacks, never its value', () => {

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
-import { DomainError } from '../common/errors.js';
-import type { EmulatedSiteSpec } from '../compute/emulator/index.js';
-import type { SiteSpec } from './site-spec.js';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { BadInputError, DomainError } from '../common/errors.js';
+import { typeCapacityProblem, type EmulatedCompatibility, type EmulatedFaults, type EmulatedSiteSpec } from '../compute/emulator/index.js';
+import type { ImageMappingSpec } from './entities/site.entity.js';
+import type { NetworkSpec, SiteSpec } from './site-spec.js';
 import { validateSiteSpec } from './site-spec.js';
 
 /** A site descriptor file, read and checked but not yet applied. */
@@ -14,10 +15,13 @@ export interface SiteDescriptor {
   spec: SiteSpec;
   /** For emulated sites and `skypool emulate`: how the emulator behaves (timings, faults, missing features). */
   emulator?: EmulatorSettings;
+  /** The line of a setting (e.g. `capacity.vcpus`) in the file, so that errors found later can point at it. */
+  lineOf?: (field: string) => number;
 }
 
-export type EmulatorSettings = Partial<Pick<EmulatedSiteSpec, 'pendingSeconds' | 'shuttingDownSeconds' | 'faults' | 'compatibility' | 'securityGroups' | 'subnets' | 'keyPairs'>>;
-const EMULATOR_SETTINGS = ['pendingSeconds', 'shuttingDownSeconds', 'faults', 'compatibility', 'securityGroups', 'subnets', 'keyPairs'];
+export type EmulatorSettings = Partial<
+  Pick<EmulatedSiteSpec, 'pendingSeconds' | 'shuttingDownSeconds' | 'faults' | 'compatibility' | 'securityGroups' | 'subnets' | 'keyPairs' | 'typeCapacity'>
+>;
 
 export class DescriptorError extends Error {
   constructor(
@@ -47,17 +51,84 @@ export function resolveCredential(value: string, field: string, env: NodeJS.Proc
   return value;
 }
 
-/** `instanceTypes[2].vcpus` -> ['instanceTypes', 2, 'vcpus'] */
-function pathOf(field: string): (string | number)[] {
-  return field.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
 const PLACEHOLDER = 'emulated';
 
-export const DESCRIPTOR_FIELDS = [
-  'name', 'institution', 'endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'capacity', 'instanceTypes', 'images',
-  'homeShare', 'availabilityZones', 'labels', 'network', 'tagMode', 'emulated', 'emulator',
-] as const;
+/**
+ * What a descriptor may hold, level by level: a mapping's known settings, a list's items, a
+ * mapping of free names (labels, instance types) to values, or a single value (`text`: not empty).
+ */
+type Shape = { keys: Record<string, Shape> } | { items: Shape } | { values: Shape } | 'value' | 'text';
+// Typed by the settings they check, so a new setting cannot be forgotten here (nor a stale one kept).
+const keys = <T>(shape: Record<keyof T, Shape>): Shape => ({ keys: shape });
+const listOf = (items: Shape): Shape => ({ items });
+const V = 'value';
+
+const DESCRIPTOR_SHAPE = keys<SiteSpec & Pick<SiteDescriptor, 'emulated' | 'emulator'>>({
+  name: V, institution: V, endpoint: V, region: V, accessKeyId: V, secretAccessKey: V,
+  capacity: keys<SiteSpec['capacity']>({ vcpus: V, memoryMiB: V, gpus: V, instances: V }),
+  instanceTypes: listOf(keys<SiteSpec['instanceTypes'][number]>({ name: V, vcpus: V, memoryMiB: V, gpus: V })),
+  images: listOf(keys<ImageMappingSpec>({ image: V, imageId: V })),
+  homeShare: V,
+  availabilityZones: listOf('text'),
+  labels: { values: 'text' },
+  network: keys<NetworkSpec>({ securityGroupIds: listOf('text'), subnetId: V, keyName: V, associatePublicIp: V }),
+  tagMode: V,
+  emulated: V,
+  emulator: keys<EmulatorSettings>({
+    pendingSeconds: V,
+    shuttingDownSeconds: V,
+    faults: keys<EmulatedFaults>({
+      actions: listOf('text'), latencyMs: V, errorRate: V, errorCode: V,
+      failNext: keys<NonNullable<EmulatedFaults['failNext']>>({ count: V, code: V }),
+      unavailableBurst: V, dropReplyAfterCreate: V, stuckPending: V, down: V,
+    }),
+    compatibility: keys<EmulatedCompatibility>({ tagSpecifications: V, clientToken: V, describeInstanceTypes: V }),
+    securityGroups: listOf('text'),
+    subnets: listOf('text'),
+    keyPairs: listOf('text'),
+    typeCapacity: { values: V },
+  }),
+});
+
+/**
+ * Checks the document against the shape, at every level, and records the line of every setting
+ * by its path (`capacity.vcpus`, `instanceTypes[1]`); the first problem is thrown with its line.
+ */
+function checkShape(doc: Document, lineCounter: LineCounter, fail: (line: number, problem: string) => never): Map<string, number> {
+  const lines = new Map<string, number>();
+  const lineAt = (node: unknown, otherwise: number): number => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : otherwise;
+  };
+  const check = (found: unknown, shape: Shape, path: string, line: number): void => {
+    const node = isAlias(found) ? found.resolve(doc) : found;
+    if (shape === 'value' || shape === 'text') {
+      if (isMap(node) || isSeq(node)) fail(line, `${path}: must be a single value, not a ${isMap(node) ? 'mapping' : 'list'}`);
+      if (shape === 'text' && (!isScalar(node) || node.value === null)) fail(line, `${path}: must not be empty`);
+      return;
+    }
+    if ('items' in shape) {
+      if (!isSeq(node)) fail(line, `${path}: must be a list`);
+      node.items.forEach((item, i) => {
+        const at = lineAt(item, line);
+        lines.set(`${path}[${i}]`, at);
+        check(item, shape.items, `${path}[${i}]`, at);
+      });
+      return;
+    }
+    if (!isMap(node)) fail(line, `${path}: must be a mapping (key: value)`);
+    for (const pair of node.items) {
+      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const keyPath = path ? `${path}.${key}` : key;
+      const at = lineAt(pair.key, line);
+      lines.set(keyPath, at);
+      if ('keys' in shape && !Object.hasOwn(shape.keys, key)) fail(at, `${keyPath}: unknown setting (known: ${Object.keys(shape.keys).join(', ')})`);
+      check(pair.value, 'keys' in shape ? shape.keys[key]! : shape.values, keyPath, at);
+    }
+  };
+  check(doc.contents, DESCRIPTOR_SHAPE, '', lineAt(doc.contents, 1));
+  return lines;
+}
 
 /** YAML may read `version: 2` or `fast: true` as numbers or booleans; labels are text. */
 function labelsOf(raw: unknown): Record<string, string> | undefined {
@@ -74,29 +145,22 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
     throw new DescriptorError(file, lineCounter.linePos(error.pos[0]).line, error.message.split('\n')[0]!);
   }
   if (!isMap(doc.contents)) throw new DescriptorError(file, 1, 'a site descriptor is a YAML mapping (name: ..., institution: ...)');
-  const lineOf = (field: string): number | undefined => {
-    const path = pathOf(field);
-    while (path.length > 0) {
-      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
-      path.pop();
+  const lines = checkShape(doc, lineCounter, (line, problem) => {
+    throw new DescriptorError(file, line, problem);
+  });
+  const firstLine = lineCounter.linePos(doc.contents.range?.[0] ?? 0).line;
+  /** The setting's line, or its block's; a setting that is missing altogether: the document's first line. */
+  const lineOf = (field: string): number => {
+    let path = field;
+    while (path && !lines.has(path)) {
+      const parent = path.replace(/(?:\.[^.[\]]*|\[\d+\])$/, '');
+      path = parent === path ? '' : parent;
     }
-    return undefined;
+    return lines.get(path) ?? firstLine;
   };
   const raw = doc.toJS() as Record<string, unknown>;
   const emulated = raw.emulated === true;
-  const known = new Set<string>(DESCRIPTOR_FIELDS);
-  for (const key of Object.keys(raw)) if (!known.has(key)) throw new DescriptorError(file, lineOf(key), `unknown field ${JSON.stringify(key)}`);
-  for (const list of ['instanceTypes', 'images', 'availabilityZones']) {
-    if (raw[list] !== undefined && !isSeq(doc.get(list))) throw new DescriptorError(file, lineOf(list), `${list}: must be a list`);
-  }
-  for (const mapping of ['capacity', 'labels', 'network', 'emulator']) {
-    if (raw[mapping] !== undefined && !isMap(doc.get(mapping))) throw new DescriptorError(file, lineOf(mapping), `${mapping}: must be a mapping (key: value)`);
-  }
-  const emulator = (raw.emulator ?? undefined) as Record<string, unknown> | undefined;
-  for (const key of Object.keys(emulator ?? {})) {
-    if (!EMULATOR_SETTINGS.includes(key)) throw new DescriptorError(file, lineOf(`emulator.${key}`), `emulator: unknown setting ${JSON.stringify(key)} (known: ${EMULATOR_SETTINGS.join(', ')})`);
-  }
+  const emulator = (raw.emulator ?? undefined) as EmulatorSettings | undefined;
   const text_ = (field: string): string => {
     const value = raw[field];
     if (value === undefined && emulated && ['endpoint', 'accessKeyId', 'secretAccessKey'].includes(field)) return PLACEHOLDER;
@@ -111,7 +175,7 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
       region: text_('region'),
       accessKeyId: emulated ? PLACEHOLDER : resolveCredential(text_('accessKeyId'), 'accessKeyId', env),
       secretAccessKey: emulated ? PLACEHOLDER : resolveCredential(text_('secretAccessKey'), 'secretAccessKey', env),
-      capacity: (raw.capacity ?? {}) as SiteSpec['capacity'],
+      capacity: raw.capacity as SiteSpec['capacity'],
       instanceTypes: (raw.instanceTypes ?? []) as SiteSpec['instanceTypes'],
       images: ((raw.images ?? []) as SiteSpec['images']).map((m) => ({ image: String(m.image ?? ''), imageId: String(m.imageId ?? '') })),
       homeShare: raw.homeShare as number | undefined,
@@ -121,11 +185,13 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
       tagMode: raw.tagMode as SiteSpec['tagMode'],
     };
     validateSiteSpec(spec);
-    return { file, emulated, spec, emulator: emulator as EmulatorSettings | undefined };
+    const typeCapacity = typeCapacityProblem(emulator?.typeCapacity, spec.instanceTypes.map((t) => t.name));
+    if (typeCapacity) throw new BadInputError(`emulator.typeCapacity.${typeCapacity.type}`, typeCapacity.problem);
+    return { file, emulated, spec, emulator, lineOf };
   } catch (err) {
     if (err instanceof DescriptorError) throw err;
     const field = err instanceof DomainError ? err.field : /^([\w.[\]]+):/.exec((err as Error).message)?.[1];
-    throw new DescriptorError(file, field ? lineOf(field) : undefined, (err as Error).message);
+    throw new DescriptorError(file, lineOf(field ?? ''), (err as Error).message);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, IsNull, type EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
+import { BadInputError, ConflictError, DomainError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -134,37 +134,46 @@ export class SitesService {
    * A dry run works out the same changes and writes nothing.
    */
   async applyAll(principal: Principal, sites: SiteToApply[], options: { dryRun: boolean }): Promise<SiteChange[]> {
-    sites.forEach(({ spec }, i) => withFieldPrefix(`sites[${i}]`, () => validateSiteSpec(spec)));
+    sites.forEach(({ spec }, i) => {
+      try {
+        validateSiteSpec(spec);
+      } catch (err) {
+        throw aboutItem(`sites[${i}]`, err);
+      }
+    });
     const names = sites.map(({ spec }) => spec.name);
     const twice = names.find((name, i) => names.indexOf(name) !== i);
     if (twice) throw new BadInputError('sites', `name ${twice} is given twice`);
 
     const changes = await this.db.transaction(async (manager) => {
-      const repo = manager.getRepository(Site);
       const result: SiteChange[] = [];
-      for (const { spec, emulated } of sites) {
-        AccessPolicy.assertCanManageSites(principal, spec.institution);
-        const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
-        if (existing) AccessPolicy.assertCanManageSites(principal, existing.institution);
-        const columns = this.columnsOf(spec, emulated);
-        if (!existing) {
-          const site = options.dryRun ? repo.create(columns) : await this.insertNamed(manager, spec.name, () => repo.save(repo.create(columns)));
-          if (!options.dryRun) await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: siteAuditView(site) });
-          result.push({ name: spec.name, action: 'CREATE', fields: [], site });
-          continue;
+      for (const [i, site] of sites.entries()) {
+        try {
+          result.push(await this.applyOne(manager, principal, site, options));
+        } catch (err) {
+          throw aboutItem(`sites[${i}]`, err);
         }
-        const fields = this.changedFields(existing, columns, spec.secretAccessKey);
-        if (fields.length === 0 || options.dryRun) {
-          result.push({ name: spec.name, action: fields.length === 0 ? 'UNCHANGED' : 'UPDATE', fields, site: existing });
-          continue;
-        }
-        const site = await this.write(manager, principal, existing, columns, fields);
-        result.push({ name: spec.name, action: 'UPDATE', fields, site });
       }
       return result;
     });
     if (!options.dryRun) for (const change of changes) if (change.action === 'UPDATE') this.drivers.forget(change.site.id);
     return changes;
+  }
+
+  private async applyOne(manager: EntityManager, principal: Principal, { spec, emulated }: SiteToApply, options: { dryRun: boolean }): Promise<SiteChange> {
+    const repo = manager.getRepository(Site);
+    AccessPolicy.assertCanManageSites(principal, spec.institution);
+    const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    if (existing) AccessPolicy.assertCanManageSites(principal, existing.institution);
+    const columns = this.columnsOf(spec, emulated);
+    if (!existing) {
+      const site = options.dryRun ? repo.create(columns) : await this.insertNamed(manager, spec.name, () => repo.save(repo.create(columns)));
+      if (!options.dryRun) await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: siteAuditView(site) });
+      return { name: spec.name, action: 'CREATE', fields: [], site };
+    }
+    const fields = this.changedFields(existing, columns, spec.secretAccessKey);
+    if (fields.length === 0 || options.dryRun) return { name: spec.name, action: fields.length === 0 ? 'UNCHANGED' : 'UPDATE', fields, site: existing };
+    return { name: spec.name, action: 'UPDATE', fields, site: await this.write(manager, principal, existing, columns, fields) };
   }
 
   /** Changes some of a site's settings; the rest stay. The secret is replaced only when given. */
@@ -325,12 +334,12 @@ function siteAuditView(site: Site): Record<string, unknown> {
   return { id: site.id, name: site.name, ...settingsOf(site) };
 }
 
-/** Runs a check and names the field within a list, e.g. `sites[2].capacity.vcpus`. */
-function withFieldPrefix(prefix: string, check: () => void): void {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof BadInputError && err.field) throw new BadInputError(`${prefix}.${err.field}`, err.message.slice(err.field.length + 2));
-    throw err;
-  }
+/**
+ * The error, naming the list item it is about: `sites[2].capacity.vcpus` for a bad setting, or
+ * `sites[2]` for an error about the item as a whole (e.g. FORBIDDEN), so a client can tell which one.
+ */
+function aboutItem(prefix: string, err: unknown): unknown {
+  if (err instanceof BadInputError && err.field) return new BadInputError(`${prefix}.${err.field}`, err.message.slice(err.field.length + 2));
+  if (err instanceof DomainError && !err.field) return new DomainError(err.code, err.message, prefix);
+  return err;
 }

@@ -6,7 +6,7 @@ export class Ec2ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    /** 400 for client errors, 401 for AuthFailure, 500 for InternalError, 503 for RequestLimitExceeded / Unavailable. */
+    /** 400 for client errors, 401 for AuthFailure, 500 for InternalError and the capacity errors, 503 for RequestLimitExceeded / Unavailable. */
     readonly status = 400,
   ) {
     super(message);

@@ -256,7 +256,7 @@ describe('Ec2Emulator over HTTP', () => {
     expect(partial.status).toBe(200);
     expect(emulator.instances('capped')).toHaveLength(4);
     const none = await rawCall(`${base}/capped`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec));
-    expect(none.status).toBe(400);
+    expect(none.status).toBe(500);
     expect(none.body).toContain('<Code>InsufficientInstanceCapacity</Code>');
     // Terminating gives the capacity back at once.
     const first = emulator.instances('capped')[0].instanceId;

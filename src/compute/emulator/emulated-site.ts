@@ -25,6 +25,11 @@ export interface EmulatedSiteSpec {
   images: EmulatedImage[];
   /** What the site can run at once; RunInstances beyond it fails with InsufficientInstanceCapacity. Unset: unlimited. */
   capacity?: EmulatedCapacity;
+  /**
+   * How many instances of a type may be pending or running at once, e.g. `{ 'm1.large': 4 }`;
+   * RunInstances beyond it fails with InsufficientInstanceCapacity. Types not named: only `capacity` limits them.
+   */
+  typeCapacity?: Record<string, number>;
   /** How long (clock time) a new instance stays `pending` before it is `running`. Default 2. */
   pendingSeconds?: number;
   /** How long (clock time) a terminated instance stays `shutting-down` before it is `terminated`. Default 1. */
@@ -436,8 +441,8 @@ export class EmulatedSite {
   /** EC2 starts as many as fit, up to MaxCount, if at least MinCount fit. */
   private countThatFits(type: EmulatedInstanceType, minCount: number, maxCount: number, zone: string): number {
     const capacity = this.spec.capacity;
-    if (!capacity) return maxCount;
-    const used = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
+    const typeCapacity = this.spec.typeCapacity?.[type.name];
+    const used = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0, ofType: 0 };
     // Capacity is given back when TerminateInstances is called, not when shutting-down ends.
     for (const stored of this.state.instances) {
       if (stored.terminateRequestedAt) continue;
@@ -445,21 +450,25 @@ export class EmulatedSite {
       used.memoryMiB += stored.memoryMiB;
       used.gpus += stored.gpus;
       used.instances += 1;
+      if (stored.instanceType === type.name) used.ofType += 1;
     }
-    const limits = [
-      Math.floor((capacity.vcpus - used.vcpus) / type.vcpus),
-      Math.floor((capacity.memoryMiB - used.memoryMiB) / type.memoryMiB),
-    ];
-    if (capacity.gpus !== undefined && (type.gpus ?? 0) > 0) {
-      limits.push(Math.floor((capacity.gpus - used.gpus) / (type.gpus ?? 0)));
+    const limits: number[] = [];
+    if (capacity) {
+      limits.push(Math.floor((capacity.vcpus - used.vcpus) / type.vcpus), Math.floor((capacity.memoryMiB - used.memoryMiB) / type.memoryMiB));
+      if (capacity.gpus !== undefined && (type.gpus ?? 0) > 0) {
+        limits.push(Math.floor((capacity.gpus - used.gpus) / (type.gpus ?? 0)));
+      }
+      if (capacity.instances !== undefined) limits.push(capacity.instances - used.instances);
     }
-    if (capacity.instances !== undefined) limits.push(capacity.instances - used.instances);
+    if (typeCapacity !== undefined) limits.push(typeCapacity - used.ofType);
     const fits = Math.max(0, Math.min(maxCount, ...limits));
     if (fits < minCount) {
+      // HTTP 500, as EC2 sends it: a server error, which the SDK retries.
       throw new Ec2ApiError(
         'InsufficientInstanceCapacity',
         `We currently do not have sufficient ${type.name} capacity in the Availability Zone you requested (${zone}). ` +
           `Our system will be working on provisioning additional capacity.`,
+        500,
       );
     }
     return fits;
@@ -603,8 +612,22 @@ export const STATE_CODES: Record<SiteInstanceState, number> = {
   stopped: 80,
 };
 
+/**
+ * What is wrong with a typeCapacity, if anything: a limit on a type the site does not have, or one
+ * that is no count, is a mistake to report, not a setting to ignore.
+ */
+export function typeCapacityProblem(typeCapacity: Record<string, number> | undefined, typeNames: string[]): { type: string; problem: string } | undefined {
+  for (const [type, limit] of Object.entries(typeCapacity ?? {})) {
+    if (!typeNames.includes(type)) return { type, problem: `not one of the site's instance types (${typeNames.join(', ')})` };
+    if (!(Number.isInteger(limit) && limit >= 0)) return { type, problem: `must be a whole number of at least 0, not ${limit}` };
+  }
+  return undefined;
+}
+
 /** A private copy of the spec; its faults are left out, as the site's SiteFaults keeps them. */
 function normaliseSpec({ faults: _faults, ...spec }: EmulatedSiteSpec): EmulatedSiteSpec {
+  const problem = typeCapacityProblem(spec.typeCapacity, spec.instanceTypes.map((type) => type.name));
+  if (problem) throw new Error(`emulated site ${spec.name}: typeCapacity.${problem.type}: ${problem.problem}`);
   const zones = spec.availabilityZones?.length ? spec.availabilityZones : [`${spec.region}a`];
   return {
     ...spec,
@@ -612,6 +635,7 @@ function normaliseSpec({ faults: _faults, ...spec }: EmulatedSiteSpec): Emulated
     instanceTypes: spec.instanceTypes.map((type) => ({ ...type })),
     images: spec.images.map((image) => ({ ...image })),
     capacity: spec.capacity ? { ...spec.capacity } : undefined,
+    typeCapacity: spec.typeCapacity ? { ...spec.typeCapacity } : undefined,
     compatibility: spec.compatibility ? { ...spec.compatibility } : undefined,
     securityGroups: spec.securityGroups?.slice(),
     subnets: spec.subnets?.slice(),

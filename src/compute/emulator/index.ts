@@ -8,3 +8,4 @@ export type {
   EmulatedInstanceType,
   EmulatedSiteSpec,
 } from './emulated-site.js';
+export { typeCapacityProblem } from './emulated-site.js';

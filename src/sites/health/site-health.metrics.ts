@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '../../common/metrics.js';
+import type { ComputeErrorCategory } from '../../compute/compute-driver.js';
 import type { Site, SiteHealth } from '../entities/site.entity.js';
 
 const STATES: SiteHealth[] = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'DOWN'];
+// From a record of every category, so that forget() cannot miss one added later.
+const CATEGORIES = Object.keys({ capacity: 0, throttling: 0, permanent: 0, auth: 0, transient: 0 } satisfies Record<ComputeErrorCategory, 0>);
 
 /** Each site's health for Prometheus: one series per state (1 for the current one), latency and failures. */
 @Injectable()
@@ -21,7 +24,7 @@ export class SiteHealthMetrics {
     this.circuitOpen = new Gauge({ name: 'skypool_site_circuit_open', help: '1 while the site is DOWN and gets no placements', labelNames: ['site'], registers });
   }
 
-  record(site: Site, outcome: { ok: boolean; category?: string; latencyMs: number | null }): void {
+  record(site: Site, outcome: { ok: boolean; category?: ComputeErrorCategory; latencyMs: number | null }): void {
     for (const state of STATES) this.health.set({ site: site.name, state }, site.health === state ? 1 : 0);
     this.circuitOpen.set({ site: site.name }, site.health === 'DOWN' ? 1 : 0);
     if (outcome.ok && outcome.latencyMs !== null) this.latency.set({ site: site.name }, outcome.latencyMs / 1000);
@@ -32,5 +35,6 @@ export class SiteHealthMetrics {
     for (const state of STATES) this.health.remove({ site: site.name, state });
     this.circuitOpen.remove({ site: site.name });
     this.latency.remove({ site: site.name });
+    for (const category of CATEGORIES) this.failures.remove({ site: site.name, category });
   }
 }

@@ -15,7 +15,7 @@ import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.s
 import { Site } from '../entities/site.entity.js';
 import { TAG_BROKER } from '../../compute/site-tags.js';
 import { SitesService } from '../sites.service.js';
-import { nextHealth, type CallOutcome, type HealthPolicy } from './site-health.js';
+import { missingOfferings, nextHealth, type CallOutcome, type HealthPolicy } from './site-health.js';
 import { SiteHealthMetrics } from './site-health.metrics.js';
 
 /**
@@ -59,8 +59,9 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * DescribeAvailabilityZones (do the credentials work, are the zones there?) and a one-page
-   * DescribeInstances of the broker's own instances (does the compute API answer?).
+   * DescribeAvailabilityZones (do the credentials work, are the zones there?), a one-page
+   * DescribeInstances of the broker's own instances (does the compute API answer?) and, where the
+   * site offers it, DescribeInstanceTypes (are the instance types there?), all within one deadline.
    * A probe of a site that is still being probed is skipped.
    */
   async probe(site: Site): Promise<void> {
@@ -110,12 +111,16 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
   private async callSite(site: Site): Promise<CallOutcome> {
     const driver = this.drivers.forSite(this.sites.connectionOf(site));
     const started = performance.now();
+    const within = <T>(call: Promise<T>) => this.withDeadline(site, call, started);
     try {
-      const zones = await this.withDeadline(site, driver.describeAvailabilityZones());
-      await this.withDeadline(site, driver.describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } }, { firstPageOnly: true }));
+      const zones = await within(driver.describeAvailabilityZones());
+      await within(driver.describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } }, { firstPageOnly: true }));
+      const instanceTypes = await within(driver.describeInstanceTypes());
       const latencyMs = Math.round(performance.now() - started);
-      const missing = site.availabilityZones.filter((zone) => !zones.includes(zone));
-      const warning = missing.length > 0 ? `the site no longer offers availability zone${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : undefined;
+      const warning = missingOfferings(
+        { zones: site.availabilityZones, instanceTypes: site.instanceTypes.map((type) => type.name) },
+        { zones, instanceTypes: instanceTypes?.map((type) => type.name) ?? null },
+      );
       return { ok: true, latencyMs, warning };
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
@@ -123,10 +128,13 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** The probe's own deadline, shorter than the driver's timeouts and retries put together. */
-  private withDeadline<T>(site: Site, call: Promise<T>): Promise<T> {
+  /**
+   * The probe's own deadline, shorter than the driver's timeouts and retries put together. It runs
+   * from the probe's start, so it covers all of its calls, and a call after a late one is never made.
+   */
+  private withDeadline<T>(site: Site, call: Promise<T>, started: number): Promise<T> {
     const ms = this.config.SKYPOOL_SITE_TIMEOUT_MS;
-    return withinDeadline(call, ms, () => {
+    return withinDeadline(call, Math.max(0, started + ms - performance.now()), () => {
       throw new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`);
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextHealth, type CallOutcome, type HealthRecord } from './site-health.js';
+import { missingOfferings, nextHealth, type CallOutcome, type HealthRecord } from './site-health.js';
 
 const policy = { downAfterFailures: 3, slowMs: 1000 };
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -44,5 +44,15 @@ describe('site health and circuit breaker', () => {
 
   it('throttling degrades a site but never takes it down', () => {
     expect(run([failed('throttling'), failed('throttling'), failed('throttling'), failed('throttling')])).toMatchObject({ health: 'DEGRADED', consecutiveFailures: 4 });
+  });
+
+  it('warns of the zones and instance types a site lacks; types go unchecked where the site cannot list them', () => {
+    const expected = { zones: ['nova', 'nova-2'], instanceTypes: ['m1.small', 'g1.large', 'g1.xlarge'] };
+    expect(missingOfferings(expected, { zones: ['nova', 'nova-2'], instanceTypes: ['m1.small', 'g1.large', 'g1.xlarge', 'm1.huge'] })).toBeUndefined();
+    expect(missingOfferings(expected, { zones: ['nova', 'nova-2'], instanceTypes: ['m1.small'] })).toBe('the site does not offer instance types g1.large, g1.xlarge');
+    expect(missingOfferings(expected, { zones: ['nova'], instanceTypes: ['m1.small', 'g1.large'] })).toBe(
+      'the site no longer offers availability zone nova-2; the site does not offer instance type g1.xlarge',
+    );
+    expect(missingOfferings(expected, { zones: ['nova', 'nova-2'], instanceTypes: null })).toBeUndefined();
   });
 });

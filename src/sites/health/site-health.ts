@@ -54,3 +54,22 @@ export function nextHealth(current: HealthRecord, outcome: CallOutcome, policy: 
     consecutiveFailures: failures,
   };
 }
+
+/**
+ * What a site that answers lacks of what its settings say it offers, as a warning (it makes the
+ * site DEGRADED). `instanceTypes: null`: the site cannot list its types (no DescribeInstanceTypes,
+ * as in OpenStack's ec2-api), so they go unchecked.
+ */
+export function missingOfferings(
+  expected: { zones: string[]; instanceTypes: string[] },
+  offered: { zones: string[]; instanceTypes: string[] | null },
+): string | undefined {
+  const zones = expected.zones.filter((zone) => !offered.zones.includes(zone));
+  const types = offered.instanceTypes === null ? [] : expected.instanceTypes.filter((type) => !offered.instanceTypes!.includes(type));
+  const plural = (names: string[]) => (names.length > 1 ? 's' : '');
+  const problems = [
+    zones.length > 0 ? `the site no longer offers availability zone${plural(zones)} ${zones.join(', ')}` : undefined,
+    types.length > 0 ? `the site does not offer instance type${plural(types)} ${types.join(', ')}` : undefined,
+  ];
+  return problems.filter(Boolean).join('; ') || undefined;
+}
