@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AccountingModule } from './accounting/accounting.module.js';
 import { AllocationsModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         RequestsModule,
         AllocatorModule,
         ProvisioningModule,
+        AccountingModule,
         GraphqlApiModule,
       ],
     };

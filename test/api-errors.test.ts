@@ -556,7 +556,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
       const project = await createProject('plan-quota');
       const { planRequest } = await withoutChanges(() => ok(t.admin, PLAN, { input: { projectId: project, ...SMALL } }));
       expect(planRequest).toMatchObject({ feasible: false, candidates: [] });
-      expect(planRequest.reason).toMatch(/allow 0/);
+      expect(planRequest.reason).toMatch(/no allocation in force/);
     });
   });
 

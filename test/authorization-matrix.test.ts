@@ -27,6 +27,8 @@ interface Fixture {
   adminsToken(): Promise<string>;
   /** the id of a new site of the institution, registered by the bootstrap admin */
   siteOf(institution: string): Promise<string>;
+  /** the id of a new allocation of the project, granted by the bootstrap admin */
+  allocationOf(projectId: string): Promise<string>;
 }
 
 let counter = 0;
@@ -64,6 +66,13 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['createProject at Edinburgh', [N, N, N, N, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "Edinburgh" }) { id } }`)],
   ['grantAllocation to A', [N, N, N, Y, Y], (f, c) => c.request(`mutation { grantAllocation(input: { projectId: "${f.projectA}", vcpus: 1, memoryMiB: 1 }) { id } }`)],
   ['grantAllocation to B', [N, N, N, N, Y], (f, c) => c.request(`mutation { grantAllocation(input: { projectId: "${f.projectB}", vcpus: 1, memoryMiB: 1 }) { id } }`)],
+  ['updateAllocation of A', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { updateAllocation(input: { id: $id, vcpus: 2 }) { id } }', { id: await f.allocationOf(f.projectA) })],
+  ['updateAllocation of B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { updateAllocation(input: { id: $id, vcpus: 2 }) { id } }', { id: await f.allocationOf(f.projectB) })],
+  ['revokeAllocation of A', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { revokeAllocation(id: $id) { id } }', { id: await f.allocationOf(f.projectA) })],
+  ['revokeAllocation of B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { revokeAllocation(id: $id) { id } }', { id: await f.allocationOf(f.projectB) })],
+  ['setProjectPriorityFactor of A', [N, N, N, N, Y], (f, c) => c.request(`mutation { setProjectPriorityFactor(projectId: "${f.projectA}", priorityFactor: 1) { id } }`)],
+  ['query allocatorStatus', [N, Y, Y, Y, Y], (_f, c) => c.request('{ allocatorStatus { cycles } }')],
+  ['query usage of A (a project field)', [N, Y, Y, Y, Y], (f, c) => c.request(`{ projects { id usage { coreHoursUsed } } }`)],
   ['submitRequest in A', [N, Y, Y, Y, Y], (f, c) => c.request(submit(f.projectA))],
   ['submitRequest in B', [N, N, N, N, Y], (f, c) => c.request(submit(f.projectB))],
   ['cancelRequest of their own in A', [N, Y, Y, Y, Y], async (f, c, who) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, who === 'anonymous' ? f.as.federationAdmin : c) })],
@@ -106,6 +115,7 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
       await admin.data(`mutation { createServiceAccount(input: { name: "${unique('bot')}", role: RESEARCHER, projectId: "${f.projectB}" }) { token } }`);
       return (await admin.data('{ apiTokens { id } }')).apiTokens[0].id;
     };
+    f.allocationOf = async (projectId) => (await admin.data(`mutation { grantAllocation(input: { projectId: "${projectId}", vcpus: 1, memoryMiB: 1 }) { id } }`)).grantAllocation.id;
     f.siteOf = async (institution) => (await admin.data(`mutation { registerSite(input: ${siteInput(unique('s'), institution, `${f.t.url}/emulator/umich`)}) { id } }`)).registerSite.id;
   }, 60_000);
   afterAll(() => f.t?.stop());

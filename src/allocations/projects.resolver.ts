@@ -1,10 +1,10 @@
-import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
 import type { Loaders } from '../graphql/loaders.js';
 import { AllocationsService, toAllocationView } from './allocations.service.js';
-import { AllocationView, CreateProjectInput, GrantAllocationInput, ProjectView } from './dto/project.types.js';
+import { AllocationView, CreateProjectInput, GrantAllocationInput, ProjectUsageView, ProjectView, UpdateAllocationInput } from './dto/project.types.js';
 import { ProjectsService } from './projects.service.js';
 
 @Resolver(() => ProjectView)
@@ -30,6 +30,44 @@ export class ProjectsResolver {
     const project = await this.projectsService.get(input.projectId);
     AccessPolicy.assertCanAdministerInstitution(principal, project.institution);
     return toAllocationView(await this.allocationsService.grant(principal, input));
+  }
+
+  @Mutation(() => AllocationView, { description: 'changes an allocation; what is left out stays' })
+  async updateAllocation(@CurrentPrincipal() principal: Principal, @Args('input') input: UpdateAllocationInput): Promise<AllocationView> {
+    await this.assertCanAdministerAllocation(principal, input.id);
+    return toAllocationView(await this.allocationsService.update(principal, input));
+  }
+
+  @Mutation(() => AllocationView, { description: 'stops an allocation counting now; running leases finish unless terminateAfterMinutes is given' })
+  async revokeAllocation(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('terminateAfterMinutes', { type: () => Int, nullable: true, description: 'terminate what the other allocations do not cover after this many minutes' })
+    terminateAfterMinutes: number | null,
+  ): Promise<AllocationView> {
+    await this.assertCanAdministerAllocation(principal, id);
+    return toAllocationView(await this.allocationsService.revoke(principal, id, terminateAfterMinutes));
+  }
+
+  @Mutation(() => ProjectView, { description: "sets a project's fair-share priority factor (federation admins); HTCondor-style: 2 gets half the share of 1" })
+  async setProjectPriorityFactor(
+    @CurrentPrincipal() principal: Principal,
+    @Args('projectId', { type: () => ID }) projectId: string,
+    @Args('priorityFactor', { type: () => Float }) priorityFactor: number,
+  ): Promise<ProjectView> {
+    AccessPolicy.assertIsFederationAdmin(principal, 'set priority factors');
+    await this.projectsService.get(projectId);
+    return this.projectsService.setPriorityFactor(principal, projectId, priorityFactor);
+  }
+
+  private async assertCanAdministerAllocation(principal: Principal, allocationId: string): Promise<void> {
+    const allocation = await this.allocationsService.get(allocationId);
+    AccessPolicy.assertCanAdministerInstitution(principal, (await this.projectsService.get(allocation.projectId)).institution);
+  }
+
+  @ResolveField(() => ProjectUsageView, { description: 'limits, what is in use, the budget left and the usage so far' })
+  async usage(@Parent() project: ProjectView): Promise<ProjectUsageView> {
+    return this.projectsService.usage(await this.projectsService.get(project.id));
   }
 
   @ResolveField(() => [AllocationView])

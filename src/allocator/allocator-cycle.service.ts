@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
@@ -9,15 +9,15 @@ import { SerialTask } from '../common/serial-task.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
+import { tryAllocatorLock } from '../database/allocator-lock.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
-import { WAITING_STATES } from '../requests/request-state.js';
-import { tryAllocatorLock } from '../database/allocator-lock.js';
 import { allocate } from './allocator.js';
-import type { WaitingRequest } from './allocator.types.js';
-import { loadProjectStates, loadSiteStates } from './federation-state.js';
+import type { Decision, Placement, SiteState } from './allocator.types.js';
 import { AllocatorMetrics } from './allocator.metrics.js';
+import { loadProjectStates, loadSiteStates } from './federation-state.js';
+import { waitingRequestsOf } from './waiting-requests.js';
 
 /**
  * Feeds the pure allocator: reads waiting requests and the federation's state, decides, and
@@ -29,6 +29,7 @@ import { AllocatorMetrics } from './allocator.metrics.js';
 export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly task: SerialTask;
   private schedule?: ScheduledTask;
+  private debounce?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
@@ -43,13 +44,23 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
   }
 
   onApplicationBootstrap(): void {
-    this.signals.on('requests-waiting', () => void this.task.trigger());
+    this.signals.on('requests-waiting', () => this.soon());
     this.schedule = cron.schedule(this.config.SKYPOOL_ALLOCATOR_CRON, () => this.task.trigger(), { name: 'allocator', noOverlap: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.debounce);
     await this.schedule?.destroy();
     await this.task.stop();
+  }
+
+  /** A burst of submissions is decided in one cycle, shortly after the first. */
+  private soon(): void {
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      void this.task.trigger();
+    }, this.config.SKYPOOL_ALLOCATOR_DEBOUNCE_MS);
   }
 
   /** Runs a cycle now (or waits for the one running, plus one more). */
@@ -61,56 +72,86 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const started = process.hrtime.bigint();
     const outcome = await this.db.transaction(async (manager) => {
       if (!(await tryAllocatorLock(manager))) return undefined; // another broker process is running the cycle
-      return this.decideAndWrite(manager);
+      const decided = await this.decideAndWrite(manager);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      await this.recordFigures(manager, seconds, decided);
+      return { ...decided, seconds };
     });
     if (!outcome) return;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.metrics.record(seconds, outcome.considered, outcome.placed);
+    this.metrics.record(outcome.seconds, outcome.considered, outcome.placed);
     if (outcome.placed > 0) {
-      this.logger.info({ considered: outcome.considered, placed: outcome.placed, seconds }, 'allocator cycle placed requests');
+      this.logger.info({ considered: outcome.considered, placed: outcome.placed, seconds: outcome.seconds }, 'allocator cycle placed requests');
       this.signals.emit('placements-ready');
     }
   }
 
+  private async recordFigures(manager: EntityManager, seconds: number, decided: { considered: number; placed: number }): Promise<void> {
+    await manager.query(
+      `INSERT INTO allocator_cycle (id, finished_at, duration_seconds, considered, matched, cycles) VALUES (1, $1, $2, $3, $4, 1)
+       ON CONFLICT (id) DO UPDATE SET finished_at = $1, duration_seconds = $2, considered = $3, matched = $4, cycles = allocator_cycle.cycles + 1`,
+      [this.clock.now(), seconds, decided.considered, decided.placed],
+    );
+  }
+
   private async decideAndWrite(manager: EntityManager): Promise<{ considered: number; placed: number }> {
-    const waiting = await manager.getRepository(ResourceRequest).find({
-      where: { state: In(WAITING_STATES) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
-    });
-    if (waiting.length === 0) return { considered: 0, placed: 0 };
     const now = this.clock.now();
+    const waiting = await waitingRequestsOf(manager, now, this.config.SKYPOOL_COOL_DOWN_MINUTES);
+    if (waiting.length === 0) return { considered: 0, placed: 0 };
     const sites = await loadSiteStates(manager);
-    const projects = await loadProjectStates(manager, now);
-    const requests: WaitingRequest[] = waiting.map((r) => ({ ...r, memoryMiB: r.memoryMib }));
-    const byId = new Map(waiting.map((r) => [r.id, r]));
+    const projects = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS);
+    const decisions = allocate({ sites, projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
+    const siteById = new Map(sites.map((s) => [s.id, s]));
     let placed = 0;
-    for (const decision of allocate({ sites, projects, requests })) {
-      const request = byId.get(decision.requestId)!;
-      if (decision.kind === 'wait') {
-        if (request.state !== 'QUEUED' || request.reason !== decision.reason) {
-          await this.lifecycle.moveRequest(manager, request, 'QUEUED', { reason: decision.reason, reasonCode: decision.reasonCode });
-        }
-        continue;
+    for (const [i, decision] of decisions.entries()) {
+      const { request, held } = waiting[i]!;
+      if (decision.kind === 'wait') await this.recordWait(manager, request, held, decision);
+      else {
+        await this.place(manager, request, decision.placements, siteById);
+        placed++;
       }
-      const attempt = request.attempt + 1;
-      const type = decision.instanceType;
-      const rows = Array.from({ length: decision.count }, () => ({
-        requestId: request.id,
-        projectId: request.projectId,
-        siteId: decision.siteId,
-        attempt,
-        instanceType: type.name,
-        vcpus: type.vcpus,
-        memoryMib: type.memoryMiB,
-        gpus: type.gpus,
-        state: 'REQUESTED' as const,
-      }));
-      await manager.getRepository(Instance).insert(rows);
-      const site = sites.find((s) => s.id === decision.siteId)!;
-      await this.lifecycle.moveRequest(manager, request, 'PROVISIONING', { reason: `starting ${decision.count} x ${type.name} at ${site.name}`, attempt });
-      placed++;
     }
     return { considered: waiting.length, placed };
+  }
+
+  /** A waiting request gets the reason; a running one that waits for more instances keeps its state. */
+  private async recordWait(manager: EntityManager, request: ResourceRequest, held: number, wait: Extract<Decision, { kind: 'wait' }>): Promise<void> {
+    if (request.state === 'RUNNING') {
+      const reason = `${held} of ${request.count} running; the rest wait: ${wait.reason}`;
+      if (request.reason !== reason) await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: wait.reasonCode });
+      return;
+    }
+    if (request.state !== 'QUEUED' || request.reason !== wait.reason || request.reasonCode !== wait.reasonCode) {
+      await this.lifecycle.moveRequest(manager, request, 'QUEUED', { reason: wait.reason, reasonCode: wait.reasonCode });
+    }
+  }
+
+  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>): Promise<void> {
+    const attempt = request.attempt + 1;
+    const rows = placements.flatMap((p) =>
+      Array.from({ length: p.count }, (_, n) => ({
+        requestId: request.id,
+        projectId: request.projectId,
+        siteId: p.siteId,
+        attempt,
+        instanceType: p.instanceType.name,
+        vcpus: p.instanceType.vcpus,
+        memoryMib: p.instanceType.memoryMiB,
+        gpus: p.instanceType.gpus,
+        // the last ones of a placement are the ones beyond the pooled part
+        borrowed: n >= p.count - p.borrowed,
+        // more instances for a running request end with its lease
+        leaseEndsAt: request.state === 'RUNNING' ? request.leaseEndsAt : null,
+        state: 'REQUESTED' as const,
+      })),
+    );
+    await manager.getRepository(Instance).insert(rows);
+    const where = placements.map((p) => `${p.count} x ${p.instanceType.name} at ${siteById.get(p.siteId)!.name}${p.borrowed ? ` (${p.borrowed} on borrowed home share)` : ''}`).join(', ');
+    if (request.state === 'RUNNING') {
+      await manager.getRepository(ResourceRequest).update(request.id, { attempt, reason: `starting ${where} more` });
+      request.attempt = attempt;
+      this.logger.info({ requestId: request.id, projectId: request.projectId, attempt, placements: where }, 'more instances placed for a running request');
+      return;
+    }
+    await this.lifecycle.moveRequest(manager, request, 'PROVISIONING', { reason: `starting ${where}`, attempt });
   }
 }

@@ -2,37 +2,67 @@ import { IsNull, type EntityManager } from 'typeorm';
 import { HOLDING_STATES } from '../requests/instance-state.js';
 import { Site } from '../sites/entities/site.entity.js';
 import type { ProjectState, Resources, SiteState } from './allocator.types.js';
+import { decayed } from './fair-share.js';
 
-interface UsageRow {
-  key: string;
+/** What the allocator needs of the database, read in a few grouped queries (each the same on PostgreSQL and PGlite). */
+
+const none = (): Resources => ({ vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 });
+const resources = (vcpus: unknown, memoryMiB: unknown, gpus: unknown, instances: unknown): Resources => ({
+  vcpus: Number(vcpus ?? 0),
+  memoryMiB: Number(memoryMiB ?? 0),
+  gpus: Number(gpus ?? 0),
+  instances: Number(instances ?? 0),
+});
+
+interface SiteUsageRow {
+  site_id: string;
   vcpus: string;
   memory_mib: string;
   gpus: string;
   instances: string;
+  home_vcpus: string | null;
+  home_memory_mib: string | null;
+  home_gpus: string | null;
+  home_instances: string;
 }
 
-/** What the instances that hold resources hold, grouped by site or by project (only `keys`, when given). */
-async function usageBy(manager: EntityManager, column: 'site_id' | 'project_id', keys?: string[]): Promise<Map<string, Resources>> {
-  const rows: UsageRow[] = await manager.query(
-    `SELECT ${column} AS key, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus, count(*) AS instances
-       FROM instance WHERE state = ANY($1) AND ($2::uuid[] IS NULL OR ${column} = ANY($2)) GROUP BY ${column}`,
-    [HOLDING_STATES, keys ?? null],
+/** What the instances that hold resources hold at each site, in all and by the site's own institution. */
+async function siteUsage(manager: EntityManager): Promise<Map<string, { used: Resources; usedByHome: Resources }>> {
+  const rows: SiteUsageRow[] = await manager.query(
+    `SELECT i.site_id,
+            sum(i.vcpus) AS vcpus, sum(i.memory_mib) AS memory_mib, sum(i.gpus) AS gpus, count(*) AS instances,
+            sum(i.vcpus) FILTER (WHERE p.institution = s.institution) AS home_vcpus,
+            sum(i.memory_mib) FILTER (WHERE p.institution = s.institution) AS home_memory_mib,
+            sum(i.gpus) FILTER (WHERE p.institution = s.institution) AS home_gpus,
+            count(*) FILTER (WHERE p.institution = s.institution) AS home_instances
+       FROM instance i JOIN project p ON p.id = i.project_id JOIN site s ON s.id = i.site_id
+      WHERE i.state = ANY($1)
+      GROUP BY i.site_id`,
+    [HOLDING_STATES],
   );
-  return new Map(rows.map((r) => [r.key, { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: Number(r.instances) }]));
+  return new Map(
+    rows.map((r) => [
+      r.site_id,
+      { used: resources(r.vcpus, r.memory_mib, r.gpus, r.instances), usedByHome: resources(r.home_vcpus, r.home_memory_mib, r.home_gpus, r.home_instances) },
+    ]),
+  );
 }
 
-const none = (): Resources => ({ vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 });
-
-export function siteStateOf(site: Site, used: Resources | undefined): SiteState {
+export function siteStateOf(site: Site, usage: { used: Resources; usedByHome: Resources } | undefined): SiteState {
   return {
     id: site.id,
     name: site.name,
+    institution: site.institution,
     health: site.health,
     draining: site.drainingSince !== null,
     capacity: { vcpus: site.capacityVcpus, memoryMiB: site.capacityMemoryMib, gpus: site.capacityGpus, instances: site.capacityInstances },
-    used: used ?? none(),
+    homeShare: site.homeShare,
+    lendsHomeShare: site.lendsHomeShare,
+    used: usage?.used ?? none(),
+    usedByHome: usage?.usedByHome ?? none(),
     instanceTypes: site.instanceTypes,
     images: site.images.map((m) => m.image),
+    labels: site.labels,
   };
 }
 
@@ -40,7 +70,7 @@ export function siteStateOf(site: Site, used: Resources | undefined): SiteState 
 export async function loadSitesWithState(manager: EntityManager): Promise<{ site: Site; state: SiteState }[]> {
   // one query after the other: inside a transaction they share one connection
   const sites = await manager.getRepository(Site).find({ where: { removedAt: IsNull() }, order: { name: 'ASC' } });
-  const usage = await usageBy(manager, 'site_id');
+  const usage = await siteUsage(manager);
   return sites.map((site) => ({ site, state: siteStateOf(site, usage.get(site.id)) }));
 }
 
@@ -48,29 +78,88 @@ export async function loadSiteStates(manager: EntityManager): Promise<SiteState[
   return (await loadSitesWithState(manager)).map((s) => s.state);
 }
 
-interface LimitRow {
-  project_id: string;
+/**
+ * The allocations in force at $1 for the projects in $2 (all when null): started, not ended,
+ * not revoked, and with budget left, each with what was charged to it. An allocation whose
+ * budget ran out stops counting altogether, its concurrent limits too.
+ */
+export const ALLOCATIONS_IN_FORCE = `
+  SELECT a.*, coalesce(c.core_hours, 0) AS charged_core_hours, coalesce(c.gpu_hours, 0) AS charged_gpu_hours
+    FROM allocation a
+    LEFT JOIN LATERAL (SELECT sum(u.core_hours) AS core_hours, sum(u.gpu_hours) AS gpu_hours FROM usage_record u WHERE u.allocation_id = a.id) c ON true
+   WHERE a.revoked_at IS NULL
+     AND (a.starts_at IS NULL OR a.starts_at <= $1) AND (a.ends_at IS NULL OR a.ends_at > $1)
+     AND ($2::uuid[] IS NULL OR a.project_id = ANY($2))
+     AND (a.core_hours IS NULL OR a.core_hours > coalesce(c.core_hours, 0))
+     AND (a.gpu_hours IS NULL OR a.gpu_hours > coalesce(c.gpu_hours, 0))`;
+
+interface ProjectRow {
+  id: string;
+  institution: string;
+  priority_factor: number;
+  decayed_usage: number;
+  usage_decayed_at: Date | null;
   vcpus: string;
   memory_mib: string;
   gpus: string;
   instances: string | null;
+  core_hours_left: number | null;
+  gpu_hours_left: number | null;
+  used_vcpus: string | null;
+  used_memory_mib: string | null;
+  used_gpus: string | null;
+  used_instances: string | null;
+  promised_core_hours: number | null;
+  promised_gpu_hours: number | null;
 }
 
-/** Each project's limits (the allocations in force at `now`, added up) and what it holds. */
-export async function loadProjectStates(manager: EntityManager, now: Date, projectIds?: string[]): Promise<ProjectState[]> {
-  const rows: LimitRow[] = await manager.query(
-    `SELECT project_id, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus,
-            CASE WHEN bool_or(instances IS NULL) THEN NULL ELSE sum(instances) END AS instances
-       FROM allocation
-      WHERE (starts_at IS NULL OR starts_at <= $1) AND (ends_at IS NULL OR ends_at > $1)
-        AND ($2::uuid[] IS NULL OR project_id = ANY($2))
-      GROUP BY project_id`,
-    [now, projectIds ?? null],
+/**
+ * Each project with an allocation in force at `now`: its limits and budget left (the
+ * allocations added up; one unlimited budget makes the project's unlimited), what its
+ * instances hold and are promised, and its fair-share usage decayed to `now`. With
+ * `withoutAllocation`, projects with none in force come too, with limits of zero.
+ */
+export async function loadProjectStates(
+  manager: EntityManager,
+  now: Date,
+  halfLifeHours: number,
+  projectIds?: string[],
+  options: { withoutAllocation?: boolean } = {},
+): Promise<ProjectState[]> {
+  const rows: ProjectRow[] = await manager.query(
+    `WITH in_force AS (${ALLOCATIONS_IN_FORCE}),
+     limits AS (
+       SELECT project_id, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus,
+              CASE WHEN bool_or(instances IS NULL) THEN NULL ELSE sum(instances) END AS instances,
+              CASE WHEN bool_or(core_hours IS NULL) THEN NULL ELSE sum(core_hours - charged_core_hours) END AS core_hours_left,
+              CASE WHEN bool_or(gpu_hours IS NULL) THEN NULL ELSE sum(gpu_hours - charged_gpu_hours) END AS gpu_hours_left
+         FROM in_force GROUP BY project_id),
+     holding AS (
+       SELECT i.project_id, sum(i.vcpus) AS vcpus, sum(i.memory_mib) AS memory_mib, sum(i.gpus) AS gpus, count(*) AS instances,
+              sum(i.vcpus * remaining.hours) AS promised_core_hours, sum(i.gpus * remaining.hours) AS promised_gpu_hours
+         FROM instance i JOIN resource_request r ON r.id = i.request_id
+         CROSS JOIN LATERAL (SELECT CASE WHEN i.lease_ends_at IS NULL THEN r.lease_hours
+                                         ELSE greatest(0, extract(epoch FROM i.lease_ends_at - $1) / 3600) END AS hours) remaining
+        WHERE i.state = ANY($3) AND ($2::uuid[] IS NULL OR i.project_id = ANY($2))
+        GROUP BY i.project_id)
+     SELECT p.id, p.institution, p.priority_factor, p.decayed_usage, p.usage_decayed_at,
+            l.vcpus, l.memory_mib, l.gpus, l.instances, l.core_hours_left, l.gpu_hours_left,
+            h.vcpus AS used_vcpus, h.memory_mib AS used_memory_mib, h.gpus AS used_gpus, h.instances AS used_instances,
+            h.promised_core_hours, h.promised_gpu_hours
+       FROM project p ${options.withoutAllocation ? 'LEFT' : ''} JOIN limits l ON l.project_id = p.id LEFT JOIN holding h ON h.project_id = p.id
+      WHERE $2::uuid[] IS NULL OR p.id = ANY($2)`,
+    [now, projectIds ?? null, HOLDING_STATES],
   );
-  const usage = await usageBy(manager, 'project_id', projectIds);
   return rows.map((r) => ({
-    id: r.project_id,
-    limits: { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: r.instances === null ? null : Number(r.instances) },
-    used: usage.get(r.project_id) ?? none(),
+    id: r.id,
+    institution: r.institution,
+    limits: { vcpus: Number(r.vcpus ?? 0), memoryMiB: Number(r.memory_mib ?? 0), gpus: Number(r.gpus ?? 0), instances: r.instances === null ? null : Number(r.instances) },
+    used: resources(r.used_vcpus, r.used_memory_mib, r.used_gpus, r.used_instances),
+    coreHoursLeft: r.core_hours_left === null ? null : Number(r.core_hours_left),
+    gpuHoursLeft: r.gpu_hours_left === null ? null : Number(r.gpu_hours_left),
+    promisedCoreHours: Number(r.promised_core_hours ?? 0),
+    promisedGpuHours: Number(r.promised_gpu_hours ?? 0),
+    usage: decayed(Number(r.decayed_usage), r.usage_decayed_at ? (now.getTime() - r.usage_decayed_at.getTime()) / 3_600_000 : 0, halfLifeHours),
+    priorityFactor: Number(r.priority_factor),
   }));
 }

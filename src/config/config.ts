@@ -187,6 +187,35 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/10 * * * * *'),
   },
+  SKYPOOL_ALLOCATOR_DEBOUNCE_MS: {
+    description: 'how long the allocator waits after a submission for more to arrive, so a burst is decided in one cycle',
+    sensitive: false,
+    parse: integer(0, 60_000, 100),
+  },
+  SKYPOOL_PLACEMENT: {
+    description: 'spread: the emptiest fitting site first; pack: the fullest site that still fits',
+    sensitive: false,
+    parse: (raw) => (raw === undefined || raw === '' ? 'spread' : raw === 'spread' || raw === 'pack' ? raw : { expected: 'spread or pack' }),
+  } as Variable<'spread' | 'pack'>,
+  SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS: {
+    description: 'half-life of the usage that orders projects for fair-share (HTCondor PRIORITY_HALFLIFE)',
+    sensitive: false,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return 24;
+      const hours = Number(raw);
+      return Number.isFinite(hours) && hours > 0 && hours <= 24 * 366 ? hours : { expected: 'a number of hours more than 0 and at most 8784' };
+    },
+  } as Variable<number>,
+  SKYPOOL_COOL_DOWN_MINUTES: {
+    description: 'how long the allocator avoids a site for a request after an attempt there failed',
+    sensitive: false,
+    parse: integer(0, 24 * 60, 10),
+  },
+  SKYPOOL_CHARGE_CRON: {
+    description: 'when run time is charged to budgets and ended allocations are enforced',
+    sensitive: false,
+    parse: cronExpression('0 * * * * *'),
+  },
   SKYPOOL_RECONCILE_CRON: {
     description: 'when the reconciler compares each site with the broker',
     sensitive: false,

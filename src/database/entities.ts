@@ -1,3 +1,5 @@
+import { UsageRecord } from '../accounting/entities/usage-record.entity.js';
+import { AllocatorCycle } from '../allocator/entities/allocator-cycle.entity.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
@@ -11,4 +13,4 @@ import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle];

@@ -38,6 +38,11 @@ export const AccessPolicy = {
     if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
   },
 
+  /** Federation-wide settings, such as fair-share priority factors: federation admins only. */
+  assertIsFederationAdmin(principal: Principal, what: string): void {
+    if (!isFederationAdmin(principal)) throw new ForbiddenError(`only a federation admin may ${what}`);
+  },
+
   /** Submit, see and cancel requests of a project: its members (and admins above them). */
   assertCanActInProject(principal: Principal, project: { id: string; institution: string }): void {
     if (canActInProject(principal, project.id, project.institution) || administersInstitution(principal, project.institution)) return;

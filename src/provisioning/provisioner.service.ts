@@ -173,7 +173,7 @@ export class ProvisionerService {
     this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category }, 'RunInstances refused');
     await this.db.transaction(async (manager) => {
       const current = await manager.getRepository(Instance).find({ where: { id: In(rows.map((r) => r.id)), state: 'REQUESTED' }, lock: { mode: 'pessimistic_write' } });
-      for (const row of current) await this.lifecycle.moveInstance(manager, row, 'FAILED', { failureCode: code, failureReason: reason }, reason);
+      for (const row of current) await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: this.clock.now(), failureCode: code, failureReason: reason }, reason);
       await this.settlement.settle(manager, placement.requestId);
     });
   }

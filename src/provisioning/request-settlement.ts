@@ -4,8 +4,11 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { HOLDING_STATES } from '../requests/instance-state.js';
+import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+
+/** Instances that are wanted and hold resources (TERMINATING ones hold resources but are no longer wanted). */
+const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
 
 /** Reason codes after which the allocator may try the request again elsewhere. */
 const RETRYABLE = new Set(['SITE_CAPACITY', 'SITE_TIMEOUT', 'NODE_DISAPPEARED']);
@@ -28,27 +31,27 @@ export class RequestSettlement {
     const request = await manager.getRepository(ResourceRequest).findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
     if (!request) return outcome;
     const instances = await manager.getRepository(Instance).find({ where: { requestId }, order: { createdAt: 'ASC', id: 'ASC' } });
-    const current = instances.filter((i) => i.attempt === request.attempt);
-    const holding = current.filter((i) => HOLDING_STATES.includes(i.state));
-    const running = current.filter((i) => i.state === 'RUNNING');
-    const failed = current.filter((i) => i.state === 'FAILED');
+    // alive: wanted and holding resources; a running request may have some from later attempts (more instances placed for it)
+    const alive = instances.filter((i) => ALIVE_STATES.includes(i.state));
+    const running = alive.filter((i) => i.state === 'RUNNING');
+    const failedNow = instances.filter((i) => i.attempt === request.attempt && i.state === 'FAILED');
     const now = this.clock.now();
 
     const endAll = async (why: string) => {
-      for (const i of holding.filter((x) => x.state !== 'TERMINATING')) await this.lifecycle.moveInstance(manager, i, 'TERMINATING', {}, why);
-      outcome.terminating ||= holding.length > 0;
+      for (const i of alive) await this.lifecycle.moveInstance(manager, i, 'TERMINATING', {}, why);
+      outcome.terminating ||= alive.length > 0;
     };
 
     switch (request.state) {
       case 'PROVISIONING': {
         if (running.length >= request.minCount) {
           const leaseEndsAt = new Date(now.getTime() + request.leaseHours * 3_600_000);
-          await manager.getRepository(Instance).update({ requestId, attempt: request.attempt, state: In(['REQUESTED', 'PENDING', 'RUNNING']) }, { leaseEndsAt });
+          await manager.getRepository(Instance).update({ requestId, state: In(ALIVE_STATES) }, { leaseEndsAt });
           await this.lifecycle.moveRequest(manager, request, 'RUNNING', { reason: `${running.length} of ${request.count} running`, leaseEndsAt });
-        } else if (failed.length > 0 && current.length - failed.length < request.minCount) {
-          // the gang cannot complete at this site: give back what started, and decide where to go next
+        } else if (failedNow.length > 0 && alive.length < request.minCount) {
+          // the gang cannot complete: give back what started, and decide where to go next
           await endAll('gang cannot complete');
-          const cause = failed[failed.length - 1]!;
+          const cause = failedNow[failedNow.length - 1]!;
           const code = cause.failureCode ?? 'SITE_ERROR';
           const reason = cause.failureReason ?? 'instances failed at the site';
           if (RETRYABLE.has(code)) {
@@ -63,9 +66,12 @@ export class RequestSettlement {
         if (request.leaseEndsAt && request.leaseEndsAt <= now) {
           await endAll('lease ended');
           await this.lifecycle.moveRequest(manager, request, 'TERMINATING', { reason: `lease ended at ${request.leaseEndsAt.toISOString()}`, reasonCode: 'LEASE_EXPIRED' });
-        } else if (holding.length === 0) {
-          const cause = failed[failed.length - 1];
+        } else if (alive.length === 0) {
+          const cause = instances.filter((i) => i.state === 'FAILED').pop();
           await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason: cause?.failureReason ?? 'every instance is gone', reasonCode: cause?.failureCode ?? 'NODE_DISAPPEARED' });
+        } else if (running.length > 0) {
+          const reason = `${running.length} of ${request.count} running`;
+          if (request.reason !== reason && alive.length === running.length) await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: null });
         }
         break;
       }

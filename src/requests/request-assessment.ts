@@ -1,22 +1,25 @@
-import { smallestFittingType } from '../allocator/allocator.js';
-import type { InstanceTypeOffer, ProjectState, SiteState } from '../allocator/allocator.types.js';
+import { missingLabel, smallestFittingType } from '../allocator/site-filter.js';
+import type { ProjectState, SiteState } from '../allocator/allocator.types.js';
 import { BadInputError } from '../common/errors.js';
 import { InvalidRequestError, QuotaExceededError } from './dto/request.types.js';
 import type { NormalizedRequest } from './request-input.js';
+import { parseRequirement } from './requirements.js';
 
 function invalid(field: string, message: string): InvalidRequestError {
   return Object.assign(new InvalidRequestError(), { code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
 }
 
-function quotaExceeded(limit: string, requested: number, allowed: number, unit: string): QuotaExceededError {
+function quotaExceeded(limit: string, requested: number, allowed: number, unit: string, over = 'at once'): QuotaExceededError {
   return Object.assign(new QuotaExceededError(), {
     code: 'QUOTA_EXCEEDED',
-    message: `the request needs at least ${requested} ${unit} at once; the project's allocations allow ${allowed} in all`,
+    message: `the request needs at least ${requested} ${unit} ${over}; the project's allocations allow ${allowed} in all`,
     limit,
     requested,
     allowed,
   });
 }
+
+const round = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * Can this request ever run, whatever else is running? Names that do not exist are bad input
@@ -31,19 +34,38 @@ export function assessRequest(request: NormalizedRequest, sites: SiteState[], pr
   if (!images.has(request.image)) {
     throw new BadInputError('image', `no site offers an image named ${JSON.stringify(request.image)} (known: ${[...images].sort().join(', ') || 'none'})`);
   }
+  const unknownPreferred = request.preferredSites.find((name) => !known.has(name));
+  if (unknownPreferred !== undefined) throw new BadInputError('preferredSites', `no site is named ${JSON.stringify(unknownPreferred)} (known: ${[...known].join(', ')})`);
   const allowed = sites.filter((s) => (request.sites === null || request.sites.includes(s.name)) && s.images.includes(request.image));
   if (allowed.length === 0) return invalid('image', `none of the allowed sites (${request.sites!.join(', ')}) offers image '${request.image}'`);
-  const types = allowed.map((s) => smallestFittingType(s.instanceTypes, request)).filter((t): t is InstanceTypeOffer => !!t);
-  if (types.length === 0) {
+  const typed = allowed.filter((s) => smallestFittingType(s.instanceTypes, request));
+  if (typed.length === 0) {
     const field = allowed.some((s) => s.instanceTypes.some((t) => t.vcpus >= request.vcpus)) ? (request.gpus > 0 ? 'gpus' : 'memoryMiB') : 'vcpus';
     return invalid(field, `no site offering '${request.image}' has an instance type with ${request.vcpus} vCPUs, ${request.memoryMiB} MiB and ${request.gpus} GPUs`);
   }
-  const cheapest = types.sort((a, b) => a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB)[0]!;
-  const limits = project?.limits ?? { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
+  const requirements = request.requirements.map(parseRequirement);
+  const labelled = typed.filter((s) => !missingLabel(s.labels, requirements));
+  if (labelled.length === 0) return invalid('requirements', `no site offering '${request.image}' with a fitting instance type has the labels ${request.requirements.join(', ')}`);
+  const cheapest = labelled
+    .map((s) => smallestFittingType(s.instanceTypes, request)!)
+    .sort((a, b) => a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB || a.gpus - b.gpus)[0]!;
   const n = request.minCount;
+  if (!project) {
+    const message = 'the project has no allocation in force (none was granted, or all ended, were revoked or ran out of budget)';
+    return Object.assign(quotaExceeded('vcpus', cheapest.vcpus * n, 0, 'vCPUs'), { message });
+  }
+  const limits = project.limits;
   if (cheapest.vcpus * n > limits.vcpus) return quotaExceeded('vcpus', cheapest.vcpus * n, limits.vcpus, 'vCPUs');
   if (cheapest.memoryMiB * n > limits.memoryMiB) return quotaExceeded('memoryMiB', cheapest.memoryMiB * n, limits.memoryMiB, 'MiB of memory');
   if (cheapest.gpus * n > limits.gpus) return quotaExceeded('gpus', cheapest.gpus * n, limits.gpus, 'GPUs');
   if (limits.instances !== null && n > limits.instances) return quotaExceeded('instances', n, limits.instances, 'instances');
+  const coreHours = cheapest.vcpus * n * request.leaseHours;
+  if (project.coreHoursLeft !== null && coreHours > project.coreHoursLeft) {
+    return quotaExceeded('coreHours', round(coreHours), round(project.coreHoursLeft), 'core-hours', 'over its lease');
+  }
+  const gpuHours = cheapest.gpus * n * request.leaseHours;
+  if (project.gpuHoursLeft !== null && gpuHours > project.gpuHoursLeft) {
+    return quotaExceeded('gpuHours', round(gpuHours), round(project.gpuHoursLeft), 'GPU-hours', 'over its lease');
+  }
   return undefined;
 }

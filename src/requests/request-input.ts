@@ -1,6 +1,7 @@
 import { BadInputError } from '../common/errors.js';
 import { optionalInteger, rejectNul, requireInteger, requireNumber, requireText } from '../common/validation.js';
 import type { SubmitRequestInput } from './dto/request.types.js';
+import { validRequirements } from './requirements.js';
 
 export const MAX_INSTANCES_PER_REQUEST = 1000;
 export const MAX_LEASE_HOURS = 24 * 366;
@@ -18,6 +19,9 @@ export interface NormalizedRequest {
   minCount: number;
   leaseHours: number;
   sites: string[] | null;
+  requirements: string[];
+  preferredSites: string[];
+  spanSites: boolean;
   userData: string | null;
   sshPublicKey: string | null;
   idempotencyKey: string | null;
@@ -37,6 +41,8 @@ export function normalizeRequestInput(input: SubmitRequestInput): NormalizedRequ
     if (input.sites.length === 0) throw new BadInputError('sites', 'must name at least one site, or be left out for any site');
     input.sites.forEach((s, i) => requireText(`sites[${i}]`, s, 63));
   }
+  input.preferredSites?.forEach((s, i) => requireText(`preferredSites[${i}]`, s, 63));
+  const requirements = validRequirements(input.requirements);
   rejectNul('userData', input.userData);
   rejectNul('sshPublicKey', input.sshPublicKey);
   if (input.userData && Buffer.byteLength(input.userData) > MAX_USER_DATA_BYTES) throw new BadInputError('userData', `must be at most ${MAX_USER_DATA_BYTES} bytes`);
@@ -54,6 +60,9 @@ export function normalizeRequestInput(input: SubmitRequestInput): NormalizedRequ
     minCount: input.minCount ?? count,
     leaseHours: input.leaseHours,
     sites: input.sites ? [...new Set(input.sites)] : null,
+    requirements,
+    preferredSites: [...new Set(input.preferredSites ?? [])],
+    spanSites: input.spanSites ?? false,
     userData: input.userData ?? null,
     sshPublicKey: input.sshPublicKey?.trim() || null,
     idempotencyKey: input.idempotencyKey ?? null,

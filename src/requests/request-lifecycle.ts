@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { LOGGER } from '../common/logging.js';
 import { Instance } from './entities/instance.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
@@ -31,6 +31,18 @@ export class RequestLifecycle {
     if (from !== to) {
       this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
     }
+  }
+
+  /**
+   * Ends a placed or running request: its wanted instances go to TERMINATING (the terminator
+   * ends them at their sites) and so does the request. Returns whether anything was left to end.
+   */
+  async endRequest(manager: EntityManager, request: ResourceRequest, detail: TransitionDetail, why: string): Promise<boolean> {
+    if (request.state !== 'PROVISIONING' && request.state !== 'RUNNING') return false;
+    const instances = await manager.getRepository(Instance).find({ where: { requestId: request.id, state: In(['REQUESTED', 'PENDING', 'RUNNING']) }, lock: { mode: 'pessimistic_write' } });
+    for (const instance of instances) await this.moveInstance(manager, instance, 'TERMINATING', {}, why);
+    await this.moveRequest(manager, request, 'TERMINATING', detail);
+    return true;
   }
 
   async moveInstance(manager: EntityManager, instance: Instance, to: InstanceState, patch: Partial<Instance> = {}, why?: string): Promise<void> {

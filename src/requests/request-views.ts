@@ -16,6 +16,10 @@ export function toRequestView(r: ResourceRequest): ResourceRequestView {
     count: r.count,
     minCount: r.minCount,
     leaseHours: r.leaseHours,
+    sites: r.sites,
+    requirements: r.requirements,
+    preferredSites: r.preferredSites,
+    spanSites: r.spanSites,
     leaseEndsAt: r.leaseEndsAt,
     createdAt: r.createdAt,
   };
@@ -31,5 +35,6 @@ export function toInstanceView(i: Instance): InstanceView {
     privateIp: i.privateIp,
     publicIp: i.publicIp,
     leaseEndsAt: i.leaseEndsAt,
+    borrowed: i.borrowed,
   };
 }

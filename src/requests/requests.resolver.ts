@@ -9,7 +9,7 @@ import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.
 import { isFederationAdmin, type Principal } from '../identity/principal.js';
 import { SiteView } from '../sites/dto/site.types.js';
 import { toSiteView } from '../sites/site-view.js';
-import { InstanceView, RequestPlanView, RequestStateEnum, ResourceRequestView, SubmitRequestInput, SubmitRequestResult } from './dto/request.types.js';
+import { InstanceView, RequestPlanView, SiteVerdictView, RequestStateEnum, ResourceRequestView, SubmitRequestInput, SubmitRequestResult } from './dto/request.types.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';
 import { toInstanceView, toRequestView } from './request-views.js';
@@ -81,9 +81,22 @@ export class RequestsResolver {
     return (await loaders.project.load(request.projectId))!;
   }
 
+  @ResolveField(() => [SiteVerdictView], { description: 'while it waits for placement: how each site stands for it, those that fit first (like condor_q -better-analyze)' })
+  async explain(@Parent() request: ResourceRequestView): Promise<SiteVerdictView[]> {
+    return this.requests.explain(await this.requests.get(request.id));
+  }
+
   @ResolveField(() => [InstanceView])
   async instances(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<InstanceView[]> {
     return (await loaders.instancesOfRequest.load(request.id)).map(toInstanceView);
+  }
+}
+
+@Resolver(() => SiteVerdictView)
+export class SiteVerdictResolver {
+  @ResolveField(() => SiteView)
+  async site(@Parent() verdict: SiteVerdictView, @RequestLoaders() loaders: Loaders): Promise<SiteView> {
+    return toSiteView((await loaders.site.load(verdict.siteId))!);
   }
 }
 

@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { loadProjectStates, loadSitesWithState, loadSiteStates } from '../allocator/federation-state.js';
 import { evaluate } from '../allocator/allocator.js';
+import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } from '../allocator/allocator.types.js';
+import { avoidedSites, heldInstances, toWaitingRequest } from '../allocator/waiting-requests.js';
+import { CONFIG, type Config } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { NotFoundError } from '../common/errors.js';
@@ -12,16 +15,39 @@ import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import { toSiteView } from '../sites/site-view.js';
-import { InvalidRequestError, QuotaExceededError, type RequestPlanView, type SubmitRequestInput } from './dto/request.types.js';
+import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
-import { HOLDING_STATES } from './instance-state.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
+import { parseRequirement } from './requirements.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import type { RequestState } from './request-state.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
+
+function toVerdictView(v: SiteVerdict): SiteVerdictView {
+  return { siteId: v.siteId, verdict: v.code, reason: v.reason, instanceType: v.instanceType?.name ?? null, fits: v.fits, borrowed: v.borrowed };
+}
+
+/** The project's limits and budgets, with what `count` instances of `type` over `leaseHours` would add. */
+function quotaUse(project: ProjectState, type: InstanceTypeOffer, count: number, leaseHours: number): QuotaUseView[] {
+  return [
+    { limit: 'vcpus', inUse: project.used.vcpus, requested: type.vcpus * count, allowed: project.limits.vcpus },
+    { limit: 'memoryMiB', inUse: project.used.memoryMiB, requested: type.memoryMiB * count, allowed: project.limits.memoryMiB },
+    { limit: 'gpus', inUse: project.used.gpus, requested: type.gpus * count, allowed: project.limits.gpus },
+    { limit: 'instances', inUse: project.used.instances, requested: count, allowed: project.limits.instances },
+    { limit: 'coreHours', inUse: project.promisedCoreHours, requested: type.vcpus * count * leaseHours, allowed: project.coreHoursLeft },
+    { limit: 'gpuHours', inUse: project.promisedGpuHours, requested: type.gpus * count * leaseHours, allowed: project.gpuHoursLeft },
+  ];
+}
+
+/** The limit the request would exceed or, if none, the one it leaves the smallest share of. */
+function bindingLimitOf(quota: QuotaUseView[]): string | null {
+  const bounded = quota.filter((q) => q.allowed !== null && (q.requested > 0 || q.allowed === 0));
+  const left = (q: QuotaUseView) => (q.allowed! - q.inUse - q.requested) / Math.max(q.allowed!, 1e-9);
+  return bounded.sort((a, b) => left(a) - left(b))[0]?.limit ?? null;
+}
 
 @Injectable()
 export class RequestsService {
@@ -30,8 +56,13 @@ export class RequestsService {
     private readonly lifecycle: RequestLifecycle,
     private readonly signals: WorkSignals,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  private projectState(manager: EntityManager, projectId: string): Promise<ProjectState | undefined> {
+    return loadProjectStates(manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [projectId]).then((found) => found[0]);
+  }
 
   private findByIdempotencyKey(principal: Principal, key: string): Promise<ResourceRequest | null> {
     return this.db.manager.getRepository(ResourceRequest).findOneBy({ submittedBy: principal.id, idempotencyKey: key });
@@ -45,7 +76,7 @@ export class RequestsService {
       if (earlier) return earlier;
     }
     const manager = this.db.manager;
-    const [sites, [project]] = await Promise.all([loadSiteStates(manager), loadProjectStates(manager, this.clock.now(), [request.projectId])]);
+    const [sites, project] = await Promise.all([loadSiteStates(manager), this.projectState(manager, request.projectId)]);
     const refusal = assessRequest(request, sites, project);
     if (refusal) return refusal;
 
@@ -75,6 +106,9 @@ export class RequestsService {
       minCount: r.minCount,
       leaseHours: r.leaseHours,
       sites: r.sites,
+      requirements: r.requirements,
+      preferredSites: r.preferredSites,
+      spanSites: r.spanSites,
       userData: r.userData,
       sshPublicKey: r.sshPublicKey,
       state: 'PENDING',
@@ -85,21 +119,54 @@ export class RequestsService {
   async plan(input: SubmitRequestInput): Promise<RequestPlanView> {
     const request = normalizeRequestInput(input);
     const manager = this.db.manager;
-    const [withState, [project]] = await Promise.all([loadSitesWithState(manager), loadProjectStates(manager, this.clock.now(), [request.projectId])]);
+    const now = this.clock.now();
+    const [withState, project] = await Promise.all([loadSitesWithState(manager), this.projectState(manager, request.projectId)]);
     const sites = withState.map((s) => s.state);
-    const estimatedCoreHours = request.vcpus * request.count * request.leaseHours;
+    const plan = { estimatedCoreHours: request.vcpus * request.count * request.leaseHours, estimatedGpuHours: request.gpus * request.count * request.leaseHours };
     const refusal = assessRequest(request, sites, project);
-    if (refusal) return { feasible: false, reason: refusal.message, candidates: [], estimatedCoreHours };
-    const evaluation = evaluate({ ...request, id: 'plan', createdAt: this.clock.now() }, project, sites);
-    if (evaluation.kind === 'wait') return { feasible: true, reason: `would wait: ${evaluation.reason}`, candidates: [], estimatedCoreHours };
+    if (refusal) {
+      const reasonCode = refusal instanceof QuotaExceededError ? (refusal.limit.endsWith('Hours') ? 'BUDGET' : 'QUOTA') : 'INVALID_REQUEST';
+      const bindingLimit = refusal instanceof QuotaExceededError ? refusal.limit : null;
+      return { ...plan, feasible: false, reason: refusal.message, reasonCode, candidates: [], quota: [], bindingLimit, explain: [] };
+    }
+    const waiting: WaitingRequest = { ...request, id: 'plan', requirements: request.requirements.map(parseRequirement), held: 0, avoidSites: [], createdAt: now };
+    const { decision, verdicts } = evaluate(waiting, project, sites, { placement: this.config.SKYPOOL_PLACEMENT });
     const byId = new Map(withState.map((s) => [s.site.id, s.site]));
-    const best = evaluation.candidates[0]!;
+    const fitting = verdicts.filter((v) => v.code === 'FITS');
+    // the type it would get: where it would go, else the smallest any site would use
+    const type =
+      decision.kind === 'place'
+        ? decision.placements[0]!.instanceType
+        : verdicts.map((v) => v.instanceType).filter((t): t is InstanceTypeOffer => t !== null).sort((a, b) => a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB)[0];
+    const placed = decision.kind === 'place' ? decision.placements.reduce((n, p) => n + p.count, 0) : request.count;
+    const quota = project && type ? quotaUse(project, type, placed, request.leaseHours) : [];
     return {
       feasible: true,
-      reason: null,
-      candidates: evaluation.candidates.map((c, i) => ({ site: toSiteView(byId.get(c.site.id)!), instanceType: c.type.name, rank: i + 1 })),
-      estimatedCoreHours: best.type.vcpus * request.count * request.leaseHours,
+      reason: decision.kind === 'wait' ? `would wait: ${decision.reason}` : null,
+      reasonCode: decision.kind === 'wait' ? decision.reasonCode : null,
+      candidates: fitting.map((v, i) => ({ site: toSiteView(byId.get(v.siteId)!), instanceType: v.instanceType!.name, rank: i + 1, count: v.fits, borrowed: v.borrowed > 0 })),
+      estimatedCoreHours: type ? type.vcpus * placed * request.leaseHours : plan.estimatedCoreHours,
+      estimatedGpuHours: type ? type.gpus * placed * request.leaseHours : plan.estimatedGpuHours,
+      quota,
+      bindingLimit: bindingLimitOf(quota),
+      explain: verdicts.map(toVerdictView),
     };
+  }
+
+  /** Every site's verdict for a request that waits for placement (or a running one short of instances); none otherwise. */
+  async explain(request: ResourceRequest): Promise<SiteVerdictView[]> {
+    const manager = this.db.manager;
+    const held = await heldInstances(manager, request.id);
+    const waiting = request.state === 'PENDING' || request.state === 'QUEUED' || (request.state === 'RUNNING' && held < request.count);
+    if (!waiting) return [];
+    const now = this.clock.now();
+    const [sites, project, avoided] = await Promise.all([
+      loadSiteStates(manager),
+      this.projectState(manager, request.projectId),
+      avoidedSites(manager, [request.id], now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
+    ]);
+    const { verdicts } = evaluate(toWaitingRequest(request, held, avoided.get(request.id) ?? [], now), project, sites, { placement: this.config.SKYPOOL_PLACEMENT });
+    return verdicts.map(toVerdictView);
   }
 
   async get(id: string): Promise<ResourceRequest> {
@@ -136,13 +203,7 @@ export class RequestsService {
         await this.lifecycle.moveRequest(manager, request, 'CANCELLED', { reason: `cancelled by ${principal.name}` });
         return false;
       }
-      if (request.state !== 'PROVISIONING' && request.state !== 'RUNNING') return false;
-      const instances = await manager.getRepository(Instance).find({ where: { requestId: id, state: In(HOLDING_STATES) }, lock: { mode: 'pessimistic_write' } });
-      for (const instance of instances) {
-        if (instance.state !== 'TERMINATING') await this.lifecycle.moveInstance(manager, instance, 'TERMINATING', {}, 'request cancelled');
-      }
-      await this.lifecycle.moveRequest(manager, request, 'TERMINATING', { reason: `cancelled by ${principal.name}` });
-      return true;
+      return this.lifecycle.endRequest(manager, request, { reason: `cancelled by ${principal.name}` }, 'request cancelled');
     });
     if (ending) this.signals.emit('terminations-ready');
     return this.get(id);

@@ -14,6 +14,8 @@ export interface SiteSpec {
   instanceTypes: { name: string; vcpus: number; memoryMiB: number; gpus?: number | null }[];
   images: ImageMappingSpec[];
   homeShare?: number | null;
+  /** Lend the unused home share to other institutions (default false). */
+  lendsHomeShare?: boolean | null;
   availabilityZones?: string[] | null;
   labels?: Record<string, string> | null;
   /** Replaced as a whole by an update. */
@@ -57,6 +59,7 @@ export function validateSiteSpec(spec: SiteSpec): void {
   optionalInteger('capacity.gpus', spec.capacity.gpus, 0);
   optionalInteger('capacity.instances', spec.capacity.instances, 1);
   optionalNumber('homeShare', spec.homeShare, { min: 0, max: 1 });
+  if (spec.lendsHomeShare != null && typeof spec.lendsHomeShare !== 'boolean') throw new BadInputError('lendsHomeShare', 'must be true or false');
   if (spec.instanceTypes.length === 0) throw new BadInputError('instanceTypes', 'must list at least one instance type');
   spec.instanceTypes.forEach((t, i) => {
     requireText(`instanceTypes[${i}].name`, t.name, 64);

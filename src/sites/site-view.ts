@@ -24,6 +24,7 @@ export function toSiteView(site: Site): SiteView {
     instanceTypes: site.instanceTypes,
     images: site.images,
     homeShare: site.homeShare,
+    lendsHomeShare: site.lendsHomeShare,
     labels: Object.entries(site.labels).map(([key, value]) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key)),
     network: site.network,
     tagMode: site.tagMode,

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
 import { Project } from './project.entity.js';
 
 /** Concurrent limits (and an optional core-hour budget) granted to a project. */
@@ -30,12 +30,37 @@ export class Allocation {
   @Column('double precision', { nullable: true })
   coreHours!: number | null;
 
+  @Column('double precision', { nullable: true })
+  gpuHours!: number | null;
+
   @Column('timestamptz', { nullable: true })
   startsAt!: Date | null;
 
   @Column('timestamptz', { nullable: true })
   endsAt!: Date | null;
 
+  /** Set by revokeAllocation: it stops counting at once. */
+  @Column('timestamptz', { nullable: true })
+  revokedAt!: Date | null;
+
+  /** When a charge used up its core-hour or GPU-hour budget. */
+  @Column('timestamptz', { nullable: true })
+  exhaustedAt!: Date | null;
+
+  /**
+   * When it ends, is revoked or runs out of budget: null lets running leases finish; a number
+   * terminates what the project's remaining allocations no longer cover after that many minutes.
+   */
+  @Column('int', { nullable: true })
+  terminateAfterMinutes!: number | null;
+
+  /** When what it no longer covers was terminated (after `terminateAfterMinutes`); once only. */
+  @Column('timestamptz', { nullable: true })
+  enforcedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
 }

@@ -11,6 +11,17 @@ export class Project {
   @Column('text')
   institution!: string;
 
+  /** HTCondor-style: a project with factor 2 gets half the share of one with factor 1. */
+  @Column('double precision', { default: 1 })
+  priorityFactor!: number;
+
+  /** Core-hours charged, decayed with the fair-share half-life as of `usageDecayedAt`. */
+  @Column('double precision', { default: 0 })
+  decayedUsage!: number;
+
+  @Column('timestamptz', { nullable: true })
+  usageDecayedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }

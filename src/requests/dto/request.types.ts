@@ -17,6 +17,26 @@ export class InstanceView {
   @Field(() => String, { nullable: true }) privateIp!: string | null;
   @Field(() => String, { nullable: true }) publicIp!: string | null;
   @Field(() => Date, { nullable: true }) leaseEndsAt!: Date | null;
+  @Field({ description: "placed on the unused home share of another institution's site" }) borrowed!: boolean;
+}
+
+@ObjectType('SiteVerdict', { description: 'how one site stands for a request, like condor_q -better-analyze' })
+export class SiteVerdictView {
+  siteId!: string;
+  @Field({ description: 'FITS, or the first filter the site failed: NOT_ALLOWED, NO_IMAGE, NO_INSTANCE_TYPE, MISSING_LABEL, SITE_DOWN, SITE_DRAINING, COOL_DOWN, QUOTA, BUDGET, SITE_CAPACITY, HOME_SHARE' })
+  verdict!: string;
+  @Field({ description: 'in words' }) reason!: string;
+  @Field(() => String, { nullable: true, description: 'the instance type the site would use' }) instanceType!: string | null;
+  @Field(() => Int, { description: 'instances that would start there now' }) fits!: number;
+  @Field(() => Int, { description: 'of those, how many on borrowed home share' }) borrowed!: number;
+}
+
+@ObjectType('QuotaUse', { description: "one of the project's limits, with what this request would add" })
+export class QuotaUseView {
+  @Field({ description: 'vcpus, memoryMiB, gpus, instances, coreHours or gpuHours' }) limit!: string;
+  @Field(() => Float, { description: 'in use now (for budgets: charged plus promised to running leases)' }) inUse!: number;
+  @Field(() => Float) requested!: number;
+  @Field(() => Float, { nullable: true, description: 'null: unlimited' }) allowed!: number | null;
 }
 
 @ObjectType('ResourceRequest')
@@ -34,6 +54,10 @@ export class ResourceRequestView {
   @Field(() => Int) count!: number;
   @Field(() => Int) minCount!: number;
   @Field(() => Float) leaseHours!: number;
+  @Field(() => [String], { nullable: true, description: 'allowed sites; null: any' }) sites!: string[] | null;
+  @Field(() => [String], { description: 'site labels required, key=value or key' }) requirements!: string[];
+  @Field(() => [String]) preferredSites!: string[];
+  @Field() spanSites!: boolean;
   @Field(() => Date, { nullable: true }) leaseEndsAt!: Date | null;
   @Field(() => Date) createdAt!: Date;
 }
@@ -79,6 +103,10 @@ export class SubmitRequestInput {
   minCount?: number | null;
   @Field(() => Float) leaseHours!: number;
   @Field(() => [String], { nullable: true, description: 'allowed sites by name; unset = any' }) sites?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'site labels the sites must have: key=value, or key for any value (e.g. gpu=a100)' })
+  requirements?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'sites to rank first among equally good ones, in this order' }) preferredSites?: string[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'may its instances be spread over several sites (default false)' }) spanSites?: boolean | null;
   @Field(() => String, { nullable: true, description: 'cloud-init, passed to the site' }) userData?: string | null;
   @Field(() => String, { nullable: true, description: 'injected for the default user (merged into the cloud-init)' })
   sshPublicKey?: string | null;
@@ -91,12 +119,21 @@ export class PlanCandidateView {
   @Field(() => SiteView) site!: SiteView;
   @Field() instanceType!: string;
   @Field(() => Int) rank!: number;
+  @Field(() => Int, { description: 'instances that would start there' }) count!: number;
+  @Field({ description: "on the unused home share of another institution's site" }) borrowed!: boolean;
 }
 
 @ObjectType('RequestPlan')
 export class RequestPlanView {
-  @Field() feasible!: boolean;
+  @Field({ description: 'false only when it could never run as asked (it would be refused)' }) feasible!: boolean;
   @Field(() => String, { nullable: true, description: 'what would hold it, in words' }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: 'what would hold it, as a code (QUOTA, BUDGET, NO_IMAGE, SITE_CAPACITY, HOME_SHARE, ...)' })
+  reasonCode!: string | null;
   @Field(() => [PlanCandidateView], { description: 'in rank order' }) candidates!: PlanCandidateView[];
   @Field(() => Float) estimatedCoreHours!: number;
+  @Field(() => Float) estimatedGpuHours!: number;
+  @Field(() => [QuotaUseView], { description: "the project's limits and budgets with what this request would add" }) quota!: QuotaUseView[];
+  @Field(() => String, { nullable: true, description: 'the limit that binds: the one this request would exceed, or else the one it leaves least of' })
+  bindingLimit!: string | null;
+  @Field(() => [SiteVerdictView], { description: 'every site: those that fit first, in rank order' }) explain!: SiteVerdictView[];
 }

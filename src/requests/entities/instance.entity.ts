@@ -51,6 +51,14 @@ export class Instance {
   @Column('text', { nullable: true })
   siteInstanceId!: string | null;
 
+  /** Placed on the unused home share of a site of another institution. */
+  @Column('boolean', { default: false })
+  borrowed!: boolean;
+
+  /** Minutes of run time charged so far (per started minute). */
+  @Column('int', { default: 0 })
+  chargedMinutes!: number;
+
   @Column('text')
   state!: InstanceState;
 

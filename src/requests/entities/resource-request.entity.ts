@@ -49,6 +49,18 @@ export class ResourceRequest {
   @Column('text', { array: true, nullable: true })
   sites!: string[] | null;
 
+  /** Site labels it needs: `key=value`, or `key` for any value. */
+  @Column('text', { array: true, default: '{}' })
+  requirements!: string[];
+
+  /** Site names ranked first among equally good candidates. */
+  @Column('text', { array: true, default: '{}' })
+  preferredSites!: string[];
+
+  /** Whether its instances may be spread over several sites. */
+  @Column('boolean', { default: false })
+  spanSites!: boolean;
+
   @Column('text', { nullable: true })
   userData!: string | null;
 

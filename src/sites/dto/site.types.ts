@@ -68,6 +68,7 @@ export class SiteView {
   @Field(() => [InstanceTypeView]) instanceTypes!: InstanceTypeView[];
   @Field(() => [ImageMappingView]) images!: ImageMappingView[];
   @Field(() => Float, { description: "share of capacity reserved for the site's own institution" }) homeShare!: number;
+  @Field({ description: 'whether other institutions may borrow the home share while it is unused' }) lendsHomeShare!: boolean;
   @Field(() => [SiteLabelView]) labels!: SiteLabelView[];
   @Field(() => NetworkSettingsView) network!: NetworkSettingsView;
   @Field(() => TagModeEnum, { description: 'tags in RunInstances, or by CreateTags after it (clouds without TagSpecifications)' }) tagMode!: TagMode;
@@ -126,6 +127,7 @@ export class RegisterSiteInput {
   @Field(() => [ImageMappingInput], { description: "logical image name -> the site's image id" }) images!: ImageMappingInput[];
   @Field(() => Float, { nullable: true, description: "0..1 of capacity reserved for the site's own institution; default 0" })
   homeShare?: number | null;
+  @Field(() => Boolean, { nullable: true, description: 'lend the unused home share to other institutions; default false' }) lendsHomeShare?: boolean | null;
   @Field(() => [String], { nullable: true }) availabilityZones?: string[] | null;
   @Field(() => [SiteLabelInput], { nullable: true }) labels?: SiteLabelInput[] | null;
   @Field(() => NetworkSettingsInput, { nullable: true }) network?: NetworkSettingsInput | null;

@@ -72,6 +72,10 @@ export class Site {
   @Column('double precision', { default: 0 })
   homeShare!: number;
 
+  /** Whether other institutions may borrow the home share while the site's own institution leaves it unused. */
+  @Column('boolean', { default: false })
+  lendsHomeShare!: boolean;
+
   /** e.g. { gpu: 'a100', network: 'infiniband' }, matched by requests' requirements. */
   @Column('jsonb', { default: {} })
   labels!: Record<string, string>;

@@ -1,0 +1,193 @@
+import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
+
+/**
+ * The filters a site goes through for one request, in order, as one chain: `siteVerdict` gives
+ * the first that stops the site, or FITS with how many instances would start there. The cycle,
+ * `explain` and `planRequest` all go through it, so they never disagree.
+ */
+
+const byTypeSize = (a: InstanceTypeOffer, b: InstanceTypeOffer) => a.gpus - b.gpus || a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB || a.name.localeCompare(b.name);
+
+/** The smallest instance type that gives at least what the request asks per instance. */
+export function smallestFittingType(types: InstanceTypeOffer[], want: { vcpus: number; memoryMiB: number; gpus: number }): InstanceTypeOffer | undefined {
+  let best: InstanceTypeOffer | undefined;
+  for (const t of types) {
+    if (t.vcpus >= want.vcpus && t.memoryMiB >= want.memoryMiB && t.gpus >= want.gpus && (!best || byTypeSize(t, best) < 0)) best = t;
+  }
+  return best;
+}
+
+/** How many instances of `type` fit in what is left of `limits` after `used`. */
+export function howManyFit(limits: Limits, used: Resources, type: InstanceTypeOffer): number {
+  const per = (limit: number, inUse: number, each: number) => (each === 0 ? Infinity : Math.floor((limit - inUse) / each));
+  const byCount = limits.instances === null ? Infinity : limits.instances - used.instances;
+  return Math.max(0, Math.min(per(limits.vcpus, used.vcpus, type.vcpus), per(limits.memoryMiB, used.memoryMiB, type.memoryMiB), per(limits.gpus, used.gpus, type.gpus), byCount));
+}
+
+/** The budget (core-hours, GPU-hours) left to commit after what running leases are promised. */
+export function budgetFits(project: ProjectState, type: InstanceTypeOffer, leaseHours: number): number {
+  const per = (left: number | null, promised: number, each: number) => (left === null || each === 0 ? Infinity : Math.floor((left - promised) / each + 1e-9));
+  return Math.max(0, Math.min(per(project.coreHoursLeft, project.promisedCoreHours, type.vcpus * leaseHours), per(project.gpuHoursLeft, project.promisedGpuHours, type.gpus * leaseHours)));
+}
+
+export function missingLabel(labels: Record<string, string>, requirements: LabelRequirement[]): LabelRequirement | undefined {
+  // own keys only: `in` would find 'constructor' on every site
+  return requirements.find((r) => !Object.hasOwn(labels, r.key) || (r.value !== null && labels[r.key] !== r.value));
+}
+
+export const formatRequirement = (r: LabelRequirement) => (r.value === null ? r.key : `${r.key}=${r.value}`);
+
+/** The part of a site other institutions may use: its capacity less the home share. */
+export function pooledCapacity(site: SiteState): Limits {
+  // 1 - 0.9 is 0.0999...: without the epsilon, 10% of 10 instances would be none
+  const part = (n: number) => Math.floor(n * (1 - site.homeShare) + 1e-9);
+  return {
+    vcpus: part(site.capacity.vcpus),
+    memoryMiB: part(site.capacity.memoryMiB),
+    gpus: part(site.capacity.gpus),
+    instances: site.capacity.instances === null ? null : part(site.capacity.instances),
+  };
+}
+
+export function minus(a: Resources, b: Resources): Resources {
+  return { vcpus: a.vcpus - b.vcpus, memoryMiB: a.memoryMiB - b.memoryMiB, gpus: a.gpus - b.gpus, instances: a.instances - b.instances };
+}
+
+/** Which limit stops `count` more instances of `type`, in words, e.g. "62/64 vCPUs in use, 4 more needed". */
+export function bindingLimit(limits: Limits, used: Resources, type: InstanceTypeOffer, count: number): string {
+  if (used.vcpus + type.vcpus * count > limits.vcpus) return `${used.vcpus}/${limits.vcpus} vCPUs in use, ${type.vcpus * count} more needed`;
+  if (used.memoryMiB + type.memoryMiB * count > limits.memoryMiB) return `${used.memoryMiB}/${limits.memoryMiB} MiB of memory in use, ${type.memoryMiB * count} more needed`;
+  if (used.gpus + type.gpus * count > limits.gpus) return `${used.gpus}/${limits.gpus} GPUs in use, ${type.gpus * count} more needed`;
+  return `${used.instances}/${limits.instances} instances in use, ${count} more needed`;
+}
+
+function budgetReason(project: ProjectState, type: InstanceTypeOffer, leaseHours: number, count: number): string {
+  const coreNeed = type.vcpus * leaseHours * count;
+  if (project.coreHoursLeft !== null && project.coreHoursLeft - project.promisedCoreHours < coreNeed) {
+    const free = Math.max(0, project.coreHoursLeft - project.promisedCoreHours);
+    return `project budget: ${round(free)} core-hours free (${round(project.coreHoursLeft)} left, ${round(project.promisedCoreHours)} promised to running leases), ${round(coreNeed)} needed`;
+  }
+  const free = Math.max(0, (project.gpuHoursLeft ?? 0) - project.promisedGpuHours);
+  return `project budget: ${round(free)} GPU-hours free (${round(project.gpuHoursLeft ?? 0)} left, ${round(project.promisedGpuHours)} promised to running leases), ${round(type.gpus * leaseHours * count)} needed`;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The fewest instances a placement of this request must start: a gang, or one more for a running request. */
+export function gangSize(request: WaitingRequest): number {
+  return request.held > 0 ? 1 : request.minCount;
+}
+
+/** The fewest instances one site must take: a part of a spanning request may be a single instance. */
+export function partSize(request: WaitingRequest): number {
+  return request.spanSites ? 1 : gangSize(request);
+}
+
+export interface VerdictOptions {
+  /** Whether a site's unused home share may be lent for this placement. */
+  mayBorrow: boolean;
+  /** A spanning request needs only part of its gang at one site. */
+  need?: number;
+}
+
+type StaticCode = 'NOT_ALLOWED' | 'NO_IMAGE' | 'NO_INSTANCE_TYPE' | 'MISSING_LABEL' | 'SITE_DOWN' | 'SITE_DRAINING';
+
+/** The filters that depend only on the request's shape and the site's registry entry (cacheable within a cycle). */
+export function staticCheck(request: WaitingRequest, site: SiteState): { code: StaticCode | null; type: InstanceTypeOffer | null } {
+  if (request.sites !== null && !request.sites.includes(site.name)) return { code: 'NOT_ALLOWED', type: null };
+  if (!site.images.includes(request.image)) return { code: 'NO_IMAGE', type: null };
+  const type = smallestFittingType(site.instanceTypes, request) ?? null;
+  if (!type) return { code: 'NO_INSTANCE_TYPE', type };
+  if (missingLabel(site.labels, request.requirements)) return { code: 'MISSING_LABEL', type };
+  if (site.health === 'DOWN') return { code: 'SITE_DOWN', type };
+  if (site.draining) return { code: 'SITE_DRAINING', type };
+  return { code: null, type };
+}
+
+export interface RoomCheck {
+  code: 'COOL_DOWN' | 'QUOTA' | 'BUDGET' | 'SITE_CAPACITY' | 'HOME_SHARE' | 'FITS';
+  /** How many instances would start there now (FITS only). */
+  fits: number;
+  /** How many of those would use the site's unused home share. */
+  borrowed: number;
+}
+
+/**
+ * The filters that depend on what is in use now: cool-down, project quota and budget, the
+ * site's capacity and home share. Numbers only, as the cycle runs it for every candidate.
+ */
+export function checkRoom(request: WaitingRequest, project: ProjectState, site: SiteState, type: InstanceTypeOffer, options: VerdictOptions): RoomCheck {
+  if (request.avoidSites.length > 0 && request.avoidSites.includes(site.id)) return { code: 'COOL_DOWN', fits: 0, borrowed: 0 };
+  const need = options.need ?? gangSize(request);
+  const held = projectRoom(request, project, type, need);
+  if (held.code !== null) return { code: held.code, fits: 0, borrowed: 0 };
+  return siteRoom(project, site, type, need, held.atMost, options.mayBorrow);
+}
+
+/**
+ * The project's part of `checkRoom`: how many instances of `type` its quota and budget hold, up to
+ * what the request still wants. It depends on the type's size only, not on the site.
+ */
+export function projectRoom(request: WaitingRequest, project: ProjectState, type: InstanceTypeOffer, need: number): { code: 'QUOTA' | 'BUDGET' | null; atMost: number } {
+  const quota = howManyFit(project.limits, project.used, type);
+  if (quota < need) return { code: 'QUOTA', atMost: 0 };
+  const budget = budgetFits(project, type, request.leaseHours);
+  if (budget < need) return { code: 'BUDGET', atMost: 0 };
+  return { code: null, atMost: Math.min(request.count - request.held, quota, budget) };
+}
+
+/** The site's part of `checkRoom`, for up to `atMost` instances the project can take. */
+export function siteRoom(project: ProjectState, site: SiteState, type: InstanceTypeOffer, need: number, atMost: number, mayBorrow: boolean): RoomCheck {
+  const room = howManyFit(site.capacity, site.used, type);
+  if (room < need) return { code: 'SITE_CAPACITY', fits: 0, borrowed: 0 };
+  const fits = Math.min(atMost, room);
+  if (site.homeShare === 0 || site.institution === project.institution) return { code: 'FITS', fits, borrowed: 0 };
+  const inPool = howManyFit(pooledCapacity(site), minus(site.used, site.usedByHome), type);
+  if (inPool >= fits) return { code: 'FITS', fits, borrowed: 0 };
+  // once its own institution had its pick, a site that lends lets others borrow what its pool lacks
+  if (mayBorrow && site.lendsHomeShare) return { code: 'FITS', fits, borrowed: fits - inPool };
+  if (inPool >= need) return { code: 'FITS', fits: inPool, borrowed: 0 };
+  return { code: 'HOME_SHARE', fits: 0, borrowed: 0 };
+}
+
+/** The first filter that stops `site` for `request`, or FITS, with the reason in words. */
+export function siteVerdict(request: WaitingRequest, project: ProjectState, site: SiteState, options: VerdictOptions): SiteVerdict {
+  const { code: stopped, type } = staticCheck(request, site);
+  const verdict = (code: SiteVerdictCode, reason: string, fits = 0, borrowed = 0): SiteVerdict => ({ siteId: site.id, site: site.name, code, reason, instanceType: type, fits, borrowed });
+  switch (stopped) {
+    case 'NOT_ALLOWED':
+      return verdict(stopped, 'not among the sites the request allows');
+    case 'NO_IMAGE':
+      return verdict(stopped, `does not offer image '${request.image}'`);
+    case 'NO_INSTANCE_TYPE':
+      return verdict(stopped, `has no instance type with ${request.vcpus} vCPUs, ${request.memoryMiB} MiB${request.gpus ? ` and ${request.gpus} GPUs` : ''}`);
+    case 'MISSING_LABEL':
+      return verdict(stopped, `lacks label ${formatRequirement(missingLabel(site.labels, request.requirements)!)}`);
+    case 'SITE_DOWN':
+      return verdict(stopped, 'is DOWN');
+    case 'SITE_DRAINING':
+      return verdict(stopped, 'is draining');
+    case null:
+      break;
+  }
+  const room = checkRoom(request, project, site, type!, options);
+  const need = options.need ?? gangSize(request);
+  switch (room.code) {
+    case 'COOL_DOWN':
+      return verdict(room.code, 'is avoided for a while after a failed attempt there');
+    case 'QUOTA':
+      return verdict(room.code, `project quota: ${bindingLimit(project.limits, project.used, type!, need)}`);
+    case 'BUDGET':
+      return verdict(room.code, budgetReason(project, type!, request.leaseHours, need));
+    case 'SITE_CAPACITY':
+      return verdict(room.code, `is full: ${bindingLimit(site.capacity, site.used, type!, need)}`);
+    case 'HOME_SHARE': {
+      const share = `keeps ${Math.round(site.homeShare * 100)}% for ${site.institution}; the pooled part has ${bindingLimit(pooledCapacity(site), minus(site.used, site.usedByHome), type!, need)}`;
+      return verdict(room.code, site.lendsHomeShare ? `${share} (its unused home share is lent only after its own institution's requests)` : share);
+    }
+    case 'FITS': {
+      const borrowing = room.borrowed > 0 ? `, ${room.borrowed} on borrowed home share` : '';
+      return verdict(room.code, `${room.fits} x ${type!.name} would start${borrowing}`, room.fits, room.borrowed);
+    }
+  }
+}
