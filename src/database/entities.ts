@@ -8,9 +8,10 @@ import { LoginSession } from '../identity/entities/login-session.entity.js';
 import { RoleGrant } from '../identity/entities/role-grant.entity.js';
 import { User } from '../identity/entities/user.entity.js';
 import { Instance } from '../requests/entities/instance.entity.js';
+import { RequestEvent } from '../requests/entities/request-event.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent];

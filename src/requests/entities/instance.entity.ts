@@ -55,6 +55,25 @@ export class Instance {
   @Column('boolean', { default: false })
   borrowed!: boolean;
 
+  /** When the site first reported it (pending); it must run within SKYPOOL_PENDING_TIMEOUT_SECONDS. */
+  @Column('timestamptz', { nullable: true })
+  pendingSince!: Date | null;
+
+  /** RunInstances calls for this placement that failed with a transient error so far. */
+  @Column('int', { default: 0 })
+  tries!: number;
+
+  /** A placement that failed transiently is tried again from then on (exponential backoff with jitter). */
+  @Column('timestamptz', { nullable: true })
+  nextAttemptAt!: Date | null;
+
+  /** The broker process working on this placement, until when: another takes over after a crash. */
+  @Column('text', { nullable: true })
+  claimedBy!: string | null;
+
+  @Column('timestamptz', { nullable: true })
+  claimedUntil!: Date | null;
+
   /** Minutes of run time charged so far (per started minute). */
   @Column('int', { default: 0 })
   chargedMinutes!: number;

@@ -83,6 +83,10 @@ export class ResourceRequest {
   @Column('timestamptz', { nullable: true })
   leaseEndsAt!: Date | null;
 
+  /** When the lease-ending notice was given (once per lease end). */
+  @Column('timestamptz', { nullable: true })
+  leaseWarnedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
