@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { User } from '../src/identity/entities/user.entity.js';
-import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -23,6 +23,8 @@ interface Fixture {
   projectB: string;
   userId: string;
   requestOf(projectId: string, by: GraphqlClient): Promise<string>;
+  /** a RUNNING request of the project, submitted by `by` (made once, before the cells run) */
+  running: { A: Record<Exclude<Who, 'anonymous'>, string>; B: string };
   /** the id of a new service account made by the bootstrap admin */
   adminsToken(): Promise<string>;
   /** the id of a new site of the institution, registered by the bootstrap admin */
@@ -37,6 +39,8 @@ const siteInput = (name: string, institution: string, endpoint: string) =>
   `{ name: "${name}", institution: "${institution}", endpoint: "${endpoint}", region: "r1", accessKeyId: "AK", secretAccessKey: "SK",
      capacity: { vcpus: 8, memoryMiB: 8192 }, instanceTypes: [{ name: "t1", vcpus: 2, memoryMiB: 4096 }], images: [{ image: "ubuntu-22.04", imageId: "ami-1" }] }`;
 const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { __typename ... on ResourceRequest { id } } }`;
+
+const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEndsAt } }';
 
 /** [operation, allowed for anonymous, researcher, manager, siteAdmin, federationAdmin, the call] */
 const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Promise<GraphqlResponse<unknown>>][] = [
@@ -76,6 +80,9 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['submitRequest in A', [N, Y, Y, Y, Y], (f, c) => c.request(submit(f.projectA))],
   ['submitRequest in B', [N, N, N, N, Y], (f, c) => c.request(submit(f.projectB))],
   ['cancelRequest of their own in A', [N, Y, Y, Y, Y], async (f, c, who) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, who === 'anonymous' ? f.as.federationAdmin : c) })],
+  ['extendLease of their own in A', [N, Y, Y, Y, Y], (f, c, who) => c.request(EXTEND, { id: f.running.A[who === 'anonymous' ? 'federationAdmin' : who] })],
+  ["extendLease of another's in A", [N, N, Y, Y, Y], (f, c) => c.request(EXTEND, { id: f.running.A.federationAdmin })],
+  ['extendLease in B', [N, N, N, N, Y], (f, c) => c.request(EXTEND, { id: f.running.B })],
   ["cancelRequest of another's in A", [N, N, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, f.as.federationAdmin) })],
   ['cancelRequest in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
   ['createServiceAccount RESEARCHER for A', [N, N, Y, N, Y], (f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: RESEARCHER, projectId: "${f.projectA}" }) { token } }`)],
@@ -111,13 +118,25 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
     };
     f.userId = (await f.t.broker.app.get(DataSource).getRepository(User).save({ issuer: 'https://idp.example.edu', subject: 'member', email: 'member@example.edu' })).id;
     f.requestOf = async (projectId, by) => (await by.data(submit(projectId))).submitRequest.id;
+    // only a running request's lease can be extended: start them all at once and wait
+    const [researcher, manager, siteAdmin, federationAdmin, inB] = await Promise.all([
+      f.requestOf(f.projectA, f.as.researcher),
+      f.requestOf(f.projectA, f.as.manager),
+      f.requestOf(f.projectA, f.as.siteAdmin),
+      f.requestOf(f.projectA, f.as.federationAdmin),
+      f.requestOf(f.projectB, f.as.federationAdmin),
+    ]);
+    f.running = { A: { researcher, manager, siteAdmin, federationAdmin }, B: inB };
+    for (const id of [researcher, manager, siteAdmin, federationAdmin, inB]) {
+      await eventually(async () => ((await admin.data('query($id: ID!) { resourceRequest(id: $id) { state } }', { id })).resourceRequest.state === 'RUNNING' ? true : undefined), `request ${id} running`, 60_000);
+    }
     f.adminsToken = async () => {
       await admin.data(`mutation { createServiceAccount(input: { name: "${unique('bot')}", role: RESEARCHER, projectId: "${f.projectB}" }) { token } }`);
       return (await admin.data('{ apiTokens { id } }')).apiTokens[0].id;
     };
     f.allocationOf = async (projectId) => (await admin.data(`mutation { grantAllocation(input: { projectId: "${projectId}", vcpus: 1, memoryMiB: 1 }) { id } }`)).grantAllocation.id;
     f.siteOf = async (institution) => (await admin.data(`mutation { registerSite(input: ${siteInput(unique('s'), institution, `${f.t.url}/emulator/umich`)}) { id } }`)).registerSite.id;
-  }, 60_000);
+  }, 120_000);
   afterAll(() => f.t?.stop());
 
   const cells = MATRIX.flatMap(([operation, allowed, call]) => WHO.map((who, i) => [operation, who, allowed[i]!, call] as const));

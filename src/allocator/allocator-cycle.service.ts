@@ -13,11 +13,15 @@ import { tryAllocatorLock } from '../database/allocator-lock.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { RequestUpdates } from '../requests/request-updates.js';
 import { allocate } from './allocator.js';
 import type { Decision, Placement, SiteState } from './allocator.types.js';
 import { AllocatorMetrics } from './allocator.metrics.js';
 import { loadProjectStates, loadSiteStates } from './federation-state.js';
 import { waitingRequestsOf } from './waiting-requests.js';
+
+/** Instance rows per INSERT statement. */
+const INSERT_BATCH = 1000;
 
 /**
  * Feeds the pure allocator: reads waiting requests and the federation's state, decides, and
@@ -34,6 +38,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly db: Db,
     private readonly lifecycle: RequestLifecycle,
+    private readonly updates: RequestUpdates,
     private readonly signals: WorkSignals,
     private readonly metrics: AllocatorMetrics,
     @Inject(CONFIG) private readonly config: Config,
@@ -101,15 +106,18 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const projects = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS);
     const decisions = allocate({ sites, projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
     const siteById = new Map(sites.map((s) => [s.id, s]));
+    const rows: Partial<Instance>[] = [];
     let placed = 0;
     for (const [i, decision] of decisions.entries()) {
       const { request, held } = waiting[i]!;
       if (decision.kind === 'wait') await this.recordWait(manager, request, held, decision);
       else {
-        await this.place(manager, request, decision.placements, siteById);
+        rows.push(...(await this.place(manager, request, decision.placements, siteById)));
         placed++;
       }
     }
+    // the instance rows that hold the quota, in a few multi-row inserts rather than one per placement
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) await manager.getRepository(Instance).insert(rows.slice(i, i + INSERT_BATCH));
     return { considered: waiting.length, placed };
   }
 
@@ -117,7 +125,10 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
   private async recordWait(manager: EntityManager, request: ResourceRequest, held: number, wait: Extract<Decision, { kind: 'wait' }>): Promise<void> {
     if (request.state === 'RUNNING') {
       const reason = `${held} of ${request.count} running; the rest wait: ${wait.reason}`;
-      if (request.reason !== reason) await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: wait.reasonCode });
+      if (request.reason !== reason) {
+        await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: wait.reasonCode });
+        await this.updates.changed(manager, request.id);
+      }
       return;
     }
     if (request.state !== 'QUEUED' || request.reason !== wait.reason || request.reasonCode !== wait.reasonCode) {
@@ -125,7 +136,8 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>): Promise<void> {
+  /** Moves the request on and returns the instance rows to insert for its placements. */
+  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>): Promise<Partial<Instance>[]> {
     const attempt = request.attempt + 1;
     const rows = placements.flatMap((p) =>
       Array.from({ length: p.count }, (_, n) => ({
@@ -144,14 +156,15 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
         state: 'REQUESTED' as const,
       })),
     );
-    await manager.getRepository(Instance).insert(rows);
     const where = placements.map((p) => `${p.count} x ${p.instanceType.name} at ${siteById.get(p.siteId)!.name}${p.borrowed ? ` (${p.borrowed} on borrowed home share)` : ''}`).join(', ');
     if (request.state === 'RUNNING') {
       await manager.getRepository(ResourceRequest).update(request.id, { attempt, reason: `starting ${where} more` });
+      await this.updates.changed(manager, request.id);
       request.attempt = attempt;
       this.logger.info({ requestId: request.id, projectId: request.projectId, attempt, placements: where }, 'more instances placed for a running request');
-      return;
+      return rows;
     }
     await this.lifecycle.moveRequest(manager, request, 'PROVISIONING', { reason: `starting ${where}`, attempt });
+    return rows;
   }
 }

@@ -66,16 +66,16 @@ export function siteStateOf(site: Site, usage: { used: Resources; usedByHome: Re
   };
 }
 
-/** Every site, with the allocator's view of it. */
-export async function loadSitesWithState(manager: EntityManager): Promise<{ site: Site; state: SiteState }[]> {
+/** Every site, with the allocator's view of it; without `usage`, as if nothing were in use (enough to judge what a site offers). */
+export async function loadSitesWithState(manager: EntityManager, options: { usage?: boolean } = {}): Promise<{ site: Site; state: SiteState }[]> {
   // one query after the other: inside a transaction they share one connection
   const sites = await manager.getRepository(Site).find({ where: { removedAt: IsNull() }, order: { name: 'ASC' } });
-  const usage = await siteUsage(manager);
+  const usage = options.usage === false ? new Map() : await siteUsage(manager);
   return sites.map((site) => ({ site, state: siteStateOf(site, usage.get(site.id)) }));
 }
 
-export async function loadSiteStates(manager: EntityManager): Promise<SiteState[]> {
-  return (await loadSitesWithState(manager)).map((s) => s.state);
+export async function loadSiteStates(manager: EntityManager, options: { usage?: boolean } = {}): Promise<SiteState[]> {
+  return (await loadSitesWithState(manager, options)).map((s) => s.state);
 }
 
 /**
@@ -117,14 +117,15 @@ interface ProjectRow {
  * Each project with an allocation in force at `now`: its limits and budget left (the
  * allocations added up; one unlimited budget makes the project's unlimited), what its
  * instances hold and are promised, and its fair-share usage decayed to `now`. With
- * `withoutAllocation`, projects with none in force come too, with limits of zero.
+ * `withoutAllocation`, projects with none in force come too, with limits of zero. Without
+ * `holdings`, nothing is counted as in use or promised (enough to judge what a project may ever do).
  */
 export async function loadProjectStates(
   manager: EntityManager,
   now: Date,
   halfLifeHours: number,
   projectIds?: string[],
-  options: { withoutAllocation?: boolean } = {},
+  options: { withoutAllocation?: boolean; holdings?: boolean } = {},
 ): Promise<ProjectState[]> {
   const rows: ProjectRow[] = await manager.query(
     `WITH in_force AS (${ALLOCATIONS_IN_FORCE}),
@@ -140,7 +141,7 @@ export async function loadProjectStates(
          FROM instance i JOIN resource_request r ON r.id = i.request_id
          CROSS JOIN LATERAL (SELECT CASE WHEN i.lease_ends_at IS NULL THEN r.lease_hours
                                          ELSE greatest(0, extract(epoch FROM i.lease_ends_at - $1) / 3600) END AS hours) remaining
-        WHERE i.state = ANY($3) AND ($2::uuid[] IS NULL OR i.project_id = ANY($2))
+        WHERE $4 AND i.state = ANY($3) AND ($2::uuid[] IS NULL OR i.project_id = ANY($2))
         GROUP BY i.project_id)
      SELECT p.id, p.institution, p.priority_factor, p.decayed_usage, p.usage_decayed_at,
             l.vcpus, l.memory_mib, l.gpus, l.instances, l.core_hours_left, l.gpu_hours_left,
@@ -148,7 +149,7 @@ export async function loadProjectStates(
             h.promised_core_hours, h.promised_gpu_hours
        FROM project p ${options.withoutAllocation ? 'LEFT' : ''} JOIN limits l ON l.project_id = p.id LEFT JOIN holding h ON h.project_id = p.id
       WHERE $2::uuid[] IS NULL OR p.id = ANY($2)`,
-    [now, projectIds ?? null, HOLDING_STATES],
+    [now, projectIds ?? null, HOLDING_STATES, options.holdings !== false],
   );
   return rows.map((r) => ({
     id: r.id,

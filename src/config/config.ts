@@ -211,10 +211,35 @@ const variables = {
     sensitive: false,
     parse: integer(0, 24 * 60, 10),
   },
+  SKYPOOL_LEASE_WARNING_MINUTES: {
+    description: "how long before a running request's lease ends its history gets a LEASE_ENDING notice (once per lease end); 0: none",
+    sensitive: false,
+    parse: integer(0, 7 * 24 * 60, 60),
+  },
   SKYPOOL_CHARGE_CRON: {
     description: 'when run time is charged to budgets and ended allocations are enforced',
     sensitive: false,
     parse: cronExpression('0 * * * * *'),
+  },
+  SKYPOOL_SITE_CONCURRENCY: {
+    description: 'RunInstances calls a broker process makes to one site at a time',
+    sensitive: false,
+    parse: integer(1, 100, 4),
+  },
+  SKYPOOL_PROVISION_TIMEOUT_SECONDS: {
+    description: 'how long a placement may keep failing with transient errors (retried with backoff) before it fails over to another site',
+    sensitive: false,
+    parse: integer(1, 24 * 3600, 300),
+  },
+  SKYPOOL_PENDING_TIMEOUT_SECONDS: {
+    description: 'how long an instance may stay pending at its site before it fails over to another site',
+    sensitive: false,
+    parse: integer(1, 24 * 3600, 600),
+  },
+  SKYPOOL_MAX_ATTEMPTS: {
+    description: 'failed placement attempts after which a request is given up (FAILED, with the last reason)',
+    sensitive: false,
+    parse: integer(1, 100, 3),
   },
   SKYPOOL_RECONCILE_CRON: {
     description: 'when the reconciler compares each site with the broker',

@@ -58,7 +58,7 @@ class DatabaseShutdown implements OnApplicationShutdown {
         return dataSource;
       },
     },
-    { provide: Db, inject: [DataSource], useFactory: (dataSource: DataSource) => new Db(dataSource) },
+    { provide: Db, inject: [DataSource, LOGGER], useFactory: (dataSource: DataSource, logger: Logger) => new Db(dataSource, logger) },
     { provide: DEPLOYMENT, inject: [Db, CONFIG, LOGGER], useFactory: loadDeployment },
     DatabaseShutdown,
   ],

@@ -1,14 +1,22 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /**
  * The one way to run a transaction. It retries on serialization failures and deadlocks, so
  * callers must keep their work inside `work` free of side effects outside the database
- * (no calls to sites: on the embedded database an open transaction blocks everyone).
+ * (no calls to sites: on the embedded database an open transaction blocks everyone); what
+ * must happen outside goes in `afterCommit`.
  */
 export class Db {
-  constructor(readonly dataSource: DataSource) {}
+  /** Callbacks of the transactions under way, by their manager; an attempt that fails takes its own along. */
+  private readonly commitCallbacks = new WeakMap<EntityManager, (() => void)[]>();
+
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly logger?: Pick<Logger, 'error'>,
+  ) {}
 
   get manager(): EntityManager {
     return this.dataSource.manager;
@@ -16,12 +24,41 @@ export class Db {
 
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const callbacks: (() => void)[] = [];
+      let result: T;
       try {
-        return await this.dataSource.transaction(work);
+        result = await this.dataSource.transaction((manager) => {
+          this.commitCallbacks.set(manager, callbacks);
+          return work(manager);
+        });
       } catch (err) {
         const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || attempt >= 5) throw err;
+        continue;
       }
+      for (const callback of callbacks) this.runCallback(callback);
+      return result;
+    }
+  }
+
+  /**
+   * Runs `callback` once the transaction of `manager` has committed, and never if it rolls back
+   * (e.g. to publish an event only when what it tells of is there for others to read). Outside
+   * a transaction each statement commits at once, so the callback runs now.
+   */
+  afterCommit(manager: EntityManager, callback: () => void): void {
+    const callbacks = this.commitCallbacks.get(manager);
+    if (callbacks) callbacks.push(callback);
+    else if (manager.queryRunner?.isTransactionActive) throw new Error('afterCommit needs a transaction started with Db.transaction');
+    else this.runCallback(callback);
+  }
+
+  /** The transaction has committed whatever a callback does: a failing one is reported, not thrown. */
+  private runCallback(callback: () => void): void {
+    try {
+      callback();
+    } catch (err) {
+      (this.logger ?? console).error({ err }, 'a callback after commit failed');
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { AllocationsModule } from '../allocations/allocations.module.js';
@@ -16,6 +16,7 @@ import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
 import { rateLimitPlugin, TokenBuckets } from './rate-limit.js';
+import { graphqlWsOptions } from './subscriptions.js';
 
 @Module({
   imports: [SitesModule, AllocationsModule, RequestsModule],
@@ -33,9 +34,11 @@ class GraphqlSupportModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule, GraphqlSupportModule],
-      inject: [CONFIG, LOGGER, AuthService, LoadersFactory],
-      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory): ApolloDriverConfig => {
+      inject: [CONFIG, LOGGER, AuthService, LoadersFactory, GraphQLSchemaHost],
+      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
         const production = config.NODE_ENV === 'production';
+        const limits = { maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH, maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES, maxCost: config.SKYPOOL_GRAPHQL_MAX_COST };
+        const formatError = createErrorFormatter(logger);
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -47,13 +50,20 @@ class GraphqlSupportModule {}
           csrfPrevention: true,
           allowBatchedHttpRequests: false, // no client needs batches: one operation per request
           parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
-          validationRules: limitRules({
-            maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH,
-            maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES,
-            maxCost: config.SKYPOOL_GRAPHQL_MAX_COST,
-          }),
+          validationRules: limitRules(limits),
           plugins: [operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
-          formatError: createErrorFormatter(logger),
+          formatError,
+          subscriptions: {
+            'graphql-ws': graphqlWsOptions({
+              auth,
+              loaders,
+              schema: () => schemaHost.schema,
+              limits,
+              maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS,
+              hideSuggestions: production,
+              formatError,
+            }),
+          },
           context: async ({ req }: { req: Request }): Promise<RequestContext> => {
             const authentication = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });
             return {

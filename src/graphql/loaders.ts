@@ -5,6 +5,7 @@ import type { Allocation } from '../allocations/entities/allocation.entity.js';
 import type { Project } from '../allocations/entities/project.entity.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import type { Instance } from '../requests/entities/instance.entity.js';
+import type { RequestEvent } from '../requests/entities/request-event.entity.js';
 import { RequestsService } from '../requests/requests.service.js';
 import type { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
@@ -20,11 +21,15 @@ function groupByKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => st
   return keys.map((k) => map.get(k) ?? []);
 }
 
-/** Per-GraphQL-request batching, so a page of 1000 requests with their instances costs a few queries. */
+/**
+ * Per-GraphQL-request batching, so a page of 1000 requests with their instances costs a few
+ * queries. A subscription's operation lives on, so there each result reads afresh (`cache: false`).
+ */
 export interface Loaders {
   site: DataLoader<string, Site | undefined>;
   project: DataLoader<string, Project | undefined>;
   instancesOfRequest: DataLoader<string, Instance[]>;
+  eventsOfRequest: DataLoader<string, RequestEvent[]>;
   allocationsOfProject: DataLoader<string, Allocation[]>;
 }
 
@@ -37,12 +42,13 @@ export class LoadersFactory {
     private readonly allocations: AllocationsService,
   ) {}
 
-  create(): Loaders {
+  create(options: { cache?: boolean } = {}): Loaders {
     return {
-      site: new DataLoader(async (ids) => byKey(ids, await this.sites.findByIds(ids), (s) => s.id)),
-      project: new DataLoader(async (ids) => byKey(ids, await this.projects.findByIds(ids), (p) => p.id)),
-      instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instancesOf(ids), (i) => i.requestId)),
-      allocationsOfProject: new DataLoader(async (ids) => groupByKey(ids, await this.allocations.listForProjects(ids), (a) => a.projectId)),
+      site: new DataLoader(async (ids) => byKey(ids, await this.sites.findByIds(ids), (s) => s.id), options),
+      project: new DataLoader(async (ids) => byKey(ids, await this.projects.findByIds(ids), (p) => p.id), options),
+      instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instancesOf(ids), (i) => i.requestId), options),
+      eventsOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.eventsOf(ids), (e) => e.requestId), options),
+      allocationsOfProject: new DataLoader(async (ids) => groupByKey(ids, await this.allocations.listForProjects(ids), (a) => a.projectId), options),
     };
   }
 }

@@ -49,11 +49,11 @@ export const AccessPolicy = {
     throw new ForbiddenError(`you are not a member of project ${project.id}`);
   },
 
-  /** Cancel a request: whoever submitted it, or who manages its project (a researcher manages only their own). */
-  assertCanManageRequest(principal: Principal, project: { id: string; institution: string }, submittedBy: string): void {
+  /** Cancel a request or extend its lease: whoever submitted it, or who manages its project (a researcher manages only their own). */
+  assertCanManageRequest(principal: Principal, project: { id: string; institution: string }, submittedBy: string, action: 'cancel' | 'extend'): void {
     AccessPolicy.assertCanActInProject(principal, project);
     if (submittedBy === principal.id) return;
-    if (!managesProject(principal, project)) throw new ForbiddenError('a researcher may cancel only the requests they submitted');
+    if (!managesProject(principal, project)) throw new ForbiddenError(`a researcher may ${action} only the requests they submitted`);
   },
 
   canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
+import { LeaseNotices } from './lease-notices.js';
 import { ProvisionerService } from './provisioner.service.js';
 import { ProvisioningScheduler } from './provisioning.scheduler.js';
 import { ReconcilerService } from './reconciler.service.js';
@@ -9,7 +10,7 @@ import { TerminatorService } from './terminator.service.js';
 
 @Module({
   imports: [RequestsModule, SitesModule],
-  providers: [ProvisionerService, TerminatorService, ReconcilerService, RequestSettlement, ProvisioningScheduler],
-  exports: [ProvisioningScheduler],
+  providers: [ProvisionerService, TerminatorService, ReconcilerService, RequestSettlement, ProvisioningScheduler, LeaseNotices],
+  exports: [ProvisioningScheduler, LeaseNotices],
 })
 export class ProvisioningModule {}

@@ -1,33 +1,59 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
+import { timeOrderedUuid } from '../common/ids.js';
 import { LOGGER } from '../common/logging.js';
 import { Instance } from './entities/instance.entity.js';
+import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { instanceStateMachine, type InstanceState } from './instance-state.js';
 import { requestStateMachine, type RequestState } from './request-state.js';
+import { RequestUpdates } from './request-updates.js';
 
 export interface TransitionDetail {
   reason?: string | null;
   reasonCode?: string | null;
 }
 
+type NewEvent = Partial<RequestEvent> & Pick<RequestEvent, 'requestId' | 'kind'>;
+
+/** Kinds of history events that are not state changes. */
+export type NoticeKind = 'LEASE_ENDING' | 'LEASE_EXTENDED';
+
 /**
  * Every state change of a request or an instance goes through here: checked against the
- * transition table, written with the caller's transaction, and logged once with its ids.
+ * transition table, written with the caller's transaction together with its history event,
+ * logged once with its ids, and told to the request's watchers once the transaction commits.
  */
 @Injectable()
 export class RequestLifecycle {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    private readonly updates: RequestUpdates,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
+  /** The first event of a request's history: it was accepted, PENDING. (No one can be watching it yet.) */
+  async submitted(manager: EntityManager, request: ResourceRequest, reason: string): Promise<void> {
+    await this.insertEvent(manager, { requestId: request.id, kind: 'REQUEST_STATE', toState: request.state, reason });
+  }
+
+  /**
+   * Moves the request to `to`. QUEUED -> QUEUED with another reason is a change too, recorded
+   * only when the reason or its code differ (the allocator re-decides waiting requests every cycle).
+   */
   async moveRequest(manager: EntityManager, request: ResourceRequest, to: RequestState, detail: TransitionDetail & { leaseEndsAt?: Date; attempt?: number } = {}): Promise<void> {
     const from = request.state;
     requestStateMachine.assertTransition(from, to);
     const patch: Partial<ResourceRequest> = { state: to, reason: detail.reason ?? null, reasonCode: detail.reasonCode ?? null };
     if (detail.leaseEndsAt) patch.leaseEndsAt = detail.leaseEndsAt;
     if (detail.attempt !== undefined) patch.attempt = detail.attempt;
+    const changed = from !== to || request.reason !== patch.reason || request.reasonCode !== patch.reasonCode;
     await manager.getRepository(ResourceRequest).update(request.id, patch);
     Object.assign(request, patch);
+    if (changed) await this.record(manager, { requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
     if (from !== to) {
       this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
     }
@@ -51,9 +77,35 @@ export class RequestLifecycle {
     const change = { ...patch, state: to };
     await manager.getRepository(Instance).update(instance.id, change);
     Object.assign(instance, change);
+    await this.record(manager, {
+      requestId: instance.requestId,
+      instanceId: instance.id,
+      siteId: instance.siteId,
+      kind: 'INSTANCE_STATE',
+      fromState: from,
+      toState: to,
+      reason: why ?? patch.failureReason ?? null,
+      reasonCode: patch.failureCode ?? null,
+    });
     this.logger.info(
       { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
       'instance state changed',
     );
+  }
+
+  /** Something in a request's history that is not a state change, such as a lease about to end. */
+  async notice(manager: EntityManager, request: ResourceRequest, kind: NoticeKind, reason: string): Promise<void> {
+    await this.record(manager, { requestId: request.id, kind, reason });
+    this.logger.info({ requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
+  }
+
+  private async record(manager: EntityManager, event: NewEvent): Promise<void> {
+    await this.insertEvent(manager, event);
+    await this.updates.changed(manager, event.requestId);
+  }
+
+  private async insertEvent(manager: EntityManager, event: NewEvent): Promise<void> {
+    // a time-ordered id keeps events stamped with the same clock time in the order they happened
+    await manager.getRepository(RequestEvent).insert({ id: timeOrderedUuid(), at: this.clock.now(), ...event });
   }
 }

@@ -1,5 +1,6 @@
-import type { InstanceView, ResourceRequestView } from './dto/request.types.js';
+import type { InstanceView, RequestEventView, ResourceRequestView } from './dto/request.types.js';
 import type { Instance } from './entities/instance.entity.js';
+import type { RequestEvent } from './entities/request-event.entity.js';
 import type { ResourceRequest } from './entities/resource-request.entity.js';
 
 export function toRequestView(r: ResourceRequest): ResourceRequestView {
@@ -36,5 +37,18 @@ export function toInstanceView(i: Instance): InstanceView {
     publicIp: i.publicIp,
     leaseEndsAt: i.leaseEndsAt,
     borrowed: i.borrowed,
+  };
+}
+
+export function toRequestEventView(e: RequestEvent): RequestEventView {
+  return {
+    at: e.at,
+    kind: e.kind,
+    fromState: e.fromState,
+    toState: e.toState,
+    reason: e.reason,
+    reasonCode: e.reasonCode,
+    instanceId: e.instanceId,
+    siteId: e.siteId,
   };
 }

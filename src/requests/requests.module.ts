@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AllocationsModule } from '../allocations/allocations.module.js';
+import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
-import { InstancesResolver, ProjectRequestsResolver, RequestsResolver, SiteVerdictResolver } from './requests.resolver.js';
+import { RequestUpdates } from './request-updates.js';
+import { InstancesResolver, ProjectRequestsResolver, RequestEventsResolver, RequestsResolver, SiteVerdictResolver } from './requests.resolver.js';
 import { RequestsService } from './requests.service.js';
 
 @Module({
   imports: [AllocationsModule],
-  providers: [RequestsService, RequestLifecycle, RequestsResolver, InstancesResolver, ProjectRequestsResolver, SiteVerdictResolver],
-  exports: [RequestsService, RequestLifecycle],
+  providers: [RequestsService, RequestLifecycle, RequestUpdates, RequestLeases, RequestsResolver, InstancesResolver, ProjectRequestsResolver, SiteVerdictResolver, RequestEventsResolver],
+  exports: [RequestsService, RequestLifecycle, RequestUpdates],
 })
 export class RequestsModule {}

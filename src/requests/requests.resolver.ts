@@ -1,4 +1,4 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { ProjectView } from '../allocations/dto/project.types.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import { NotFoundError } from '../common/errors.js';
@@ -9,10 +9,21 @@ import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.
 import { isFederationAdmin, type Principal } from '../identity/principal.js';
 import { SiteView } from '../sites/dto/site.types.js';
 import { toSiteView } from '../sites/site-view.js';
-import { InstanceView, RequestPlanView, SiteVerdictView, RequestStateEnum, ResourceRequestView, SubmitRequestInput, SubmitRequestResult } from './dto/request.types.js';
+import {
+  InstanceView,
+  RequestEventView,
+  RequestPlanView,
+  RequestStateEnum,
+  ResourceRequestView,
+  SiteVerdictView,
+  SubmitRequestInput,
+  SubmitRequestResult,
+} from './dto/request.types.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';
-import { toInstanceView, toRequestView } from './request-views.js';
+import { RequestLeases } from './request-leases.js';
+import { RequestUpdates } from './request-updates.js';
+import { toInstanceView, toRequestEventView, toRequestView } from './request-views.js';
 import { RequestsService } from './requests.service.js';
 
 @Resolver(() => ResourceRequestView)
@@ -20,6 +31,8 @@ export class RequestsResolver {
   constructor(
     private readonly requests: RequestsService,
     private readonly projects: ProjectsService,
+    private readonly leases: RequestLeases,
+    private readonly updates: RequestUpdates,
   ) {}
 
   private async checkedProject(principal: Principal, projectId: string) {
@@ -44,8 +57,30 @@ export class RequestsResolver {
   @Mutation(() => ResourceRequestView)
   async cancelRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView> {
     const request = await this.requests.get(id);
-    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy);
+    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy, 'cancel');
     return toRequestView(await this.requests.cancel(principal, id));
+  }
+
+  @Mutation(() => ResourceRequestView, { description: "a RUNNING request's lease ends `hours` later: within the longest lease allowed and the project's budget" })
+  async extendLease(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('hours', { type: () => Float }) hours: number,
+  ): Promise<ResourceRequestView> {
+    const request = await this.requests.get(id);
+    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy, 'extend');
+    await this.leases.extend(principal, id, hours);
+    return toRequestView(await this.requests.get(id));
+  }
+
+  @Subscription(() => ResourceRequestView, {
+    description: 'the request as it is now, then again after each change (read fresh; changes close together may arrive as one); it completes after a final state',
+    resolve: (request: ResourceRequest) => toRequestView(request),
+  })
+  async requestUpdated(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<AsyncIterableIterator<ResourceRequest>> {
+    const request = await this.requests.get(id);
+    await this.checkedProject(principal, request.projectId);
+    return this.updates.snapshots(id, (requestId) => this.requests.find(requestId));
   }
 
   @Query(() => ResourceRequestView, { nullable: true })
@@ -89,6 +124,20 @@ export class RequestsResolver {
   @ResolveField(() => [InstanceView])
   async instances(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<InstanceView[]> {
     return (await loaders.instancesOfRequest.load(request.id)).map(toInstanceView);
+  }
+
+  @ResolveField(() => [RequestEventView], { description: 'its history, oldest first: state changes of the request and its instances, and notices' })
+  async events(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<RequestEventView[]> {
+    return (await loaders.eventsOfRequest.load(request.id)).map(toRequestEventView);
+  }
+}
+
+@Resolver(() => RequestEventView)
+export class RequestEventsResolver {
+  @ResolveField(() => SiteView, { nullable: true, description: 'for INSTANCE_STATE: where the instance is' })
+  async site(@Parent() event: RequestEventView, @RequestLoaders() loaders: Loaders): Promise<SiteView | null> {
+    const site = event.siteId ? await loaders.site.load(event.siteId) : undefined;
+    return site ? toSiteView(site) : null;
   }
 }
 

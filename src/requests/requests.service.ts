@@ -17,6 +17,7 @@ import type { Principal } from '../identity/principal.js';
 import { toSiteView } from '../sites/site-view.js';
 import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
+import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
@@ -60,8 +61,8 @@ export class RequestsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  private projectState(manager: EntityManager, projectId: string): Promise<ProjectState | undefined> {
-    return loadProjectStates(manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [projectId]).then((found) => found[0]);
+  private projectState(manager: EntityManager, projectId: string, options: { holdings?: boolean } = {}): Promise<ProjectState | undefined> {
+    return loadProjectStates(manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [projectId], options).then((found) => found[0]);
   }
 
   private findByIdempotencyKey(principal: Principal, key: string): Promise<ResourceRequest | null> {
@@ -76,13 +77,18 @@ export class RequestsService {
       if (earlier) return earlier;
     }
     const manager = this.db.manager;
-    const [sites, project] = await Promise.all([loadSiteStates(manager), this.projectState(manager, request.projectId)]);
+    // whether it could ever run needs neither what is in use nor what is promised: the allocator judges those
+    const [sites, project] = await Promise.all([loadSiteStates(manager, { usage: false }), this.projectState(manager, request.projectId, { holdings: false })]);
     const refusal = assessRequest(request, sites, project);
     if (refusal) return refusal;
 
     let saved: ResourceRequest;
     try {
-      saved = await manager.getRepository(ResourceRequest).save(this.newRequest(principal, request));
+      saved = await this.db.transaction(async (tx) => {
+        const row = await tx.getRepository(ResourceRequest).save(this.newRequest(principal, request));
+        await this.lifecycle.submitted(tx, row, `submitted by ${principal.name}`);
+        return row;
+      });
     } catch (err) {
       // the same idempotency key raced in from a retry: answer with the request that won
       if (request.idempotencyKey && isUniqueViolation(err)) return (await this.findByIdempotencyKey(principal, request.idempotencyKey))!;
@@ -170,9 +176,13 @@ export class RequestsService {
   }
 
   async get(id: string): Promise<ResourceRequest> {
-    const request = isUuid(id) ? await this.db.manager.getRepository(ResourceRequest).findOneBy({ id }) : null;
+    const request = await this.find(id);
     if (!request) throw new NotFoundError('request', id);
     return request;
+  }
+
+  find(id: string): Promise<ResourceRequest | null> {
+    return isUuid(id) ? this.db.manager.getRepository(ResourceRequest).findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** Newest first, keyset-paged by id: `after` is the last id of the previous page. */
@@ -189,6 +199,11 @@ export class RequestsService {
 
   instancesOf(requestIds: readonly string[]): Promise<Instance[]> {
     return this.db.manager.getRepository(Instance).find({ where: { requestId: In([...requestIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Oldest first; events stamped with the same time keep the order they were written in (their ids are time-ordered). */
+  eventsOf(requestIds: readonly string[]): Promise<RequestEvent[]> {
+    return this.db.manager.getRepository(RequestEvent).find({ where: { requestId: In([...requestIds]) }, order: { at: 'ASC', id: 'ASC' } });
   }
 
   /**

@@ -62,6 +62,18 @@ export class ResourceRequestView {
   @Field(() => Date) createdAt!: Date;
 }
 
+@ObjectType('RequestEvent', { description: "one step in a request's history: a state change of the request or of one of its instances, or a notice" })
+export class RequestEventView {
+  @Field(() => Date) at!: Date;
+  @Field({ description: 'REQUEST_STATE, INSTANCE_STATE, or a notice: LEASE_ENDING, LEASE_EXTENDED' }) kind!: string;
+  @Field(() => String, { nullable: true, description: 'for state changes: the state before (none for the first, PENDING)' }) fromState!: string | null;
+  @Field(() => String, { nullable: true, description: 'for state changes: the state after' }) toState!: string | null;
+  @Field(() => String, { nullable: true, description: 'why, in words' }) reason!: string | null;
+  @Field(() => String, { nullable: true }) reasonCode!: string | null;
+  @Field(() => ID, { nullable: true, description: 'for INSTANCE_STATE: which instance' }) instanceId!: string | null;
+  siteId!: string | null;
+}
+
 @InterfaceType('UserError', { description: 'An expected outcome the caller can act on' })
 export abstract class UserError {
   @Field() code!: string;

@@ -1,0 +1,330 @@
+// npm run bench:submit — the database-backed path on PostgreSQL: BENCH_CLIENTS concurrent clients
+// (default 50) submit BENCH_REQUESTS requests (default 10,000) over GraphQL, back to back, to a
+// broker in this process, measured until every request is placed (PROVISIONING or RUNNING).
+// Prints figures; nothing here is asserted. Runs the built code (npm run build first).
+// Creates a database of its own on BENCH_DATABASE_URL's server and drops it at the end.
+//
+// BENCH_SITES_MODE says who serves the sites:
+//   remote   (default) the bundled EC2 emulator in a worker thread, in memory, reached over HTTP
+//            like a real cloud: the broker's event loop does only the broker's work.
+//   emulated `emulated: true` descriptors, served inside the broker as in the demo federation,
+//            sharing the broker's event loop and saving its state file as it goes.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { startBroker } from '../dist/broker.js';
+import { loadConfig } from '../dist/config/config.js';
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const SITES = Number(process.env.BENCH_SITES ?? 10);
+const SITES_MODE = process.env.BENCH_SITES_MODE || 'remote';
+if (!['remote', 'emulated'].includes(SITES_MODE)) throw new Error(`BENCH_SITES_MODE: remote or emulated, got ${SITES_MODE}`);
+// whatever happens, the bench ends this long after the first submission
+const TIME_LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_S ?? 120) * 1000;
+const POLL_MS = 100;
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+const IMAGE = 'ubuntu-22.04';
+
+const seconds = (ms) => (ms / 1000).toFixed(2);
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** What every bench site offers: room for everything the bench places; instances start at once. */
+function siteSpec(s) {
+  return {
+    name: `bench-${s}`,
+    institution: `Bench University ${s % 3}`,
+    region: 'us-east-1',
+    accessKeyId: `BENCHKEY${s}`,
+    secretAccessKey: `bench-secret-${s}`,
+    capacity: { vcpus: 100_000, memoryMiB: 400_000_000 },
+    instanceTypes: [
+      { name: 'm1.small', vcpus: 1, memoryMiB: 2048 },
+      { name: 'm1.medium', vcpus: 2, memoryMiB: 4096 },
+    ],
+    imageId: `ami-0a1b2c3d4e5f6${String(s).padStart(4, '0')}`,
+  };
+}
+
+/** Serves the sites from an in-memory emulator in a worker thread; resolves to its base URL. */
+function startRemoteSites() {
+  const sites = Array.from({ length: SITES }, (_, s) => {
+    const { institution: _institution, imageId, ...spec } = siteSpec(s);
+    return { ...spec, images: [{ imageId, name: IMAGE }], pendingSeconds: 0 };
+  });
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.module).then(async ({ Ec2Emulator }) => {
+       const emulator = new Ec2Emulator(); // no state file: nothing written per call
+       for (const site of workerData.sites) emulator.upsertSite(site);
+       parentPort.postMessage(await emulator.listen(0));
+     });`,
+    { eval: true, workerData: { module: new URL('../dist/compute/emulator/index.js', import.meta.url).href, sites } },
+  );
+  return new Promise((resolve, reject) => {
+    worker.once('message', (base) => resolve({ base, stop: () => worker.terminate() }));
+    worker.once('error', reject);
+  });
+}
+
+/** One descriptor per site: emulated by the broker, or a remote site at `base`. */
+function writeSites(dir, base) {
+  for (let s = 0; s < SITES; s++) {
+    const spec = siteSpec(s);
+    const where = base
+      ? [`endpoint: ${base}/${spec.name}`, `accessKeyId: ${spec.accessKeyId}`, `secretAccessKey: ${spec.secretAccessKey}`]
+      : ['emulated: true', 'emulator:', '  pendingSeconds: 0'];
+    writeFileSync(
+      join(dir, `${spec.name}.yaml`),
+      [
+        `name: ${spec.name}`,
+        `institution: ${spec.institution}`,
+        `region: ${spec.region}`,
+        ...where,
+        'capacity:',
+        `  vcpus: ${spec.capacity.vcpus}`,
+        `  memoryMiB: ${spec.capacity.memoryMiB}`,
+        'instanceTypes:',
+        ...spec.instanceTypes.map((t) => `  - { name: ${t.name}, vcpus: ${t.vcpus}, memoryMiB: ${t.memoryMiB} }`),
+        'images:',
+        `  - { image: ${IMAGE}, imageId: ${spec.imageId} }`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+// One keep-alive pool for all clients: a bench of the broker, not of TCP handshakes.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 5 });
+
+function post(base, path, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}${path}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function get(base, path) {
+  return new Promise((resolve, reject) => {
+    http.get(`${base}${path}`, { agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function gql(base, query, variables = {}) {
+  const { status, text } = await post(base, '/graphql', JSON.stringify({ query, variables }));
+  const body = JSON.parse(text);
+  if (status !== 200 || body.errors?.length) throw new Error(`GraphQL ${status}: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
+
+/** The allocator's cycle histogram: how many cycles ran and how long they took in all. */
+async function cycleFigures(base) {
+  const text = await get(base, '/metrics');
+  const value = (name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? 0);
+  return { count: value('skypool_allocator_cycle_seconds_count'), sum: value('skypool_allocator_cycle_seconds_sum') };
+}
+
+async function main(databaseUrl, workDir) {
+  const sitesDir = join(workDir, 'sites');
+  mkdirSync(sitesDir);
+  const remote = SITES_MODE === 'remote' ? await startRemoteSites() : undefined;
+  writeSites(sitesDir, remote?.base);
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'silent', // e.g. error, to see why submissions fail
+    SKYPOOL_DATA_DIR: join(workDir, 'data'),
+    SKYPOOL_SITES: sitesDir,
+    SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN,
+    SKYPOOL_SECRET_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: databaseUrl,
+    // the bench's one principal must not be throttled: these are the limits' maxima
+    SKYPOOL_RATE_LIMIT_PER_SECOND: '1000000',
+    SKYPOOL_RATE_LIMIT_BURST: '10000000',
+  });
+  try {
+    const broker = await startBroker(config);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await run(broker, db);
+    } finally {
+      await db.end();
+      await broker.close();
+    }
+  } finally {
+    await remote?.stop();
+  }
+}
+
+async function run(broker, db) {
+  const base = broker.url;
+  // the broker's connection pool, to see whether requests queue for a connection
+  const pool = broker.app.get(DataSource, { strict: false }).driver.master;
+  // the start-up probes decide each site's health; wait for them so they are not measured
+  for (let tries = 0; tries < 100; tries++) {
+    const { sites } = await gql(base, '{ sites { health } }');
+    if (sites.length === SITES && sites.every((s) => s.health !== 'UNKNOWN')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  // one project per client, each allowed far more than its share
+  const projects = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    const { createProject } = await gql(base, 'mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }', {
+      i: { name: `bench-${c}`, institution: `Bench University ${c % 3}` },
+    });
+    await gql(base, 'mutation($i: GrantAllocationInput!) { grantAllocation(input: $i) { id } }', {
+      i: { projectId: createProject.id, vcpus: 1_000_000, memoryMiB: 2_000_000_000 },
+    });
+    projects.push(createProject.id);
+  }
+
+  const before = await cycleFigures(base);
+  const stats = await db.query('SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = current_database()');
+  const xactsBefore = Number(stats.rows[0].xacts);
+  const submit = 'mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { __typename ... on ResourceRequest { id } ... on UserError { code message } } }';
+  const latencies = [];
+  const failures = new Map();
+  let next = 0;
+  let lastDone = 0;
+  const started = performance.now();
+  const deadline = started + TIME_LIMIT_MS;
+  const elu = performance.eventLoopUtilization();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const cpu = process.cpuUsage();
+
+  const client = async (c) => {
+    const body = JSON.stringify({ query: submit, variables: { i: { projectId: projects[c], image: IMAGE, vcpus: 1, memoryMiB: 1024, leaseHours: 1 } } });
+    while (next < REQUESTS && performance.now() < deadline) {
+      next++;
+      const t0 = performance.now();
+      let outcome;
+      try {
+        const { status, text } = await post(base, '/graphql', body);
+        const result = JSON.parse(text);
+        // the error's reference differs every time; without it, alike failures are counted together
+        outcome = result.data?.submitRequest?.__typename === 'ResourceRequest' ? 'ok' : `${status} ${JSON.stringify(result.errors?.[0]?.message ?? result.data?.submitRequest)}`.replace(/ \(reference [^)]*\)/, '');
+      } catch (err) {
+        outcome = String(err);
+      }
+      const t1 = performance.now();
+      lastDone = t1;
+      if (outcome === 'ok') latencies.push(t1 - t0);
+      else failures.set(outcome, (failures.get(outcome) ?? 0) + 1);
+    }
+  };
+
+  // counts request states in the database until all that were accepted have been placed
+  let placedAt;
+  let counts = {};
+  let submitting = true;
+  const waitingForConnection = [];
+  const poll = (async () => {
+    while (performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      waitingForConnection.push(pool.waitingCount);
+      const { rows } = await db.query('SELECT state, count(*)::int AS n FROM resource_request GROUP BY state');
+      counts = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+      const placed = (counts.PROVISIONING ?? 0) + (counts.RUNNING ?? 0);
+      if (!submitting && placed >= latencies.length) {
+        placedAt = performance.now();
+        return;
+      }
+    }
+  })();
+  poll.catch(() => {}); // reported where it is awaited, not as an unhandled rejection meanwhile
+  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  submitting = false;
+  const submitEnd = lastDone;
+  await poll;
+  const end = placedAt ?? performance.now();
+  const busy = performance.eventLoopUtilization(elu);
+  lag.disable();
+  const cpuUsed = process.cpuUsage(cpu);
+  const after = await cycleFigures(base);
+  const xactsAfter = Number((await db.query('SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = current_database()')).rows[0].xacts);
+
+  const ok = latencies.length;
+  latencies.sort((a, b) => a - b);
+  const submitSeconds = (submitEnd - started) / 1000;
+  const wallSeconds = (end - started) / 1000;
+  const cycles = after.count - before.count;
+  const cycleSeconds = after.sum - before.sum;
+  const submittedPerSecond = Math.round(ok / submitSeconds);
+  const placedPerSecond = placedAt ? Math.round(ok / wallSeconds) : 0;
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  // the kernel's high-water mark, so no spike between samples is missed
+  const peakMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+
+  console.log(`setup: ${SITES} ${SITES_MODE} sites, ${CLIENTS} projects and clients, PostgreSQL at ${new URL(SERVER_URL).host}`);
+  const failed = [...failures].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  console.log(`submitted: ${ok} of ${REQUESTS} in ${submitSeconds.toFixed(2)} s${failed.length ? `; failed ${failed.map(([why, n]) => `${n} x ${why}`).join(', ')}` : ''}`);
+  console.log(`submit latency: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms`);
+  console.log(
+    placedAt
+      ? `placed: all ${ok} in ${wallSeconds.toFixed(2)} s from the first submission (${seconds(end - submitEnd)} s after the last)`
+      : `placed: NOT all within ${seconds(TIME_LIMIT_MS)} s; states ${JSON.stringify(counts)}`,
+  );
+  console.log(
+    `allocator: ${cycles} cycles, ${cycleSeconds.toFixed(2)} s in all, mean ${cycles ? ((cycleSeconds / cycles) * 1000).toFixed(1) : '-'} ms, ` +
+      `${cycles ? Math.round(ok / cycles) : '-'} requests per cycle; ${Math.round((cycleSeconds / wallSeconds) * 100)}% of the wall time`,
+  );
+  const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
+  console.log(
+    `process: CPU ${cpuSeconds.toFixed(1)} s (${Math.round((cpuSeconds / wallSeconds) * 100)}% of one core, ${Math.round((cpuUsed.system / 1e6 / cpuSeconds) * 100)}% in the kernel); ` +
+      `event loop busy ${Math.round(busy.utilization * 100)}%, delay p50 ${(lag.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms`,
+  );
+  console.log(
+    `database: ${xactsAfter - xactsBefore} transactions (${((xactsAfter - xactsBefore) / Math.max(ok, 1)).toFixed(1)} per request); ` +
+      `queries waiting for one of the pool's ${pool.options.max} connections: mean ${(waitingForConnection.reduce((a, b) => a + b, 0) / Math.max(waitingForConnection.length, 1)).toFixed(1)}, max ${Math.max(0, ...waitingForConnection)}`,
+  );
+  console.log(`submit: ${submittedPerSecond} submitted/s, ${placedPerSecond} placed/s, p99 ${p99.toFixed(0)} ms, peak ${peakMiB} MB`);
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'skypool-bench-'));
+const name = `skypool_bench_${randomBytes(6).toString('hex')}`;
+const admin = new pg.Client({ connectionString: SERVER_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const dropDatabase = async () => {
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+  rmSync(workDir, { recursive: true, force: true });
+};
+// Ctrl-C skips the finally below: leave no database behind then either
+process.once('SIGINT', () => dropDatabase().finally(() => process.exit(130)));
+try {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  // BENCH_LOG_STATEMENTS_MS: log statements slower than this to the server's log, for this database only
+  if (process.env.BENCH_LOG_STATEMENTS_MS) await admin.query(`ALTER DATABASE ${name} SET log_min_duration_statement = ${Number(process.env.BENCH_LOG_STATEMENTS_MS)}`);
+  await main(url.toString(), workDir);
+} finally {
+  agent.destroy();
+  await dropDatabase();
+}
