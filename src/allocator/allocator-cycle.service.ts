@@ -20,6 +20,8 @@ import { AllocatorMetrics } from './allocator.metrics.js';
 import { loadProjectStates, loadSiteStates } from './federation-state.js';
 import { waitingRequestsOf } from './waiting-requests.js';
 
+type Move = Parameters<RequestLifecycle['moveRequests']>[1][number];
+
 /** Instance rows per INSERT statement. */
 const INSERT_BATCH = 1000;
 
@@ -107,22 +109,24 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const decisions = allocate({ sites, projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
     const siteById = new Map(sites.map((s) => [s.id, s]));
     const rows: Partial<Instance>[] = [];
+    const moves: Move[] = [];
     let placed = 0;
     for (const [i, decision] of decisions.entries()) {
       const { request, held } = waiting[i]!;
-      if (decision.kind === 'wait') await this.recordWait(manager, request, held, decision);
+      if (decision.kind === 'wait') await this.recordWait(manager, request, held, decision, moves);
       else {
-        rows.push(...(await this.place(manager, request, decision.placements, siteById)));
+        rows.push(...(await this.place(manager, request, decision.placements, siteById, moves)));
         placed++;
       }
     }
-    // the instance rows that hold the quota, in a few multi-row inserts rather than one per placement
+    // a cycle may decide thousands of requests: their moves and instance rows go in a few statements
+    await this.lifecycle.moveRequests(manager, moves);
     for (let i = 0; i < rows.length; i += INSERT_BATCH) await manager.getRepository(Instance).insert(rows.slice(i, i + INSERT_BATCH));
     return { considered: waiting.length, placed };
   }
 
   /** A waiting request gets the reason; a running one that waits for more instances keeps its state. */
-  private async recordWait(manager: EntityManager, request: ResourceRequest, held: number, wait: Extract<Decision, { kind: 'wait' }>): Promise<void> {
+  private async recordWait(manager: EntityManager, request: ResourceRequest, held: number, wait: Extract<Decision, { kind: 'wait' }>, moves: Move[]): Promise<void> {
     if (request.state === 'RUNNING') {
       const reason = `${held} of ${request.count} running; the rest wait: ${wait.reason}`;
       if (request.reason !== reason) {
@@ -132,12 +136,12 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
       return;
     }
     if (request.state !== 'QUEUED' || request.reason !== wait.reason || request.reasonCode !== wait.reasonCode) {
-      await this.lifecycle.moveRequest(manager, request, 'QUEUED', { reason: wait.reason, reasonCode: wait.reasonCode });
+      moves.push({ request, to: 'QUEUED', detail: { reason: wait.reason, reasonCode: wait.reasonCode } });
     }
   }
 
   /** Moves the request on and returns the instance rows to insert for its placements. */
-  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>): Promise<Partial<Instance>[]> {
+  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>, moves: Move[]): Promise<Partial<Instance>[]> {
     const attempt = request.attempt + 1;
     const rows = placements.flatMap((p) =>
       Array.from({ length: p.count }, (_, n) => ({
@@ -164,7 +168,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
       this.logger.info({ requestId: request.id, projectId: request.projectId, attempt, placements: where }, 'more instances placed for a running request');
       return rows;
     }
-    await this.lifecycle.moveRequest(manager, request, 'PROVISIONING', { reason: `starting ${where}`, attempt });
+    moves.push({ request, to: 'PROVISIONING', detail: { reason: `starting ${where}`, attempt } });
     return rows;
   }
 }

@@ -51,7 +51,7 @@ const MAX_DESCRIBE_PAGES = 10_000;
  */
 export class Ec2DriverFactory {
   private readonly options: Required<Ec2DriverOptions>;
-  private readonly clients = new Map<string, { fingerprint: string; client: EC2Client; driver: Ec2Driver }>();
+  private readonly clients = new Map<string, { fingerprint: string; clients: EC2Client[]; driver: Ec2Driver }>();
 
   constructor(options: Ec2DriverOptions = {}) {
     this.options = {
@@ -70,30 +70,34 @@ export class Ec2DriverFactory {
     const fingerprint = connectionFingerprint(conn);
     const cached = this.clients.get(conn.siteKey);
     if (cached?.fingerprint === fingerprint) return cached.driver;
-    cached?.client.destroy();
+    cached?.clients.forEach((c) => c.destroy());
 
-    const client = new EC2Client({
-      endpoint: conn.endpoint,
-      region: conn.region,
-      credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
-      maxAttempts: this.options.maxAttempts,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: this.options.connectionTimeoutMs,
-        requestTimeout: this.options.requestTimeoutMs,
-        // Without this the handler only logs a warning when requestTimeout passes.
-        throwOnRequestTimeout: true,
-        httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
-      }),
-    });
-    const driver = new Ec2Driver(client, conn.siteName ?? conn.siteKey, this.options.describePageSize);
-    this.clients.set(conn.siteKey, { fingerprint, client, driver });
+    const client = (maxAttempts: number) =>
+      new EC2Client({
+        endpoint: conn.endpoint,
+        region: conn.region,
+        credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
+        maxAttempts,
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: this.options.connectionTimeoutMs,
+          requestTimeout: this.options.requestTimeoutMs,
+          // Without this the handler only logs a warning when requestTimeout passes.
+          throwOnRequestTimeout: true,
+          httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+        }),
+      });
+    // RunInstances is sent once per call: a site that ignores ClientToken would start the instances
+    // again on each of the SDK's resends; the provisioner retries after looking for them by tag
+    const clients = [client(this.options.maxAttempts), client(1)];
+    const driver = new Ec2Driver(clients[0]!, conn.siteName ?? conn.siteKey, this.options.describePageSize, clients[1]);
+    this.clients.set(conn.siteKey, { fingerprint, clients, driver });
     return driver;
   }
 
   /** Drops the site's client, e.g. after its credentials or endpoint changed or it was removed. */
   forget(siteKey: string): void {
-    this.clients.get(siteKey)?.client.destroy();
+    this.clients.get(siteKey)?.clients.forEach((c) => c.destroy());
     this.clients.delete(siteKey);
   }
 
@@ -118,6 +122,8 @@ export class Ec2Driver implements ComputeDriver {
     private readonly client: EC2Client,
     private readonly siteName: string,
     private readonly pageSize = 1000,
+    /** Sends RunInstances without the SDK's retries (see Ec2DriverFactory). */
+    private readonly runClient = client,
   ) {}
 
   async runInstances(input: RunInstancesInput): Promise<SiteInstance[]> {
@@ -146,7 +152,7 @@ export class Ec2Driver implements ComputeDriver {
   /** RunInstances, with these tags as TagSpecifications (none: the caller tags afterwards). */
   private async run(input: RunInstancesInput, tags: Tag[]): Promise<SiteInstance[]> {
     const output = await this.call('RunInstances', () =>
-      this.client.send(
+      this.runClient.send(
         new RunInstancesCommand({
           ClientToken: input.clientToken,
           ImageId: input.imageId,

@@ -237,31 +237,16 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(await driver.runInstances(runInput(`${name}-1`))).toHaveLength(1);
       });
 
-      it('with maxAttempts > 1 the SDK retries a capacity error sent as HTTP 500 (as EC2 sends it) before the driver sees it', async () => {
+      it('even with maxAttempts > 1, RunInstances is sent once: a capacity error sent as HTTP 500 (as EC2 sends it) reaches the driver', async () => {
         const { driver, calls } = await recordedGateway(
           siteSpec('cap-sdk-retry', { faults: { failNext: { count: 1, code: 'InsufficientInstanceCapacity' } } }),
-          { maxAttempts: 2 },
-        );
-        // The injected fault answers 500, a server error, which the SDK retries: the driver never hears of it.
-        expect(await driver.runInstances(runInput('sdk-retry'))).toHaveLength(1);
-        expect(calls.map((call) => call.action)).toEqual(['RunInstances', 'RunInstances']);
-
-        // The emulator's own capacity limit answers 500 too: the SDK retries it, and the driver still says capacity.
-        const { driver: limited, calls: limitedCalls } = await recordedGateway(
-          siteSpec('cap-sdk-limit', { capacity: { vcpus: 2, memoryMiB: 8192 } }),
           { maxAttempts: 3 },
         );
-        await limited.runInstances(runInput('limit-1'));
-        limitedCalls.length = 0;
-        const full = await expectFailure(limited.runInstances(runInput('limit-2')), 'capacity', 'InsufficientInstanceCapacity');
-        expect(full.message).toContain('(InsufficientInstanceCapacity, HTTP 500)');
-        // Every attempt reached the site with the same ClientToken, and none started a second instance.
-        expect(limitedCalls.map((call) => [call.action, call.params.get('ClientToken')])).toEqual([
-          ['RunInstances', 'limit-2'],
-          ['RunInstances', 'limit-2'],
-          ['RunInstances', 'limit-2'],
-        ]);
-        expect(emulator.instances('cap-sdk-limit').map((instance) => instance.clientToken)).toEqual(['limit-1']);
+        const err = await expectFailure(driver.runInstances(runInput('sdk-retry')), 'capacity', 'InsufficientInstanceCapacity');
+        expect(err.message).toContain('(InsufficientInstanceCapacity, HTTP 500)');
+        expect(calls.map((call) => [call.action, call.params.get('ClientToken')])).toEqual([['RunInstances', 'sdk-retry']]);
+        expect(emulator.instances('cap-sdk-retry')).toHaveLength(0);
+        expect(await driver.runInstances(runInput('sdk-retry'))).toHaveLength(1);
       });
 
       it('typeCapacity: at most that many instances of the type at once; other types, and terminating, are not held back', async () => {
@@ -518,17 +503,19 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
       expect(await driver.runInstances(runInput('next'))).toHaveLength(1);
     });
 
-    it('unavailableBurst: the SDK retries a 503 burst away when maxAttempts allows', async () => {
+    it('unavailableBurst: the SDK retries a 503 burst away when maxAttempts allows, except for RunInstances, which is sent once', async () => {
       const { driver, calls } = await recordedGateway(siteSpec('f-burst-retried', { faults: { unavailableBurst: 2 } }), {
         maxAttempts: 3,
       });
-      const started = await driver.runInstances(runInput('burst'));
-      expect(started).toHaveLength(1);
-      expect(calls.map((call) => call.action)).toEqual(['RunInstances', 'RunInstances', 'RunInstances']);
-      // The same request each time, so the ClientToken still guards the launch.
-      expect(new Set(calls.map((call) => call.params.get('ClientToken')))).toEqual(new Set(['burst']));
-      expect(emulator.instances('f-burst-retried')).toHaveLength(1);
+      await expect(driver.describeInstances({})).resolves.toEqual([]);
+      expect(calls.map((call) => call.action)).toEqual(['DescribeInstances', 'DescribeInstances', 'DescribeInstances']);
       expect(emulator.faults('f-burst-retried')).toEqual({});
+
+      emulator.setFaults('f-burst-retried', { unavailableBurst: 1 });
+      calls.length = 0;
+      await expectFailure(driver.runInstances(runInput('burst')), 'transient', 'Unavailable');
+      expect(calls.map((call) => call.action)).toEqual(['RunInstances']);
+      expect(emulator.instances('f-burst-retried')).toHaveLength(0);
     });
 
     it('unavailableBurst: longer than maxAttempts, it surfaces as transient', async () => {
@@ -574,30 +561,17 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
         expect(found.map((instance) => instance.siteInstanceId).sort()).toEqual(atSite.map((instance) => instance.instanceId).sort());
       });
 
-      it("with maxAttempts > 1 the SDK's own retry resends the same ClientToken: one instance, and the call succeeds", async () => {
-        const { driver, calls } = await recordedGateway(siteSpec('f-drop-sdk', { faults: { dropReplyAfterCreate: 1 } }), { maxAttempts: 2 });
-        const started = await driver.runInstances(runInput('drop-3'));
-        expect(calls.map((call) => [call.action, call.params.get('ClientToken')])).toEqual([
-          ['RunInstances', 'drop-3'],
-          ['RunInstances', 'drop-3'],
-        ]);
-        expect(emulator.instances('f-drop-sdk').map((instance) => instance.instanceId)).toEqual([started[0].siteInstanceId]);
-      });
-
-      it("with maxAttempts > 1 at a site that ignores ClientTokens, the SDK's own retry silently starts a second instance", async () => {
+      it('even with maxAttempts > 1 at a site that ignores ClientTokens, RunInstances is not resent: one instance, found by tag', async () => {
         const { driver, calls } = await recordedGateway(
           siteSpec('f-drop-sdk-no-token', { faults: { dropReplyAfterCreate: 1 }, compatibility: { clientToken: false } }),
-          { maxAttempts: 2 },
+          { maxAttempts: 3 },
         );
-        const started = await driver.runInstances(runInput('drop-4'));
-        expect(calls).toHaveLength(2);
-        expect(started).toHaveLength(1);
-        const atSite = emulator.instances('f-drop-sdk-no-token');
-        expect(atSite).toHaveLength(2);
-        expect(started[0].siteInstanceId).toBe(atSite[1].instanceId);
-        // Only the request's tags tell the provisioner about the orphan.
+        await expectFailure(driver.runInstances(runInput('drop-4')), 'transient', CONNECTION_LOST);
+        expect(calls).toHaveLength(1);
+        expect(emulator.instances('f-drop-sdk-no-token')).toHaveLength(1);
+        // the provisioner finds it by the request's tags before it tries again
         const found = await driver.describeInstances({ tags: { 'skypool:request': 'drop-4' } });
-        expect(found).toHaveLength(2);
+        expect(found.map((instance) => instance.siteInstanceId)).toEqual(emulator.instances('f-drop-sdk-no-token').map((instance) => instance.instanceId));
       });
     });
 
@@ -836,6 +810,19 @@ describe('EC2 gateway: Ec2Driver over HTTP against the emulator', () => {
       const byId = await driver.describeInstances({ instanceIds: started.slice(0, 7).map((instance) => instance.siteInstanceId) });
       expect(byId).toHaveLength(7);
       expect(calls).toHaveLength(2);
+    });
+
+    it('follows NextToken to the last page at a site that pages at 100 whatever MaxResults asks', async () => {
+      const { driver, calls } = await recordedGateway(siteSpec('paging-capped', { maxPageSize: 100 }));
+      const started = await driver.runInstances(runInput('capped', { minCount: 250, maxCount: 250 }));
+      calls.length = 0;
+      const found = await driver.describeInstances({ tags: { 'skypool:request': 'capped' } });
+      expect(found.map((instance) => instance.siteInstanceId)).toEqual(started.map((instance) => instance.siteInstanceId));
+      expect(calls.map((call) => [call.action, call.params.get('MaxResults'), call.params.has('NextToken')])).toEqual([
+        ['DescribeInstances', '1000', false],
+        ['DescribeInstances', '1000', true],
+        ['DescribeInstances', '1000', true],
+      ]);
     });
 
     it('firstPageOnly stops after the first page', async () => {

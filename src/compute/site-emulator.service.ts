@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -13,7 +13,7 @@ export const EMULATOR_PATH = '/emulator';
  * federation, tests). Its instances live in the data folder, so they survive a restart.
  */
 @Injectable()
-export class SiteEmulatorService {
+export class SiteEmulatorService implements OnApplicationShutdown {
   readonly emulator: Ec2Emulator;
   /** Where the broker serves the emulator, once it does (only when SKYPOOL_SITES names emulated sites). */
   url?: string;
@@ -24,5 +24,9 @@ export class SiteEmulatorService {
 
   register(spec: EmulatedSiteSpec): void {
     this.emulator.upsertSite(spec);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.emulator.close();
   }
 }

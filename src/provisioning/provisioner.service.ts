@@ -1,30 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import { ComputeError, type ComputeDriver, type SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
+import { clientToken, instanceTags, TAG_ATTEMPT, TAG_REQUEST } from '../compute/site-tags.js';
+import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { Site } from '../sites/entities/site.entity.js';
-import { SitesService } from '../sites/sites.service.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
+import { SitesService } from '../sites/sites.service.js';
 import { buildUserData } from './cloud-init.js';
+import { PlacementClaims, type Placement } from './placement-claims.js';
 import { RequestSettlement } from './request-settlement.js';
-import { clientToken, instanceTags, TAG_ATTEMPT, TAG_REQUEST } from '../compute/site-tags.js';
 
-/** How long a placement may keep failing with transient errors before it is given up at that site. */
-const GIVE_UP_AFTER_MS = 5 * 60_000;
-
-interface Placement {
-  requestId: string;
-  attempt: number;
-  siteId: string;
+/** Exponential backoff with jitter between RunInstances retries of one placement. */
+export function backoffMs(tries: number, random = Math.random): number {
+  const ceiling = Math.min(60_000, 2_000 * 2 ** (tries - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /** What a failed RunInstances means for the request, as a reason code. */
@@ -36,13 +35,21 @@ function reasonCodeOf(err: ComputeError): string {
   return 'SITE_TIMEOUT';
 }
 
+const isLive = (i: SiteInstance) => i.state !== 'terminated' && i.state !== 'shutting-down';
+
 /**
  * Starts placed instances at their sites: one RunInstances per placement (request, attempt,
- * site) with a ClientToken stable across retries and the skypool:* tags. No transaction is held
- * while a site is called.
+ * site), with a ClientToken stable across retries and the skypool:* tags. Placements are
+ * claimed (see PlacementClaims), so two broker processes never start the same one. Because some
+ * EC2-compatible clouds ignore ClientToken, every retry and every placement taken over from
+ * another process first looks for the attempt's instances by tag and adopts what it finds.
+ * Transient failures are retried with backoff until SKYPOOL_PROVISION_TIMEOUT_SECONDS; then, or
+ * on any other failure, the instances fail and the request goes back to the allocator.
  */
 @Injectable()
 export class ProvisionerService {
+  readonly claims: PlacementClaims;
+
   constructor(
     private readonly db: Db,
     private readonly sites: SitesService,
@@ -51,28 +58,55 @@ export class ProvisionerService {
     private readonly settlement: RequestSettlement,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.claims = new PlacementClaims(db, clock);
+  }
 
   /**
-   * Every placement waiting for RunInstances, sites in parallel; one failing site delays no
-   * other. Returns whether any site was asked to start something.
+   * Every placement due, sites in parallel and at most SKYPOOL_SITE_CONCURRENCY calls to one
+   * site at a time; one failing site delays no other. Says whether any site was asked to start
+   * something, whether a request went back to the allocator, and when the next retry is due.
    */
-  async provisionAll(): Promise<boolean> {
-    const placements: Placement[] = await this.db.manager.query(
-      `SELECT DISTINCT request_id AS "requestId", attempt, site_id AS "siteId" FROM instance WHERE state = 'REQUESTED'`,
-    );
+  async provisionAll(): Promise<{ started: boolean; requeued: boolean; nextRetryAt: Date | null }> {
+    this.requeued = false;
+    const placements = await this.claims.claimDue();
     const bySite = new Map<string, Placement[]>();
     for (const p of placements) bySite.set(p.siteId, [...(bySite.get(p.siteId) ?? []), p]);
     await Promise.all(
-      [...bySite.values()].map(async (list) => {
-        for (const placement of list) {
-          await this.provision(placement).catch((err) => this.logger.error({ err, ...placement }, 'provisioning failed unexpectedly'));
-        }
+      [...bySite.values()].map(async (queue) => {
+        const worker = async () => {
+          // once stopping, placements not yet started stay in the queue; the shutdown hands their claims back
+          for (let next = this.stopping ? undefined : queue.shift(); next; next = this.stopping ? undefined : queue.shift()) {
+            const placement = next;
+            await this.provision(placement)
+              .catch(async (err) => {
+                this.logger.error({ err, ...placement }, 'provisioning failed unexpectedly');
+                // RunInstances may have been sent (e.g. the database failed while recording its answer):
+                // count it as a try, so that the next one looks for the instances by tag first
+                await this.claims.markTried(placement).catch(() => undefined);
+              })
+              .finally(() => this.claims.release(placement));
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(this.config.SKYPOOL_SITE_CONCURRENCY, queue.length) }, worker));
       }),
     );
-    return placements.length > 0;
+    const [{ next }] = await this.db.manager.query(`SELECT min(next_attempt_at) AS next FROM instance WHERE state = 'REQUESTED' AND next_attempt_at > $1`, [this.clock.now()]);
+    return { started: placements.length > 0, requeued: this.requeued, nextRetryAt: next ?? null };
+  }
+
+  /** Set by a pass that failed a placement over (its request went back to the allocator). */
+  private requeued = false;
+
+  /** Set at shutdown: the calls under way finish, no new placement is started. */
+  private stopping = false;
+
+  /** Starts no more placements (those under way finish); for a graceful shutdown. */
+  stop(): void {
+    this.stopping = true;
   }
 
   private async provision(placement: Placement): Promise<void> {
@@ -80,12 +114,24 @@ export class ProvisionerService {
     const [request, site, rows] = await Promise.all([
       manager.getRepository(ResourceRequest).findOneByOrFail({ id: placement.requestId }),
       manager.getRepository(Site).findOneByOrFail({ id: placement.siteId }),
-      manager.getRepository(Instance).find({ where: { requestId: placement.requestId, attempt: placement.attempt, siteId: placement.siteId, state: 'REQUESTED' } }),
+      manager.getRepository(Instance).find({
+        where: { requestId: placement.requestId, attempt: placement.attempt, siteId: placement.siteId, state: 'REQUESTED', claimedBy: this.claims.owner },
+      }),
     ]);
     if (rows.length === 0) return;
     const driver = this.drivers.forSite(this.sites.connectionOf(site));
+
+    // a retry, or a placement another process may have sent before it stopped: the instances may exist
+    if (placement.tries > 0 || placement.resumed) {
+      const earlier = await this.findEarlierLaunch(driver, placement);
+      if (earlier === undefined) return this.retryLater(placement, site, rows, new ComputeError('transient', 'UNREACHABLE', `site ${site.name} did not answer DescribeInstances`));
+      if (earlier.length > 0) {
+        this.logger.info({ ...placement, site: site.name, siteInstanceIds: earlier.map((i) => i.siteInstanceId) }, 'adopting instances an earlier try started');
+        return this.record(placement, site, driver, earlier);
+      }
+    }
+
     const imageId = site.images.find((m) => m.image === request.image)?.imageId;
-    const tags = instanceTags(this.deployment.id, request, placement.attempt);
     let created: SiteInstance[];
     try {
       if (!imageId) throw new ComputeError('permanent', 'InvalidAMIID.NotFound', `site ${site.name} no longer maps image '${request.image}'`);
@@ -96,7 +142,7 @@ export class ProvisionerService {
         minCount: rows.length,
         maxCount: rows.length,
         userData: buildUserData(request.userData, request.sshPublicKey),
-        tags,
+        tags: instanceTags(this.deployment.id, request, placement.attempt),
         tagMode: site.tagMode,
         network: site.network,
       });
@@ -110,28 +156,38 @@ export class ProvisionerService {
         this.logger.warn({ ...placement, site: site.name, err: error.message }, 'instances started but could not be tagged');
         return this.record(placement, site, driver, error.startedInstances);
       }
-      const adopted = error.category === 'transient' || error.category === 'throttling' ? await this.findEarlierLaunch(driver, request.id, placement.attempt) : [];
-      if (adopted.length === 0) return this.failed(placement, site, rows, error);
-      created = adopted;
+      if (error.category === 'transient' || error.category === 'throttling') return this.retryLater(placement, site, rows, error);
+      // The SDK resends RunInstances on its own after a lost reply; at a site that ignores ClientToken
+      // the earlier sends may have started the placement's instances before this one was refused (e.g.
+      // for capacity those very instances use). Adopt them rather than fail a placement that started.
+      const earlier = error.category === 'auth' ? [] : await this.findEarlierLaunch(driver, placement);
+      if (earlier && earlier.length > 0) {
+        this.logger.info({ ...placement, site: site.name, code: error.code, siteInstanceIds: earlier.map((i) => i.siteInstanceId) }, 'RunInstances was refused, but an earlier send had started the instances: adopting them');
+        return this.record(placement, site, driver, earlier);
+      }
+      return this.fail(placement, site, rows, error);
     }
     await this.record(placement, site, driver, created);
   }
 
-  /** After a lost reply the instances may exist: look for this attempt's instances by tag. */
-  private async findEarlierLaunch(driver: ComputeDriver, requestId: string, attempt: number): Promise<SiteInstance[]> {
+  /** This attempt's live instances at the site, found by tag; undefined when the site does not answer. */
+  private async findEarlierLaunch(driver: ComputeDriver, placement: Placement): Promise<SiteInstance[] | undefined> {
     try {
-      const found = await driver.describeInstances({ tags: { [TAG_REQUEST]: requestId, [TAG_ATTEMPT]: String(attempt) } });
-      return found.filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down');
+      const found = await driver.describeInstances({ tags: { [TAG_REQUEST]: placement.requestId, [TAG_ATTEMPT]: String(placement.attempt) } });
+      return found.filter(isLive);
     } catch {
-      return [];
+      return undefined;
     }
   }
 
   /**
    * Pairs what the site started with the placement's rows. A row ended meanwhile (the request
    * was cancelled while RunInstances was under way) keeps the id, and its instance is terminated.
+   * `whole`: `created` is all the placement will ever get (an answer to RunInstances or a search
+   * by tag), so rows left without an instance fail; the reconciler adopts one found instance at a time.
    */
-  private async record(placement: Placement, site: Site, driver: ComputeDriver, created: SiteInstance[]): Promise<void> {
+  async record(placement: Pick<Placement, 'requestId' | 'attempt' | 'siteId'>, site: Site, driver: ComputeDriver, created: SiteInstance[], options = { whole: true }): Promise<void> {
+    const now = this.clock.now();
     const unwanted = await this.db.transaction(async (manager) => {
       const rows = await manager.getRepository(Instance).find({
         where: { requestId: placement.requestId, attempt: placement.attempt, siteId: placement.siteId },
@@ -144,13 +200,19 @@ export class ProvisionerService {
       for (const row of rows.filter((r) => r.siteInstanceId === null)) {
         const remote = fresh.shift();
         if (!remote) break;
-        const seen = { siteInstanceId: remote.siteInstanceId, privateIp: remote.privateIp ?? null, publicIp: remote.publicIp ?? null };
+        const seen = { siteInstanceId: remote.siteInstanceId, privateIp: remote.privateIp ?? null, publicIp: remote.publicIp ?? null, pendingSince: now };
         if (row.state === 'REQUESTED') {
-          await this.lifecycle.moveInstance(manager, row, 'PENDING', seen, `started at ${site.name}`);
+          await this.lifecycle.moveInstance(manager, row, 'PENDING', { ...seen, claimedBy: null, claimedUntil: null }, `started at ${site.name}`);
         } else {
           await manager.getRepository(Instance).update(row.id, { siteInstanceId: remote.siteInstanceId });
           ended.push(remote.siteInstanceId);
         }
+      }
+      // the site started fewer than asked (MinCount was the whole placement, so this is a site's fault): fail the rest
+      const missing = options.whole && created.length > 0 ? rows.filter((r) => r.state === 'REQUESTED' && r.siteInstanceId === null) : [];
+      for (const row of missing) {
+        const reason = `site ${site.name} started fewer instances than asked`;
+        await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'SITE_REJECTED', failureReason: reason }, reason);
       }
       await this.settlement.settle(manager, placement.requestId);
       return [...ended, ...fresh.map((f) => f.siteInstanceId)]; // fresh leftovers: more than was asked for
@@ -161,20 +223,25 @@ export class ProvisionerService {
     }
   }
 
-  private async failed(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
-    const retryable = error.category === 'transient' || error.category === 'throttling';
+  /** A transient failure: try again after a backoff, or fail over once the placement is too old. */
+  private async retryLater(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
     const age = this.clock.now().getTime() - Math.min(...rows.map((r) => r.createdAt.getTime()));
-    if (retryable && age < GIVE_UP_AFTER_MS) {
-      this.logger.warn({ ...placement, site: site.name, code: error.code, err: error.message }, 'RunInstances failed; will retry with the same ClientToken');
-      return;
-    }
+    if (age >= this.config.SKYPOOL_PROVISION_TIMEOUT_SECONDS * 1000) return this.fail(placement, site, rows, error);
+    const tries = placement.tries + 1;
+    const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(tries));
+    await this.db.manager.getRepository(Instance).update({ id: In(rows.map((r) => r.id)), state: 'REQUESTED' }, { tries, nextAttemptAt });
+    this.logger.warn({ ...placement, site: site.name, tries, nextAttemptAt, code: error.code, err: error.message }, 'RunInstances failed; will look for its instances and retry with the same ClientToken');
+  }
+
+  private async fail(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
     const code = reasonCodeOf(error);
     const reason = `site ${site.name}: ${error.message}`;
-    this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category }, 'RunInstances refused');
+    this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category }, 'RunInstances failed; the request goes back to the allocator');
     await this.db.transaction(async (manager) => {
-      const current = await manager.getRepository(Instance).find({ where: { id: In(rows.map((r) => r.id)), state: 'REQUESTED' }, lock: { mode: 'pessimistic_write' } });
+      const current = await manager.getRepository(Instance).find({ where: { id: In(rows.map((r) => r.id)), state: 'REQUESTED', siteInstanceId: IsNull() }, lock: { mode: 'pessimistic_write' } });
       for (const row of current) await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: this.clock.now(), failureCode: code, failureReason: reason }, reason);
       await this.settlement.settle(manager, placement.requestId);
     });
+    this.requeued = true;
   }
 }

@@ -5,6 +5,10 @@ import { LOGGER } from '../common/logging.js';
 import { SerialTask } from '../common/serial-task.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { CONFIG, type Config } from '../config/config.js';
+import { Db } from '../database/db.js';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
+import { LeaseNotices } from './lease-notices.js';
 import { ProvisionerService } from './provisioner.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { TerminatorService } from './terminator.service.js';
@@ -24,18 +28,25 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, OnApplicat
   private readonly reconciling: SerialTask;
   private schedule?: ScheduledTask;
   private followUp?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly provisioner: ProvisionerService,
     private readonly terminator: TerminatorService,
     private readonly reconciler: ReconcilerService,
+    private readonly leaseNotices: LeaseNotices,
     private readonly signals: WorkSignals,
+    private readonly db: Db,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const report = (what: string) => (err: unknown) => this.logger.error({ err }, `${what} failed`);
     this.provisioning = new SerialTask(async () => {
-      if (await this.provisioner.provisionAll()) this.reconcileSoon();
+      const outcome = await this.provisioner.provisionAll();
+      if (outcome.started) this.reconcileSoon();
+      if (outcome.requeued) this.signals.emit('requests-waiting');
+      if (outcome.nextRetryAt) this.retryAt(outcome.nextRetryAt);
     }, report('provisioning'));
     this.terminating = new SerialTask(async () => {
       const outcome = await this.terminator.terminateAll();
@@ -43,16 +54,28 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, OnApplicat
       if (outcome.sent) this.reconcileSoon();
     }, report('termination'));
     this.reconciling = new SerialTask(async () => {
+      await this.leaseNotices.warnEndingLeases();
       const outcome = await this.reconciler.reconcileAll();
       if (outcome.released) this.signals.emit('requests-waiting');
       await Promise.all([this.provisioning.trigger(), this.terminating.trigger()]);
     }, report('reconcile pass'));
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // The embedded database serves this process alone: a claim left there was this deployment's last process's, which is gone
+    // (killed: a graceful stop hands its claims back). It lapses now rather than in CLAIM_MS, and keeps claimed_by so that the
+    // placement counts as resumed: that process may have sent RunInstances, so its instances are looked for by tag first.
+    if (!this.config.DATABASE_URL) await this.db.manager.query('UPDATE instance SET claimed_until = NULL WHERE claimed_by IS NOT NULL');
     this.signals.on('placements-ready', () => void this.provisioning.trigger());
     this.signals.on('terminations-ready', () => void this.terminating.trigger());
     this.schedule = cron.schedule(this.config.SKYPOOL_RECONCILE_CRON, () => this.reconciling.trigger(), { name: 'reconciler', noOverlap: true });
+  }
+
+  /** Provisioning runs again when the earliest backoff ends (the reconcile schedule would also get to it, later). */
+  private retryAt(at: Date): void {
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.provisioning.trigger(), Math.max(0, at.getTime() - this.clock.now().getTime()));
+    this.retry.unref();
   }
 
   private reconcileSoon(): void {
@@ -64,10 +87,14 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, OnApplicat
     this.followUp.unref();
   }
 
+  /** Takes no new work, lets the calls under way finish, and hands back what this process had claimed. */
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.followUp);
+    clearTimeout(this.retry);
+    this.provisioner.stop(); // a pass under way finishes its calls to sites but starts no more placements
     await this.schedule?.destroy();
     await Promise.all([this.provisioning.stop(), this.terminating.stop(), this.reconciling.stop()]);
+    await this.provisioner.claims.releaseAll().catch((err) => this.logger.warn({ err: String(err) }, 'could not hand back claimed placements; they lapse on their own'));
   }
 
   /** One full pass now: reconcile every site, then provision and terminate what is due. */

@@ -17,10 +17,15 @@ import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
 import { toComputeError } from '../compute/ec2-errors.js';
+import { ProvisionerService } from './provisioner.service.js';
 import { RequestSettlement } from './request-settlement.js';
 import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from '../compute/site-tags.js';
 
-/** An instance the broker started may take this long to show in DescribeInstances. */
+/**
+ * An instance the broker started may take this long to show in DescribeInstances (EC2 is
+ * eventually consistent right after RunInstances). One the site has already shown running needs
+ * no grace: once the site stops listing it, it is gone.
+ */
 const VISIBILITY_GRACE_MS = 60_000;
 
 export interface ReconcileOutcome {
@@ -43,6 +48,7 @@ export class ReconcilerService {
     private readonly health: SiteHealthService,
     private readonly lifecycle: RequestLifecycle,
     private readonly settlement: RequestSettlement,
+    private readonly provisioner: ProvisionerService,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -86,6 +92,7 @@ export class ReconcilerService {
     if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
     const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
     const now = this.clock.now();
+    const pendingLimitMs = this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS * 1000;
     const touched = new Set<string>();
     let freed = false; // an instance ended or failed: its quota and capacity are free again
 
@@ -96,13 +103,20 @@ export class ReconcilerService {
       });
       for (const row of rows) {
         const seen = bySiteId.get(row.siteInstanceId!);
-        const gone = !seen ? now.getTime() - row.updatedAt.getTime() > VISIBILITY_GRACE_MS : seen.state === 'terminated';
+        const since = (row.pendingSince ?? row.updatedAt).getTime();
+        // startedAt: seen running at the site before (fault tests showed a vanished running instance kept its quota for the whole grace)
+        const gone = !seen ? row.startedAt !== null || now.getTime() - since > VISIBILITY_GRACE_MS : seen.state === 'terminated';
         if (gone && row.state === 'TERMINATING') {
           await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: now }, 'terminated at the site');
           freed = true;
         } else if (gone) {
           const reason = `instance ${row.siteInstanceId} ${seen ? 'was terminated' : 'disappeared'} at site ${site.name}`;
           await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'NODE_DISAPPEARED', failureReason: reason }, reason);
+          freed = true;
+        } else if (seen?.state === 'pending' && row.state === 'PENDING' && now.getTime() - since > pendingLimitMs) {
+          // stuck: give it up here (the orphan sweep below terminates it at the site) and fail over
+          const reason = `instance ${row.siteInstanceId} was still pending at site ${site.name} after ${this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS} s`;
+          await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'SITE_TIMEOUT', failureReason: reason }, reason);
           freed = true;
         } else if (seen?.state === 'running' && row.state === 'PENDING') {
           await this.lifecycle.moveInstance(manager, row, 'RUNNING', { startedAt: now, privateIp: seen.privateIp ?? row.privateIp, publicIp: seen.publicIp ?? row.publicIp }, 'running at the site');
@@ -124,28 +138,34 @@ export class ReconcilerService {
   }
 
   /**
-   * Instances with this deployment's tag that the broker does not know as live, and that no
-   * placement is still waiting for, are orphans (a lost reply, a crash): they are terminated.
+   * Instances with this deployment's tag that the broker does not know as live: one that a
+   * placement of a live request still waits for (a lost reply, a crash before the answer was
+   * written) is adopted; any other is an orphan and is terminated.
    */
   private async terminateOrphans(site: Site, remote: SiteInstance[]): Promise<void> {
     const live = remote.filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
     if (live.length === 0) return;
-    const known = await this.db.manager.getRepository(Instance).find({
-      where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)), state: In(['PENDING', 'RUNNING', 'TERMINATING']) },
-    });
-    const knownIds = new Set(known.map((k) => k.siteInstanceId));
-    const candidates = live.filter((r) => !knownIds.has(r.siteInstanceId));
-    const orphans: string[] = [];
+    const known = await this.db.manager.getRepository(Instance).find({ where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)) } });
+    const stateOf = new Map(known.map((k) => [k.siteInstanceId, k.state]));
+    const holding = (id: string) => ['PENDING', 'RUNNING', 'TERMINATING'].includes(stateOf.get(id) ?? '');
+    // one the broker has ended (failed, terminated) is never adopted again
+    const orphans: string[] = live.filter((r) => stateOf.has(r.siteInstanceId) && !holding(r.siteInstanceId)).map((r) => r.siteInstanceId);
+    const candidates = live.filter((r) => !stateOf.has(r.siteInstanceId));
+    const driver = this.drivers.forSite(this.sites.connectionOf(site));
     for (const candidate of candidates) {
       const requestId = candidate.tags[TAG_REQUEST];
       const attempt = Number(candidate.tags[TAG_ATTEMPT]);
-      const awaited = requestId && (await this.db.manager.getRepository(Instance).existsBy({ requestId, attempt, siteId: site.id, state: 'REQUESTED' }));
-      if (!awaited) orphans.push(candidate.siteInstanceId);
+      const awaited = requestId && (await this.db.manager.getRepository(Instance).existsBy({ requestId, attempt, siteId: site.id, state: 'REQUESTED', siteInstanceId: IsNull() }));
+      if (!awaited) {
+        orphans.push(candidate.siteInstanceId);
+        continue;
+      }
+      this.logger.info({ siteId: site.id, site: site.name, requestId, attempt, siteInstanceId: candidate.siteInstanceId }, 'adopting an instance its placement was waiting for');
+      await this.provisioner.record({ requestId, attempt, siteId: site.id }, site, driver, [candidate], { whole: false });
     }
     if (orphans.length === 0) return;
     this.logger.warn({ siteId: site.id, site: site.name, siteInstanceIds: orphans }, 'terminating orphaned instances');
-    await this.drivers
-      .forSite(this.sites.connectionOf(site))
+    await driver
       .terminateInstances(orphans)
       .catch((err) => this.logger.warn({ site: site.name, err: String(err) }, 'could not terminate orphans; will retry'));
   }

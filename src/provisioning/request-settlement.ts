@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { CONFIG, type Config } from '../config/config.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
@@ -9,9 +10,6 @@ import { RequestLifecycle } from '../requests/request-lifecycle.js';
 
 /** Instances that are wanted and hold resources (TERMINATING ones hold resources but are no longer wanted). */
 const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
-
-/** Reason codes after which the allocator may try the request again elsewhere. */
-const RETRYABLE = new Set(['SITE_CAPACITY', 'SITE_TIMEOUT', 'NODE_DISAPPEARED']);
 
 /**
  * Brings a request's state in line with its instances: RUNNING once `minCount` run, back to
@@ -23,6 +21,7 @@ const RETRYABLE = new Set(['SITE_CAPACITY', 'SITE_TIMEOUT', 'NODE_DISAPPEARED'])
 export class RequestSettlement {
   constructor(
     private readonly lifecycle: RequestLifecycle,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -54,10 +53,12 @@ export class RequestSettlement {
           const cause = failedNow[failedNow.length - 1]!;
           const code = cause.failureCode ?? 'SITE_ERROR';
           const reason = cause.failureReason ?? 'instances failed at the site';
-          if (RETRYABLE.has(code)) {
+          // any failure fails over: the allocator avoids that site for a while (COOL_DOWN); after too many, give up
+          const failedAttempts = new Set(instances.filter((i) => i.state === 'FAILED').map((i) => i.attempt)).size;
+          if (failedAttempts < this.config.SKYPOOL_MAX_ATTEMPTS) {
             await this.lifecycle.moveRequest(manager, request, 'QUEUED', { reason: `attempt ${request.attempt} failed: ${reason}; waiting to be placed again`, reasonCode: code });
           } else {
-            await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason, reasonCode: code });
+            await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason: `gave up after ${failedAttempts} failed attempts; the last: ${reason}`, reasonCode: code });
           }
         }
         break;

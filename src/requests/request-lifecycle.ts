@@ -17,6 +17,9 @@ export interface TransitionDetail {
   reasonCode?: string | null;
 }
 
+/** Rows per statement when many requests move at once. */
+const BULK = 1000;
+
 type NewEvent = Partial<RequestEvent> & Pick<RequestEvent, 'requestId' | 'kind'>;
 
 /** Kinds of history events that are not state changes. */
@@ -56,6 +59,35 @@ export class RequestLifecycle {
     if (changed) await this.record(manager, { requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
     if (from !== to) {
       this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
+    }
+  }
+
+  /**
+   * Many requests moved at once, as the allocator cycle decides them: checked one by one, written
+   * with one UPDATE and one multi-row INSERT of their history per thousand, logged one by one.
+   */
+  async moveRequests(manager: EntityManager, moves: { request: ResourceRequest; to: RequestState; detail: TransitionDetail & { attempt?: number } }[]): Promise<void> {
+    for (const { request, to } of moves) requestStateMachine.assertTransition(request.state, to);
+    for (let i = 0; i < moves.length; i += BULK) {
+      const batch = moves.slice(i, i + BULK);
+      const patches = batch.map(({ request, to, detail }) => ({ state: to, reason: detail.reason ?? null, reasonCode: detail.reasonCode ?? null, attempt: detail.attempt ?? request.attempt }));
+      await manager.query(
+        `UPDATE resource_request r SET state = u.state, reason = u.reason, reason_code = u.reason_code, attempt = u.attempt, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(id, state, reason, reason_code, attempt) WHERE r.id = u.id`,
+        [batch.map((m) => m.request.id), patches.map((p) => p.state), patches.map((p) => p.reason), patches.map((p) => p.reasonCode), patches.map((p) => p.attempt)],
+      );
+      const events: NewEvent[] = [];
+      for (const [n, { request, to }] of batch.entries()) {
+        const from = request.state;
+        const patch = patches[n]!;
+        if (from !== to || request.reason !== patch.reason || request.reasonCode !== patch.reasonCode) {
+          events.push({ id: timeOrderedUuid(), at: this.clock.now(), requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
+        }
+        if (from !== to) this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
+        Object.assign(request, patch);
+      }
+      if (events.length > 0) await manager.getRepository(RequestEvent).insert(events);
+      await this.updates.changedMany(manager, events.map((e) => e.requestId));
     }
   }
 

@@ -40,17 +40,23 @@ export class RequestUpdates implements OnApplicationBootstrap, OnApplicationShut
 
   /** Within the transaction that changed the request: every watcher hears of it once that commits. */
   async changed(manager: EntityManager, requestId: string): Promise<void> {
+    await this.changedMany(manager, [requestId]);
+  }
+
+  /** The same for many requests at once (the allocator cycle), with one NOTIFY statement. */
+  async changedMany(manager: EntityManager, requestIds: string[]): Promise<void> {
     const pending = this.told.get(manager) ?? new Set<string>();
-    if (pending.has(requestId)) return;
-    pending.add(requestId);
-    if (pending.size === 1) {
+    const fresh = requestIds.filter((id) => !pending.has(id));
+    if (fresh.length === 0) return;
+    if (pending.size === 0) {
       this.told.set(manager, pending);
       this.db.afterCommit(manager, () => {
         this.told.delete(manager);
         pending.forEach((id) => this.deliver(id));
       });
     }
-    if (this.config.DATABASE_URL) await manager.query('SELECT pg_notify($1, $2)', [CHANNEL, `${this.origin} ${requestId}`]);
+    fresh.forEach((id) => pending.add(id));
+    if (this.config.DATABASE_URL) await manager.query(`SELECT pg_notify($1, $2 || ' ' || id) FROM unnest($3::text[]) AS id`, [CHANNEL, this.origin, fresh]);
   }
 
   /** Calls `listener` after each change of the request; returns how to stop. */

@@ -20,7 +20,7 @@ export interface SiteDescriptor {
 }
 
 export type EmulatorSettings = Partial<
-  Pick<EmulatedSiteSpec, 'pendingSeconds' | 'shuttingDownSeconds' | 'faults' | 'compatibility' | 'securityGroups' | 'subnets' | 'keyPairs' | 'typeCapacity'>
+  Pick<EmulatedSiteSpec, 'pendingSeconds' | 'shuttingDownSeconds' | 'faults' | 'compatibility' | 'securityGroups' | 'subnets' | 'keyPairs' | 'typeCapacity' | 'maxPageSize'>
 >;
 
 export class DescriptorError extends Error {
@@ -78,6 +78,7 @@ const DESCRIPTOR_SHAPE = keys<SiteSpec & Pick<SiteDescriptor, 'emulated' | 'emul
   emulator: keys<EmulatorSettings>({
     pendingSeconds: V,
     shuttingDownSeconds: V,
+    maxPageSize: V,
     faults: keys<EmulatedFaults>({
       actions: listOf('text'), latencyMs: V, errorRate: V, errorCode: V,
       failNext: keys<NonNullable<EmulatedFaults['failNext']>>({ count: V, code: V }),

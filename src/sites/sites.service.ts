@@ -166,7 +166,7 @@ export class SitesService {
   private async applyOne(manager: EntityManager, principal: Principal, { spec, emulated }: SiteToApply, options: { dryRun: boolean }): Promise<SiteChange> {
     const repo = manager.getRepository(Site);
     AccessPolicy.assertCanManageSites(principal, spec.institution);
-    const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'for_no_key_update' } });
     if (existing) AccessPolicy.assertCanManageSites(principal, existing.institution);
     const columns = this.columnsOf(spec, emulated);
     if (!existing) {
@@ -293,7 +293,7 @@ export class SitesService {
   }
 
   private async lockLive(manager: EntityManager, id: string): Promise<Site> {
-    const site = await manager.getRepository(Site).findOne({ where: { id, removedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    const site = await manager.getRepository(Site).findOne({ where: { id, removedAt: IsNull() }, lock: { mode: 'for_no_key_update' } });
     if (!site) throw new NotFoundError('site', id);
     return site;
   }

@@ -231,7 +231,7 @@ describe('Ec2Emulator over HTTP', () => {
     const listing = (await response.json()) as Array<Record<string, unknown>>;
     expect(listing.length).toBeGreaterThan(0);
     // Network settings not asked for are left out (publicIp, subnetId, keyName).
-    expect(Object.keys(listing[0]).sort()).toEqual(['imageId', 'instanceId', 'instanceType', 'launchTime', 'privateIp', 'securityGroupIds', 'state', 'tags'].sort());
+    expect(Object.keys(listing[0]).sort()).toEqual(['gpus', 'imageId', 'instanceId', 'instanceType', 'launchTime', 'memoryMiB', 'privateIp', 'securityGroupIds', 'state', 'tags', 'vcpus'].sort());
     expect(listing[0].privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
   });
 
@@ -636,6 +636,7 @@ describe('Ec2Emulator network settings on RunInstances', () => {
   });
 
   it('keeps the network settings in the state file, and loads state files written before them', async () => {
+    emulator.flush();
     const stored = JSON.parse(readFileSync(stateFile, 'utf8')).sites.net.instances as Array<Record<string, unknown>>;
     expect(stored.find((instance) => instance.publicIp === '203.0.113.2')).toMatchObject({ subnetId: 'subnet-0d4', securityGroupIds: ['sg-0b2'], keyName: 'lab-key' });
     const reloaded = new Ec2Emulator({ clock, stateFile });

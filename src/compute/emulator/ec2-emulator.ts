@@ -35,6 +35,8 @@ export type Ec2CallOutcome = { status: number; body: string } | { dropConnection
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const XML = 'text/xml;charset=UTF-8';
+/** How long changes gather before the state file is written. */
+const SAVE_DELAY_MS = 200;
 
 /**
  * A test double of EC2-compatible clouds: speaks the EC2 Query API the way `@aws-sdk/client-ec2`
@@ -48,6 +50,7 @@ const XML = 'text/xml;charset=UTF-8';
  */
 export class Ec2Emulator {
   private readonly clock: Clock;
+  private saveTimer?: NodeJS.Timeout;
   private readonly stateFile?: string;
   private readonly basePath: string;
   private readonly random: () => number;
@@ -95,6 +98,11 @@ export class Ec2Emulator {
     this.site(siteName).faults.replace(faults);
   }
 
+  /** Makes instances vanish from the site without a trace (see EmulatedSite.vanish); for fault tests. */
+  vanish(siteName: string, instanceIds: string[]): void {
+    this.site(siteName).vanish(instanceIds);
+  }
+
   /** The site's faults in force, with what is left of their counters. */
   faults(siteName: string): EmulatedFaults {
     return this.site(siteName).faults.current();
@@ -126,8 +134,9 @@ export class Ec2Emulator {
     return `http://${hostPart}:${address.port}${this.basePath}`;
   }
 
-  /** Stops the standalone server (if any), closing idle keep-alive connections too. */
+  /** Saves what changed and stops the standalone server (if any), closing idle keep-alive connections too. */
   async close(): Promise<void> {
+    this.flush();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -214,8 +223,18 @@ export class Ec2Emulator {
     return pathname;
   }
 
+  /** Changes come in bursts (a RunInstances of many instances, many requests at once): save them together, soon. */
   private persist(): void {
-    if (!this.stateFile) return;
+    if (!this.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
+    this.saveTimer.unref();
+  }
+
+  /** Writes the state now, if anything changed since the last save. */
+  flush(): void {
+    if (!this.saveTimer || !this.stateFile) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     const state: StoredEmulatorState = { version: 1, sites: Object.fromEntries(this.dormant) };
     for (const [name, site] of this.sites) state.sites[name] = site.snapshot();
     saveState(this.stateFile, state);
@@ -227,6 +246,10 @@ function listingEntry(instance: EmulatedInstance) {
     instanceId: instance.instanceId,
     state: instance.state,
     instanceType: instance.instanceType,
+    // what the instance holds at the site, so a test can add up what a site holds without the type table
+    vcpus: instance.vcpus,
+    memoryMiB: instance.memoryMiB,
+    gpus: instance.gpus,
     imageId: instance.imageId,
     privateIp: instance.privateIp,
     publicIp: instance.publicIp,

@@ -30,6 +30,8 @@ export interface EmulatedSiteSpec {
    * RunInstances beyond it fails with InsufficientInstanceCapacity. Types not named: only `capacity` limits them.
    */
   typeCapacity?: Record<string, number>;
+  /** At most this many instances in a DescribeInstances page, whatever MaxResults asks (some clouds page at 100). */
+  maxPageSize?: number;
   /** How long (clock time) a new instance stays `pending` before it is `running`. Default 2. */
   pendingSeconds?: number;
   /** How long (clock time) a terminated instance stays `shutting-down` before it is `terminated`. Default 1. */
@@ -304,7 +306,7 @@ export class EmulatedSite {
 
     const afterSeq = query.nextToken === undefined ? 0 : decodeNextToken(query.nextToken);
     const remaining = views.filter((item) => item.stored.seq > afterSeq);
-    const pageSize = query.maxResults ?? remaining.length;
+    const pageSize = Math.min(query.maxResults ?? remaining.length, this.spec.maxPageSize ?? Infinity);
     const page = remaining.slice(0, pageSize);
     const nextToken = remaining.length > page.length ? encodeNextToken(page[page.length - 1].stored.seq) : undefined;
 
@@ -348,6 +350,18 @@ export class EmulatedSite {
     });
     this.onChange();
     return changes;
+  }
+
+  /**
+   * Emulator only (no EC2 equivalent): the site loses these instances without a trace, as when a
+   * hypervisor dies and takes its records along, so DescribeInstances no longer lists them. Their
+   * capacity is free again. Ids the site does not know are ignored. For fault tests.
+   */
+  vanish(instanceIds: string[]): void {
+    const gone = new Set(instanceIds);
+    const before = this.state.instances.length;
+    this.state.instances = this.state.instances.filter((stored) => !gone.has(stored.instanceId));
+    if (this.state.instances.length !== before) this.onChange();
   }
 
   createTags(resourceIds: string[], tags: Record<string, string>): void {

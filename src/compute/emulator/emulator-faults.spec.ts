@@ -286,6 +286,18 @@ describe('Ec2Emulator fault injection over HTTP', () => {
     const types = await full.send(new DescribeInstanceTypesCommand({}));
     expect(types.InstanceTypes?.map((type) => type.InstanceType)).toEqual(['c1.small']);
   });
+
+  it('vanish: the site loses the instance without a trace; DescribeInstances no longer lists it and its capacity is free', async () => {
+    const client = siteWithClient(site('vanishing', { capacity: { vcpus: 2, memoryMiB: 4096 } }));
+    const run = await client.send(new RunInstancesCommand(runInput({ TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'team', Value: 'alpha' }] }] })));
+    const id = run.Instances?.[0].InstanceId as string;
+    emulator.vanish('vanishing', [id, 'i-00000000000000000']); // an unknown id is ignored
+    expect(emulator.instances('vanishing')).toHaveLength(0);
+    const described = await client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:team', Values: ['alpha'] }] }));
+    expect(described.Reservations ?? []).toEqual([]);
+    // the whole capacity (one instance's worth) is free again
+    expect((await client.send(new RunInstancesCommand(runInput()))).Instances).toHaveLength(1);
+  });
 });
 
 describe('Ec2Emulator stuckPending fault', () => {

@@ -85,7 +85,8 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
   async record(siteId: string, outcome: CallOutcome): Promise<Site | undefined> {
     const result = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Site);
-      const site = await repo.findOne({ where: { id: siteId }, lock: { mode: 'pessimistic_write' } });
+      // no key update: instance rows that refer to the site (a placement under way) do not have to wait for it
+      const site = await repo.findOne({ where: { id: siteId }, lock: { mode: 'for_no_key_update' } });
       if (!site || site.removedAt) return undefined;
       const before = site.health;
       const next = nextHealth(
