@@ -7,6 +7,7 @@ import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { RequestUpdates } from '../requests/request-updates.js';
 
 /** Instances that are wanted and hold resources (TERMINATING ones hold resources but are no longer wanted). */
 const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
@@ -21,6 +22,7 @@ const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
 export class RequestSettlement {
   constructor(
     private readonly lifecycle: RequestLifecycle,
+    private readonly updates: RequestUpdates,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -72,7 +74,10 @@ export class RequestSettlement {
           await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason: cause?.failureReason ?? 'every instance is gone', reasonCode: cause?.failureCode ?? 'NODE_DISAPPEARED' });
         } else if (running.length > 0) {
           const reason = `${running.length} of ${request.count} running`;
-          if (request.reason !== reason && alive.length === running.length) await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: null });
+          if (request.reason !== reason && alive.length === running.length) {
+            await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: null });
+            await this.updates.changed(manager, request.id);
+          }
         }
         break;
       }
