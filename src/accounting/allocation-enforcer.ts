@@ -11,6 +11,7 @@ import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { ALIVE_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 
 /** When an allocation stopped counting: its end, its revocation or the charge that used up its budget, whichever came first. */
@@ -80,7 +81,7 @@ export class AllocationEnforcer {
 
   /** Takes a request's wanted instances off the running total, as ending it will. */
   private async release(manager: EntityManager, requestId: string, used: Resources): Promise<void> {
-    const instances = await manager.getRepository(Instance).find({ where: { requestId, state: In(['REQUESTED', 'PENDING', 'RUNNING']) } });
+    const instances = await manager.getRepository(Instance).find({ where: { requestId, state: In(ALIVE_STATES) } });
     for (const i of instances) {
       used.vcpus -= i.vcpus;
       used.memoryMiB -= i.memoryMib;

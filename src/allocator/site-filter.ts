@@ -1,3 +1,4 @@
+import { round2 } from '../common/rounding.js';
 import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
 
 /**
@@ -65,13 +66,12 @@ function budgetReason(project: ProjectState, type: InstanceTypeOffer, leaseHours
   const coreNeed = type.vcpus * leaseHours * count;
   if (project.coreHoursLeft !== null && project.coreHoursLeft - project.promisedCoreHours < coreNeed) {
     const free = Math.max(0, project.coreHoursLeft - project.promisedCoreHours);
-    return `project budget: ${round(free)} core-hours free (${round(project.coreHoursLeft)} left, ${round(project.promisedCoreHours)} promised to running leases), ${round(coreNeed)} needed`;
+    return `project budget: ${round2(free)} core-hours free (${round2(project.coreHoursLeft)} left, ${round2(project.promisedCoreHours)} promised to running leases), ${round2(coreNeed)} needed`;
   }
   const free = Math.max(0, (project.gpuHoursLeft ?? 0) - project.promisedGpuHours);
-  return `project budget: ${round(free)} GPU-hours free (${round(project.gpuHoursLeft ?? 0)} left, ${round(project.promisedGpuHours)} promised to running leases), ${round(type.gpus * leaseHours * count)} needed`;
+  return `project budget: ${round2(free)} GPU-hours free (${round2(project.gpuHoursLeft ?? 0)} left, ${round2(project.promisedGpuHours)} promised to running leases), ${round2(type.gpus * leaseHours * count)} needed`;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The fewest instances a placement of this request must start: a gang, or one more for a running request. */
 export function gangSize(request: WaitingRequest): number {

@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { parseRequirement } from '../requests/requirements.js';
 import { WAITING_STATES } from '../requests/request-state.js';
+import { ALIVE_STATES } from '../requests/instance-state.js';
 import type { WaitingRequest } from './allocator.types.js';
 
 /** Per request, the sites where one of its instances failed in the last `coolDownMinutes`. */
@@ -16,7 +17,7 @@ export async function avoidedSites(manager: EntityManager, requestIds: string[],
 
 /** Instances a request holds and still wants (not those being terminated). */
 export async function heldInstances(manager: EntityManager, requestId: string): Promise<number> {
-  const [row] = await manager.query(`SELECT count(*) AS held FROM instance WHERE request_id = $1 AND state IN ('REQUESTED', 'PENDING', 'RUNNING')`, [requestId]);
+  const [row] = await manager.query('SELECT count(*) AS held FROM instance WHERE request_id = $1 AND state = ANY($2)', [requestId, ALIVE_STATES]);
   return Number(row.held);
 }
 
@@ -40,11 +41,11 @@ export async function waitingRequestsOf(manager: EntityManager, now: Date, coolD
   const repo = manager.getRepository(ResourceRequest);
   const waiting = await repo.find({ where: { state: In(WAITING_STATES) }, order: { createdAt: 'ASC', id: 'ASC' }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } });
   const short: { id: string; held: string }[] = await manager.query(
-    `SELECT r.id, (SELECT count(*) FROM instance i WHERE i.request_id = r.id AND i.state IN ('REQUESTED', 'PENDING', 'RUNNING')) AS held
+    `SELECT r.id, alive.held
        FROM resource_request r
-      WHERE r.state = 'RUNNING' AND r.count > r.min_count AND r.lease_ends_at > $1
-        AND r.count > (SELECT count(*) FROM instance i WHERE i.request_id = r.id AND i.state IN ('REQUESTED', 'PENDING', 'RUNNING'))`,
-    [new Date(now.getTime() + TOP_UP_MIN_MINUTES * 60_000)],
+       CROSS JOIN LATERAL (SELECT count(*) AS held FROM instance i WHERE i.request_id = r.id AND i.state = ANY($2)) alive
+      WHERE r.state = 'RUNNING' AND r.count > r.min_count AND r.lease_ends_at > $1 AND r.count > alive.held`,
+    [new Date(now.getTime() + TOP_UP_MIN_MINUTES * 60_000), ALIVE_STATES],
   );
   const running = short.length ? await repo.find({ where: { id: In(short.map((s) => s.id)) }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } }) : [];
   const held = new Map(short.map((s) => [s.id, Number(s.held)]));

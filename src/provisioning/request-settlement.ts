@@ -5,12 +5,9 @@ import { CLOCK } from '../common/clock.provider.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
+import { ALIVE_STATES, HOLDING_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { RequestUpdates } from '../requests/request-updates.js';
-
-/** Instances that are wanted and hold resources (TERMINATING ones hold resources but are no longer wanted). */
-const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
 
 /**
  * Brings a request's state in line with its instances: RUNNING once `minCount` run, back to

@@ -16,5 +16,8 @@ export const instanceStateMachine = new StateMachine<InstanceState>('instance', 
   FAILED: [],
 });
 
+/** Instances that are wanted and hold resources (TERMINATING ones still hold resources but are no longer wanted). */
+export const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
+
 /** Instances in these states hold quota and site capacity. */
 export const HOLDING_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING', 'TERMINATING'];

@@ -1,3 +1,4 @@
+import { round2 } from '../common/rounding.js';
 import { missingLabel, smallestFittingType } from '../allocator/site-filter.js';
 import type { ProjectState, SiteState } from '../allocator/allocator.types.js';
 import { BadInputError } from '../common/errors.js';
@@ -19,7 +20,6 @@ function quotaExceeded(limit: string, requested: number, allowed: number, unit: 
   });
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * Can this request ever run, whatever else is running? Names that do not exist are bad input
@@ -61,11 +61,11 @@ export function assessRequest(request: NormalizedRequest, sites: SiteState[], pr
   if (limits.instances !== null && n > limits.instances) return quotaExceeded('instances', n, limits.instances, 'instances');
   const coreHours = cheapest.vcpus * n * request.leaseHours;
   if (project.coreHoursLeft !== null && coreHours > project.coreHoursLeft) {
-    return quotaExceeded('coreHours', round(coreHours), round(project.coreHoursLeft), 'core-hours', 'over its lease');
+    return quotaExceeded('coreHours', round2(coreHours), round2(project.coreHoursLeft), 'core-hours', 'over its lease');
   }
   const gpuHours = cheapest.gpus * n * request.leaseHours;
   if (project.gpuHoursLeft !== null && gpuHours > project.gpuHoursLeft) {
-    return quotaExceeded('gpuHours', round(gpuHours), round(project.gpuHoursLeft), 'GPU-hours', 'over its lease');
+    return quotaExceeded('gpuHours', round2(gpuHours), round2(project.gpuHoursLeft), 'GPU-hours', 'over its lease');
   }
   return undefined;
 }

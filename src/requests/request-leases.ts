@@ -1,3 +1,4 @@
+import { round2 } from '../common/rounding.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
@@ -15,14 +16,11 @@ import type { Principal } from '../identity/principal.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
-import type { InstanceState } from './instance-state.js';
+import { ALIVE_STATES } from './instance-state.js';
 import { MAX_LEASE_HOURS } from './request-input.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 
-/** The instances a lease covers: those wanted and holding resources. */
-const ALIVE: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING'];
 const HOUR_MS = 3_600_000;
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Longer leases for running requests, within the request limits and the project's budget. */
 @Injectable()
@@ -55,15 +53,15 @@ export class RequestLeases {
 
       const total = (request.leaseEndsAt.getTime() - (await this.leaseStart(manager, request)).getTime()) / HOUR_MS + hours;
       if (total > MAX_LEASE_HOURS) {
-        throw new BadInputError('hours', `the lease would last ${round(total)} hours in all; at most ${MAX_LEASE_HOURS} are allowed`);
+        throw new BadInputError('hours', `the lease would last ${round2(total)} hours in all; at most ${MAX_LEASE_HOURS} are allowed`);
       }
-      const instances = await manager.getRepository(Instance).findBy({ requestId: id, state: In(ALIVE) });
+      const instances = await manager.getRepository(Instance).findBy({ requestId: id, state: In(ALIVE_STATES) });
       await this.assertBudgetCovers(manager, request, instances, hours, now);
 
       const before = request.leaseEndsAt;
       const leaseEndsAt = new Date(before.getTime() + hours * HOUR_MS);
       await manager.getRepository(ResourceRequest).update(id, { leaseEndsAt, leaseWarnedAt: null });
-      await manager.getRepository(Instance).update({ requestId: id, state: In(ALIVE) }, { leaseEndsAt });
+      await manager.getRepository(Instance).update({ requestId: id, state: In(ALIVE_STATES) }, { leaseEndsAt });
       Object.assign(request, { leaseEndsAt, leaseWarnedAt: null });
       await this.lifecycle.notice(manager, request, 'LEASE_EXTENDED', `lease extended by ${hours} h by ${principal.name}; it ends at ${leaseEndsAt.toISOString()}`);
       await this.audit.record(manager, principal, { action: 'request.extendLease', targetType: 'request', targetId: id, before: { leaseEndsAt: before }, after: { leaseEndsAt, hours } });
@@ -91,8 +89,8 @@ export class RequestLeases {
     for (const b of budgets) {
       if (b.left === null || b.needed === 0 || b.left - b.promised >= b.needed) continue;
       throw new ConflictError(
-        `project budget: ${round(Math.max(0, b.left - b.promised))} ${b.unit} free (${round(b.left)} left, ${round(b.promised)} promised to running leases), ` +
-          `${round(b.needed)} needed to extend the lease by ${hours} h`,
+        `project budget: ${round2(Math.max(0, b.left - b.promised))} ${b.unit} free (${round2(b.left)} left, ${round2(b.promised)} promised to running leases), ` +
+          `${round2(b.needed)} needed to extend the lease by ${hours} h`,
       );
     }
   }

@@ -8,7 +8,7 @@ import { LOGGER } from '../common/logging.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
-import { instanceStateMachine, type InstanceState } from './instance-state.js';
+import { ALIVE_STATES, instanceStateMachine, type InstanceState } from './instance-state.js';
 import { requestStateMachine, type RequestState } from './request-state.js';
 import { RequestUpdates } from './request-updates.js';
 
@@ -97,7 +97,7 @@ export class RequestLifecycle {
    */
   async endRequest(manager: EntityManager, request: ResourceRequest, detail: TransitionDetail, why: string): Promise<boolean> {
     if (request.state !== 'PROVISIONING' && request.state !== 'RUNNING') return false;
-    const instances = await manager.getRepository(Instance).find({ where: { requestId: request.id, state: In(['REQUESTED', 'PENDING', 'RUNNING']) }, lock: { mode: 'pessimistic_write' } });
+    const instances = await manager.getRepository(Instance).find({ where: { requestId: request.id, state: In(ALIVE_STATES) }, lock: { mode: 'pessimistic_write' } });
     for (const instance of instances) await this.moveInstance(manager, instance, 'TERMINATING', {}, why);
     await this.moveRequest(manager, request, 'TERMINATING', detail);
     return true;
