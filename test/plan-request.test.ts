@@ -88,6 +88,11 @@ describe(`planRequest's binding constraint on the ${databaseKind} database`, () 
     expect(answer.explain).toContainEqual({ site: { name: 'tacc' }, verdict: 'NOT_ALLOWED' });
   });
 
+  it('names no GPU limit for a request without GPUs, even when the allocation grants none', async () => {
+    // edinburgh's allocation grants no GPUs; the request asks for none, so GPUs cannot bind
+    expect(await plan(edinburgh, 'image: "ubuntu-22.04", vcpus: 2, memoryMiB: 4096, count: 2, leaseHours: 4')).toMatchObject({ feasible: true, bindingLimit: 'vcpus' });
+  });
+
   it('ranks the candidates when it fits', async () => {
     const answer = await plan(edinburgh, 'image: "ubuntu-22.04", vcpus: 2, memoryMiB: 4096, leaseHours: 1, preferredSites: ["umich"]');
     expect(answer).toMatchObject({ feasible: true, reason: null, reasonCode: null });

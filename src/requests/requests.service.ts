@@ -43,9 +43,12 @@ function quotaUse(project: ProjectState, type: InstanceTypeOffer, count: number,
   ];
 }
 
-/** The limit the request would exceed or, if none, the one it leaves the smallest share of. */
+/**
+ * The limit the request would exceed or, if none, the one it leaves the smallest share of. Only
+ * what the request uses can bind: a request without GPUs is never held by a GPU limit of 0.
+ */
 function bindingLimitOf(quota: QuotaUseView[]): string | null {
-  const bounded = quota.filter((q) => q.allowed !== null && (q.requested > 0 || q.allowed === 0));
+  const bounded = quota.filter((q) => q.allowed !== null && q.requested > 0);
   const left = (q: QuotaUseView) => (q.allowed! - q.inUse - q.requested) / Math.max(q.allowed!, 1e-9);
   return bounded.sort((a, b) => left(a) - left(b))[0]?.limit ?? null;
 }
