@@ -18,6 +18,14 @@ function walkthroughScript(): string {
   return blocks.join('\n');
 }
 
+const readme = readFileSync('README.md', 'utf8');
+
+/** What the walkthrough's text says the commands show, read from the README so that the two cannot drift apart. */
+const claims = {
+  bindingLimit: /`bindingLimit` names [^(]*\(here `(\w+)`\)/.exec(readme)![1]!,
+  leaseError: /"message":"(leaseHours: [^"]+)"/.exec(readme)![1]!,
+};
+
 describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`, () => {
   let broker: BrokerProcess;
   let database: TestDatabase;
@@ -28,10 +36,11 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
     database = await createTestDatabase();
     // as `npm start` runs it: no token configured on the embedded database, one given on a server
     const env: Record<string, string> = database.url
-      ? { DATABASE_URL: database.url, SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN, SKYPOOL_DATA_DIR: dataDir }
+      ? { DATABASE_URL: database.url, SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN, SKYPOOL_DATA_DIR: dataDir, SKYPOOL_SITES: 'sites/demo' }
       : { SKYPOOL_DATA_DIR: dataDir };
     broker = await spawnBroker(env);
-    scriptEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SKYPOOL: broker.url, SKYPOOL_URL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
+    // the broker is not on port 4000: only SKYPOOL_URL says where it is, for the helper and the CLI alike
+    scriptEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SKYPOOL_URL: broker.url, SKYPOOL_DATA_DIR: dataDir, ...(database.url ? { SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN } : {}) };
   }, 90_000);
 
   afterAll(async () => {
@@ -40,10 +49,12 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('ends with a running request whose instances the site lists, then terminates it', async () => {
-    // -e stops at the first failing command; no pipefail, as in the shell a user pastes into
-    // (`... | grep -q RUNNING` may end the pipe before its writer is done)
-    const { stdout } = await promisify(execFile)('bash', ['-e', '-c', walkthroughScript()], { env: scriptEnv, timeout: 90_000 });
+  /**
+   * -e stops at the first failing command; no pipefail, as in the shell a user pastes into.
+   * Checks what the text says each step shows, and returns the project the walkthrough used.
+   */
+  async function runWalkthrough(): Promise<string> {
+    const { stdout } = await promisify(execFile)('bash', ['-e', '-c', walkthroughScript()], { env: scriptEnv, timeout: 100_000 });
     const lines = stdout.split('\n').filter((l) => l.trim() !== '');
 
     const sites = JSON.parse(lines[0]!);
@@ -51,7 +62,7 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
     expect(new Set(sites.data.sites.map((s: { institution: string }) => s.institution)).size).toBe(3);
 
     const plan = JSON.parse(lines.find((l) => l.includes('planRequest'))!);
-    expect(plan.data.planRequest).toMatchObject({ feasible: true, reason: null });
+    expect(plan.data.planRequest).toMatchObject({ feasible: true, reason: null, bindingLimit: claims.bindingLimit });
     expect(plan.data.planRequest.candidates[0].rank).toBe(1);
 
     const requestId = /^request (\S+)$/m.exec(stdout)![1]!;
@@ -65,10 +76,14 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
 
     expect(stdout).toContain('{"data":{"resourceRequest":{"state":"TERMINATED","instances":[{"state":"TERMINATED"},{"state":"TERMINATED"}]}}}');
     // the error the README shows is the error the broker gives
-    const readme = readFileSync('README.md', 'utf8');
-    const shownMessage = /"message":"(leaseHours: [^"]+)"/.exec(readme)![1]!;
-    expect(stdout).toContain(`"message":"${shownMessage}"`);
+    expect(stdout).toContain(`"message":"${claims.leaseError}"`);
     expect(stdout).toContain('"code":"BAD_USER_INPUT","field":"leaseHours"');
     expect(stdout).toMatch(/"createServiceAccount":\{"token":"sp_[A-Za-z0-9_-]+"/);
-  }, 120_000);
+    return /^project (\S+)$/m.exec(stdout)![1]!;
+  }
+
+  it('ends with a running request whose instances the site lists, then terminates it; pasted again, it does the same', async () => {
+    const project = await runWalkthrough();
+    expect(await runWalkthrough()).toBe(project);
+  }, 240_000);
 });
