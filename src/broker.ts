@@ -19,6 +19,23 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** The broker cannot listen where PORT and HOST say: one line for the operator, naming the setting to change. */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+
+  static from(err: unknown, config: Pick<Config, 'PORT' | 'HOST'>): ListenError | undefined {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EADDRINUSE') return new ListenError(`PORT: port ${config.PORT} on ${config.HOST} is already in use; stop what uses it or set another port`);
+    if (code === 'EACCES') return new ListenError(`PORT: port ${config.PORT} needs privileges on this machine; set a port above 1023`);
+    if (code === 'EADDRNOTAVAIL') return new ListenError(`HOST: ${config.HOST} is not an address of this machine`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ListenError(`HOST: ${config.HOST} is not a name this machine can resolve`);
+    return undefined;
+  }
+}
+
 /** 1 MB: far more than any legitimate GraphQL document or variables (user-data is at most 16 KB). */
 const BODY_LIMIT = '1mb';
 
@@ -41,7 +58,12 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulator.handle(req, res));
   }
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  await app.listen(config.PORT, config.HOST);
+  try {
+    await app.listen(config.PORT, config.HOST);
+  } catch (err) {
+    await app.close();
+    throw ListenError.from(err, config) ?? err;
+  }
 
   const { port } = app.getHttpServer().address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;

@@ -1,4 +1,4 @@
-import { startBroker, type Broker } from './broker.js';
+import { ListenError, startBroker, type Broker } from './broker.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
 import { DatabaseUnavailableError } from './database/database.errors.js';
@@ -6,7 +6,7 @@ import { MappingError } from './identity/claims-mapping.js';
 import { DescriptorError } from './sites/site-descriptors.js';
 
 /** Problems the operator fixes: reported as one line, without a stack trace. */
-const OPERATOR_ERRORS = [ConfigError, DescriptorError, DataDirLockedError, DatabaseUnavailableError, MappingError];
+const OPERATOR_ERRORS = [ConfigError, ListenError, DescriptorError, DataDirLockedError, DatabaseUnavailableError, MappingError];
 
 /** SIGTERM or SIGINT: stop taking work, let running work finish, close the database, exit 0. */
 function stopOnSignals(broker: Broker): void {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
@@ -58,6 +59,48 @@ describe('the broker as a process', () => {
     const outcome = await runBrokerToExit({ SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '', SKYPOOL_CLAIM_MAPPINGS: '/nonexistent/mappings.yaml' });
     expect(outcome.code).toBe(1);
     expect(outcome.stderr.trim()).toBe('skypool: cannot start: /nonexistent/mappings.yaml: cannot read the claim mapping file');
+  }, 60_000);
+
+  it('refuses a port already in use with one line that names it', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const outcome = await runBrokerToExit({ PORT: String(port), SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '' });
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr.trim()).toBe(`skypool: cannot start: PORT: port ${port} on 127.0.0.1 is already in use; stop what uses it or set another port`);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+
+  it('refuses a HOST it cannot listen on with one line', async () => {
+    const unknown = await runBrokerToExit({ HOST: 'nohost.invalid', SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '' });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('skypool: cannot start: HOST: nohost.invalid is not a name this machine can resolve');
+    // TEST-NET-1 (RFC 5737): never an address of this machine; nothing is sent to it
+    const foreign = await runBrokerToExit({ HOST: '192.0.2.1', SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '' });
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr.trim()).toBe('skypool: cannot start: HOST: 192.0.2.1 is not an address of this machine');
+  }, 60_000);
+
+  it('logs the mistakes of its callers below ERROR', async () => {
+    const broker = await spawnBroker({ ...embeddedEnv(dataDir()), SKYPOOL_SITES: '' });
+    try {
+      const admin = new GraphqlClient(broker.url, ADMIN_TOKEN);
+      await admin.request('mutation { createProject(input: { name: "a", institution: "" }) { id } }'); // BAD_USER_INPUT
+      await admin.request('mutation { cancelRequest(id: "4b1f6a2e-0000-4000-8000-000000000000") { id } }'); // NOT_FOUND
+      await admin.request('{ nope }'); // GRAPHQL_VALIDATION_FAILED
+      await new GraphqlClient(broker.url).request('{ sites { id } }'); // UNAUTHENTICATED
+      await new GraphqlClient(broker.url, 'not-a-token').request('{ sites { id } }');
+      const refusals = await eventually(async () => {
+        const lines = broker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+        return lines.filter((l) => l.msg.includes('refused')).length >= 3 ? lines : undefined;
+      }, 'the refusals to be logged');
+      expect(refusals.filter((l) => l.level >= 50)).toEqual([]);
+    } finally {
+      await broker.stop();
+    }
   }, 60_000);
 
   it('refuses a second broker on the same embedded data folder', async () => {

@@ -8,14 +8,17 @@ import { DomainError } from '../common/errors.js';
 const APOLLO_CODES = new Set(['RATE_LIMITED', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
 /**
- * The one place errors are mapped for clients: domain errors keep their code (and field),
- * Apollo's own request errors pass, and anything else becomes an opaque INTERNAL_SERVER_ERROR
- * with an id to find it in the logs. No stack trace ever leaves the server.
+ * The one place errors are mapped for clients (and logged): domain errors keep their code (and
+ * field) and are logged at info, Apollo's own request errors pass, and anything else becomes an
+ * opaque INTERNAL_SERVER_ERROR with an id to find it in the logs, where it is logged at error.
+ * No stack trace ever leaves the server.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
+      // the caller's mistake, not the broker's: worth a line for whoever helps them, not an alarm
+      logger.info({ code: original.code, field: original.field, path: formatted.path }, `operation refused: ${original.message}`);
       return {
         message: original.message,
         path: formatted.path,

@@ -1,5 +1,6 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
 import { createErrorFormatter } from './format-error.js';
+import { GraphqlExceptionsFilter } from './graphql-exceptions.filter.js';
 import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
@@ -30,6 +32,7 @@ class GraphqlSupportModule {}
  * schema.graphql is the emitted, committed contract (a test fails when they differ).
  */
 @Module({
+  providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionsFilter }],
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
