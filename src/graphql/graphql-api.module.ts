@@ -12,6 +12,7 @@ import type { RequestContext } from '../identity/current-principal.decorator.js'
 import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
+import { ApiExplorerController, apiExplorerPlugin } from './api-explorer.js';
 import { createErrorFormatter } from './format-error.js';
 import { GraphqlExceptionsFilter } from './graphql-exceptions.filter.js';
 import { limitRules } from './limits.js';
@@ -32,6 +33,7 @@ class GraphqlSupportModule {}
  * schema.graphql is the emitted, committed contract (a test fails when they differ).
  */
 @Module({
+  controllers: [ApiExplorerController],
   providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionsFilter }],
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -47,14 +49,14 @@ class GraphqlSupportModule {}
           autoSchemaFile: true,
           sortSchema: true,
           introspection: !production,
-          graphiql: !production,
+          graphiql: false, // the API explorer below serves GraphiQL from local packages, not a CDN
           includeStacktraceInErrorResponses: false,
           hideSchemaDetailsFromClientErrors: production, // no "did you mean" field suggestions
           csrfPrevention: true,
           allowBatchedHttpRequests: false, // no client needs batches: one operation per request
           parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
           validationRules: limitRules(limits),
-          plugins: [operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
+          plugins: [...(production ? [] : [apiExplorerPlugin()]), operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
           formatError,
           subscriptions: {
             'graphql-ws': graphqlWsOptions({

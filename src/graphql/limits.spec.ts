@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildSchema, parse, validate } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import { limitRules } from './limits.js';
 
 const schema = buildSchema(`
@@ -19,6 +19,10 @@ describe('operation limits', () => {
   it('refuses deep nesting, also through fragments', () => {
     expect(errors('{ node { child { child { child { child { child { id } } } } } } }')).toEqual(['the operation is nested 7 levels deep; at most 5 are allowed']);
     expect(errors('{ node { ...A } } fragment A on Node { child { child { child { child { child { id } } } } } }')[0]).toMatch(/nested 7 levels/);
+  });
+
+  it("lets the API explorer's introspection through: its depth is the schema's, not the caller's", () => {
+    expect(errors(getIntrospectionQuery())).toEqual([]);
   });
 
   it('refuses too many aliases', () => {

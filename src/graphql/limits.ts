@@ -53,6 +53,8 @@ function measure(
   let cost = 0;
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
+      // introspection (off in production) nests 15 levels to read wrapped types: its depth is the schema's, not the caller's
+      if (selection.name.value.startsWith('__')) continue;
       const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, seen) : { depth: 0, cost: 0 };
       depth = Math.max(depth, 1 + inner.depth);
       cost += 1 + pageSizeOf(selection) * inner.cost;
