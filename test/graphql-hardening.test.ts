@@ -96,5 +96,6 @@ describe('GraphQL in production', () => {
     expect(typo.text).not.toMatch(/Did you mean/);
     const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/graphiql/i);
+    expect((await fetch(`${t.url}/explorer/graphiql.min.js`)).status).toBe(404);
   });
 });
