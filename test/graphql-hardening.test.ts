@@ -50,6 +50,33 @@ describe(`GraphQL hardening on the ${databaseKind} database`, () => {
     await stillResponsive();
   });
 
+  it('refuses small anonymous documents whose fragments double the paths at each step, and /healthz answers meanwhile', async () => {
+    // 40 fragments, each spreading the next twice: under 2 KB, 2^39 paths; each document differs, so each is validated
+    const chain = (name: string) =>
+      `query ${name} { ...F0 } ` + Array.from({ length: 40 }, (_, i) => (i === 39 ? 'fragment F39 on Query { sites { id } }' : `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`)).join(' ');
+    const anonymous = (query: string) => fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const refusals = Array.from({ length: 10 }, (_, i) => anonymous(chain(`Doubling${i}`)));
+    const asked = performance.now();
+    const health = await fetch(`${t.url}/healthz`);
+    const waited = performance.now() - asked;
+    expect(health.status).toBe(200);
+    expect(waited).toBeLessThan(10_000); // about a millisecond when nothing blocks; a generous bound
+    for (const res of await Promise.all(refusals)) {
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ message: expect.stringMatching(/^the operation's estimated cost is .*; at most 200000 is allowed/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    }
+  });
+
+  it('refuses a ring of fragments, each spreading the next twice, at once', async () => {
+    const ring = '{ ...F0 } ' + Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { sites { id } ...F${(i + 1) % 40} ...F${(i + 1) % 40} }`).join(' ');
+    const asked = performance.now();
+    const res = await post(t.url, JSON.stringify({ query: ring }));
+    expect(performance.now() - asked).toBeLessThan(10_000); // milliseconds when measured once per fragment; a generous bound
+    expect(res.status).toBe(400);
+    expect(res.json().errors.map((e: { message: string }) => e.message)).toContain('Cannot spread fragment "F0" within itself via "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13", "F14", "F15", "F16", "F17", "F18", "F19", "F20", "F21", "F22", "F23", "F24", "F25", "F26", "F27", "F28", "F29", "F30", "F31", "F32", "F33", "F34", "F35", "F36", "F37", "F38", "F39".');
+  });
+
   it('refuses a document of too many tokens', async () => {
     const query = '{ sites { ' + 'id '.repeat(6000) + '} }';
     const res = await post(t.url, JSON.stringify({ query }));
