@@ -11,9 +11,18 @@ async function post(url: string, body: string, headers: Record<string, string> =
 
 describe(`GraphQL hardening on the ${databaseKind} database`, () => {
   let t: TestBroker;
+  /** Tokens of principals of their own, so that what one test spends does not limit another. */
+  const tokens: Record<'mutator' | 'aliaser' | 'reader', string> = { mutator: '', aliaser: '', reader: '' };
   beforeAll(async () => {
-    // a lower rate limit than the default, so the test needs few calls; the defaults are in config.spec
-    t = await startTestBroker({ sites: '', env: { SKYPOOL_RATE_LIMIT_PER_SECOND: '1', SKYPOOL_RATE_LIMIT_BURST: '20' } });
+    // lower limits than the defaults, so the tests need few calls; the defaults are in config.spec
+    t = await startTestBroker({
+      sites: '',
+      env: { SKYPOOL_RATE_LIMIT_PER_SECOND: '1', SKYPOOL_RATE_LIMIT_BURST: '20', SKYPOOL_QUERY_COST_PER_SECOND: '1000', SKYPOOL_QUERY_COST_BURST: '200000' },
+    });
+    for (const name of Object.keys(tokens) as (keyof typeof tokens)[]) {
+      const { createServiceAccount } = await t.admin.data(`mutation { createServiceAccount(input: { name: "${name}", role: FEDERATION_ADMIN }) { token } }`);
+      tokens[name] = createServiceAccount.token;
+    }
   }, 60_000);
   afterAll(() => t?.stop());
 
@@ -99,13 +108,50 @@ describe(`GraphQL hardening on the ${databaseKind} database`, () => {
 
   it('limits mutations per principal with HTTP 429 and RATE_LIMITED, queries unaffected', async () => {
     const mutation = (i: number) => JSON.stringify({ query: `mutation { createProject(input: { name: "rate-${i}", institution: "X" }) { id } }` });
+    const as = { authorization: `Bearer ${tokens.mutator}` };
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await post(t.url, mutation(i))).status);
+    for (let i = 0; i < 25; i++) statuses.push((await post(t.url, mutation(i), as)).status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
-    const limited = await post(t.url, mutation(99));
+    const limited = await post(t.url, mutation(99), as);
     expect(limited.status).toBe(429);
     expect(limited.json().errors[0]).toMatchObject({ message: expect.stringMatching(/^rate limit: too many mutations/), extensions: { code: 'RATE_LIMITED' } });
     await stillResponsive();
+  });
+
+  it('counts each mutation of a document against the rate limit, aliases too', async () => {
+    const aliased = (prefix: string, n: number) =>
+      JSON.stringify({ query: `mutation { ${Array.from({ length: n }, (_, i) => `m${i}: createProject(input: { name: "${prefix}-${i}", institution: "X" }) { id }`).join(' ')} }` });
+    const as = { authorization: `Bearer ${tokens.aliaser}` };
+    const tooMany = await post(t.url, aliased('too-many', 21), as);
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.json().errors[0]).toMatchObject({ message: 'rate limit: one request may make at most 20 mutations; this one makes 21', extensions: { code: 'RATE_LIMITED' } });
+    expect((await post(t.url, aliased('at-once', 20), as)).status).toBe(200); // the whole burst in one document
+    const next = await post(t.url, aliased('after', 10), as);
+    expect(next.status).toBe(429);
+    expect(next.json().errors[0].message).toMatch(/^rate limit: too many mutations from aliaser \(each mutation counts, aliases too\); try again in \d+ s$/);
+    const names = (await t.admin.data('{ projects { name } }')).projects.map((p: { name: string }) => p.name);
+    expect(names.filter((n: string) => n.startsWith('at-once-'))).toHaveLength(20);
+    expect(names.filter((n: string) => n.startsWith('too-many-') || n.startsWith('after-'))).toEqual([]);
+  });
+
+  it('puts the queries of each principal, and of anonymous callers by address, under a budget of estimated cost', async () => {
+    const page = JSON.stringify({ query: '{ resourceRequests(first: 1000) { id state instances { id state } } }' }); // estimated 23001
+    for (const token of [tokens.reader, null]) {
+      const answers: { status: number; retryAfter: string | null; body: { errors?: { message: string; extensions: { code: string } }[] } }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: page });
+        answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as (typeof answers)[number]['body'] });
+      }
+      // 8 pages (184,008) fit in the burst of 200,000; the budget then refills at 1,000 a second
+      expect(answers.slice(0, 8).every((a) => a.status !== 429)).toBe(true);
+      const limited = answers.find((a) => a.status === 429);
+      expect(limited?.body.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/^rate limit: the queries of (reader|anonymous callers from 127\.0\.0\.1) have used their budget \(an estimated cost of 1000 a second, 200000 at once\); this one costs 23001; try again in \d+ s$/),
+        extensions: { code: 'RATE_LIMITED' },
+      });
+      expect(Number(limited?.retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    await stillResponsive(); // the administrator has a budget of its own
   });
 });
 

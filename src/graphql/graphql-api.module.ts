@@ -51,7 +51,13 @@ class GraphqlSupportModule {}
           allowBatchedHttpRequests: false, // no client needs batches: one operation per request
           parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
           validationRules: limitRules(limits),
-          plugins: [operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
+          plugins: [
+            operationScopePlugin(),
+            rateLimitPlugin({
+              mutations: new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST),
+              queryCost: new TokenBuckets(config.SKYPOOL_QUERY_COST_PER_SECOND, config.SKYPOOL_QUERY_COST_BURST),
+            }),
+          ],
           formatError,
           subscriptions: {
             'graphql-ws': graphqlWsOptions({
@@ -70,6 +76,7 @@ class GraphqlSupportModule {}
               principal: authentication.principal,
               authProblem: authentication.principal ? undefined : authentication.problem,
               loaders: loaders.create(),
+              clientAddress: req.socket.remoteAddress,
             };
           },
         };
