@@ -60,3 +60,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** A keyset cursor (`after`): the id of a row of the list, which the caller got from the previous page. */
+export async function requireCursor<T>(what: string, after: string, find: (id: string) => Promise<T | null>): Promise<T> {
+  const row = isUuid(after) ? await find(after) : null;
+  if (!row) throw new BadInputError('after', `must be the id of the last ${what} on the previous page, got ${JSON.stringify(after.slice(0, 100))}`);
+  return row;
+}

@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { isUuid } from '../common/validation.js';
+import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
@@ -204,7 +204,7 @@ export class RequestsService {
     if (filter.projectIds) qb.andWhere('r.project_id = ANY(:projectIds)', { projectIds: filter.projectIds });
     if (filter.states?.length) qb.andWhere('r.state = ANY(:states)', { states: filter.states });
     if (filter.after) {
-      const cursor = await this.get(filter.after);
+      const cursor = await requireCursor('request', filter.after, (id) => this.find(id));
       qb.andWhere('(r.created_at, r.id) < (:createdAt, :id)', { createdAt: cursor.createdAt, id: cursor.id });
     }
     return qb.getMany();
