@@ -367,6 +367,64 @@ describe(`API errors on the ${databaseKind} database`, () => {
       await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field });
     });
 
+    // every string input has a cap: none is stored (and echoed to every reader) at any length
+    const LONG = (n: number) => 'a'.repeat(n);
+    const tooLongCases: [string, () => [string, Data], string, RegExp][] = [
+      ['a registerSite endpoint of 100 KB', () => [REGISTER_SITE, { input: siteInput({ endpoint: `${t.url}/emulator/${LONG(100_000)}` }) }], 'endpoint', /at most 2048 characters/],
+      ['a registerSite region of 5 KB', () => [REGISTER_SITE, { input: siteInput({ region: LONG(5000) }) }], 'region', /at most \d+ characters/],
+      ['a registerSite label value of 5 KB', () => [REGISTER_SITE, { input: siteInput({ labels: [{ key: 'gpu', value: LONG(5000) }] }) }], 'labels[0].value', /at most \d+ characters/],
+      ['a submitRequest sshPublicKey of 20 KB', () => [SUBMIT, { input: { projectId: project, ...SMALL, sshPublicKey: `ssh-ed25519 ${LONG(20_000)}` } }], 'sshPublicKey', /at most 16384 characters/],
+      ['a submitRequest userData of 20 KB', () => [SUBMIT, { input: { projectId: project, ...SMALL, userData: LONG(20_000) } }], 'userData', /at most 16384 characters/],
+      ['a createProject name of 5 KB', () => [CREATE_PROJECT, { input: { name: LONG(5000), institution: MICHIGAN } }], 'name', /at most 200 characters/],
+      ['an auditEvents action of 100 KB', () => [`query($a: String) { auditEvents(action: $a) { id } }`, { a: LONG(100_000) }], 'action', /at most 1024 characters/],
+    ];
+
+    it.each(tooLongCases)('%s', async (_what, call, field, message) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message });
+    });
+
+    it('an updateSite endpoint of 100 KB, so 30 aliases of sites { endpoint } cannot echo megabytes', async () => {
+      const { sites } = await ok(t.admin, `{ sites { id name } }`);
+      const umich = sites.find((s: { name: string }) => s.name === 'umich');
+      const update = `mutation($input: UpdateSiteInput!) { updateSite(input: $input) { id } }`;
+      await expectRefused(() => gql(t.admin, update, { input: { id: umich.id, endpoint: `${t.url}/emulator/${LONG(100_000)}` } }), 'BAD_USER_INPUT', { field: 'endpoint' });
+    });
+
+    // a lone surrogate is not text PostgreSQL can store: the caller's mistake, not an internal error
+    const LONE = 'a\ud800b';
+    const loneCases: [string, () => [string, Data], string][] = [
+      ['createProject name', () => [CREATE_PROJECT, { input: { name: LONE, institution: MICHIGAN } }], 'name'],
+      ['createProject institution', () => [CREATE_PROJECT, { input: { name: unique('lone'), institution: `${MICHIGAN}\udc00` } }], 'institution'],
+      ['submitRequest userData', () => [SUBMIT, { input: { projectId: project, ...SMALL, userData: LONE } }], 'userData'],
+      ['registerSite instance type name', () => [REGISTER_SITE, { input: siteInput({ instanceTypes: [{ name: LONE, vcpus: 2, memoryMiB: 4096 }] }) }], 'instanceTypes[0].name'],
+      ['auditEvents action', () => [`query($a: String) { auditEvents(action: $a) { id } }`, { a: LONE }], 'action'],
+    ];
+
+    it.each(loneCases)('a lone surrogate in %s', async (_what, call, field) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message: /lone surrogate/ });
+    });
+
+    // direction overrides and other invisible controls make a name read as another (Trojan Source)
+    const bidiCases: [string, () => [string, Data], string][] = [
+      ['a project name', () => [CREATE_PROJECT, { input: { name: 'thesis\u202Efdp.exe', institution: MICHIGAN } }], 'name'],
+      ['a project institution', () => [CREATE_PROJECT, { input: { name: unique('bidi'), institution: `\u2067${MICHIGAN}\u2069` } }], 'institution'],
+      ['a site institution', () => [REGISTER_SITE, { input: siteInput({ institution: `${MICHIGAN}\u200F` }) }], 'institution'],
+      ['a service account name', () => [CREATE_TOKEN, { input: { name: 'nightly\u202Ajob', role: 'FEDERATION_ADMIN' } }], 'name'],
+      ['a service account institution', () => [CREATE_TOKEN, { input: { name: 'job', role: 'SITE_ADMIN', institution: `${MICHIGAN}\u2066` } }], 'institution'],
+    ];
+
+    it.each(bidiCases)('a direction-changing control character in %s', async (_what, call, field) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message: /invisible or direction-changing/ });
+    });
+
+    it('names in other scripts are welcome', async () => {
+      const { createProject } = await ok(t.admin, CREATE_PROJECT, { input: { name: unique('東京-Zürich-القاهرة'), institution: 'Universität Zürich' } });
+      expect(createProject.name).toMatch(/^東京-Zürich-القاهرة-/);
+    });
+
     it.each([0, 1001, -1])('resourceRequests(first: %d)', async (first) => {
       await expectRefused(() => gql(t.admin, REQUESTS, { first }), 'BAD_USER_INPUT', { field: 'first' });
       await expectRefused(() => gql(t.admin, REQUESTS, { projectId: project, first }), 'BAD_USER_INPUT', { field: 'first' });

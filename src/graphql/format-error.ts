@@ -9,8 +9,9 @@ const APOLLO_CODES = new Set(['RATE_LIMITED', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED
 
 /**
  * The one place errors are mapped for clients: domain errors keep their code (and field),
- * Apollo's own request errors pass, and anything else becomes an opaque INTERNAL_SERVER_ERROR
- * with an id to find it in the logs. No stack trace ever leaves the server.
+ * Apollo's own request errors pass (the field too, for bad input refused before any resolver),
+ * and anything else becomes an opaque INTERNAL_SERVER_ERROR with an id to find it in the logs.
+ * No stack trace ever leaves the server.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -25,7 +26,8 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && APOLLO_CODES.has(code)) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+      const field = formatted.extensions?.field;
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
     }
     const errorId = randomUUID();
     logger.error({ err: original, errorId, path: formatted.path }, 'unexpected error in a GraphQL operation');

@@ -12,6 +12,7 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
 import { createErrorFormatter } from './format-error.js';
+import { inputLimitsPlugin } from './input-limits.js';
 import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
@@ -52,6 +53,7 @@ class GraphqlSupportModule {}
           parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
           validationRules: limitRules(limits),
           plugins: [
+            inputLimitsPlugin(),
             operationScopePlugin(),
             rateLimitPlugin({
               mutations: new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST),

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthService } from '../identity/auth.service.js';
 import type { RequestContext } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
+import { inputProblem, inputRefusal } from './input-limits.js';
 import { limitRules, type OperationLimits } from './limits.js';
 import type { LoadersFactory } from './loaders.js';
 import { scopeRefusal } from './operation-scope.js';
@@ -78,6 +79,8 @@ export function graphqlWsOptions(settings: SubscriptionSettings): GraphQLWsSubsc
       if (operation.operation !== 'subscription') return [refusal('this socket serves subscriptions; send queries and mutations with POST /graphql', 'BAD_REQUEST')];
       const outOfScope = scopeRefusal(principal, operation, document);
       if (outOfScope) return [refusal(outOfScope.message, 'FORBIDDEN')];
+      const badInput = inputProblem(schema, document, operation, payload.variables ?? undefined);
+      if (badInput) return [inputRefusal(badInput)];
       const contextValue: RequestContext = { principal, loaders: settings.loaders.create({ cache: false }) };
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
     },
