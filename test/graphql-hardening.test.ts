@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -169,5 +171,39 @@ describe('GraphQL in production', () => {
     expect(typo.text).not.toMatch(/Did you mean/);
     const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/graphiql/i);
+  });
+
+  it('gives no field suggestions in the errors of variables either', async () => {
+    const misspelled = [
+      ['mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token } }', { input: { name: 'job', role: 'RESEARCHER', projectid: 'x' } }],
+      ['mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token } }', { input: { name: 'job', role: 'RESEARCHR' } }],
+      ['query($states: [RequestState!]) { resourceRequests(states: $states) { id } }', { states: ['RUNNIN'] }],
+    ] as const;
+    for (const [query, variables] of misspelled) {
+      const res = await post(t.url, JSON.stringify({ query, variables }));
+      expect(res.status).toBe(400);
+      expect(res.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.text).not.toMatch(/Did you mean/);
+    }
+  });
+
+  it('gives none over the WebSocket, where a variable that does not fit is BAD_USER_INPUT', async () => {
+    const client = createClient({ url: `${t.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${ADMIN_TOKEN}` }, retryAttempts: 0, lazy: true });
+    try {
+      const query = 'subscription($id: ID!, $states: [RequestState!]) { requestUpdated(id: $id) { project { requests(states: $states) { id } } } }';
+      const outcome = await new Promise<{ error?: unknown; results: unknown[] }>((resolve) => {
+        const results: unknown[] = [];
+        client.subscribe({ query, variables: { id: '00000000-0000-0000-0000-000000000000', states: ['RUNNIN'] } }, {
+          next: (r) => void results.push(r),
+          error: (error) => resolve({ error, results }),
+          complete: () => resolve({ results }),
+        });
+      });
+      const errors = (outcome.error ?? (outcome.results[0] as { errors: unknown[] }).errors) as { message: string; extensions: { code: string } }[];
+      expect(errors[0]).toMatchObject({ message: expect.stringMatching(/RUNNIN/), extensions: { code: 'BAD_USER_INPUT' } });
+      expect(JSON.stringify(errors)).not.toMatch(/Did you mean/);
+    } finally {
+      await client.dispose();
+    }
   });
 });

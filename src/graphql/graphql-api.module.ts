@@ -39,7 +39,7 @@ class GraphqlSupportModule {}
       useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
         const production = config.NODE_ENV === 'production';
         const limits = { maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH, maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES, maxCost: config.SKYPOOL_GRAPHQL_MAX_COST };
-        const formatError = createErrorFormatter(logger);
+        const formatError = createErrorFormatter(logger, { hideSuggestions: production });
         return {
           path: '/graphql',
           autoSchemaFile: true,
