@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildSchema, getNamedType, isInputObjectType, isObjectType } from 'graphql';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
@@ -365,6 +367,64 @@ describe(`API errors on the ${databaseKind} database`, () => {
       await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field });
     });
 
+    // every string input has a cap: none is stored (and echoed to every reader) at any length
+    const LONG = (n: number) => 'a'.repeat(n);
+    const tooLongCases: [string, () => [string, Data], string, RegExp][] = [
+      ['a registerSite endpoint of 100 KB', () => [REGISTER_SITE, { input: siteInput({ endpoint: `${t.url}/emulator/${LONG(100_000)}` }) }], 'endpoint', /at most 2048 characters/],
+      ['a registerSite region of 5 KB', () => [REGISTER_SITE, { input: siteInput({ region: LONG(5000) }) }], 'region', /at most \d+ characters/],
+      ['a registerSite label value of 5 KB', () => [REGISTER_SITE, { input: siteInput({ labels: [{ key: 'gpu', value: LONG(5000) }] }) }], 'labels[0].value', /at most \d+ characters/],
+      ['a submitRequest sshPublicKey of 20 KB', () => [SUBMIT, { input: { projectId: project, ...SMALL, sshPublicKey: `ssh-ed25519 ${LONG(20_000)}` } }], 'sshPublicKey', /at most 16384 characters/],
+      ['a submitRequest userData of 20 KB', () => [SUBMIT, { input: { projectId: project, ...SMALL, userData: LONG(20_000) } }], 'userData', /at most 16384 characters/],
+      ['a createProject name of 5 KB', () => [CREATE_PROJECT, { input: { name: LONG(5000), institution: MICHIGAN } }], 'name', /at most 200 characters/],
+      ['an auditEvents action of 100 KB', () => [`query($a: String) { auditEvents(action: $a) { id } }`, { a: LONG(100_000) }], 'action', /at most 1024 characters/],
+    ];
+
+    it.each(tooLongCases)('%s', async (_what, call, field, message) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message });
+    });
+
+    it('an updateSite endpoint of 100 KB, so 30 aliases of sites { endpoint } cannot echo megabytes', async () => {
+      const { sites } = await ok(t.admin, `{ sites { id name } }`);
+      const umich = sites.find((s: { name: string }) => s.name === 'umich');
+      const update = `mutation($input: UpdateSiteInput!) { updateSite(input: $input) { id } }`;
+      await expectRefused(() => gql(t.admin, update, { input: { id: umich.id, endpoint: `${t.url}/emulator/${LONG(100_000)}` } }), 'BAD_USER_INPUT', { field: 'endpoint' });
+    });
+
+    // a lone surrogate is not text PostgreSQL can store: the caller's mistake, not an internal error
+    const LONE = 'a\ud800b';
+    const loneCases: [string, () => [string, Data], string][] = [
+      ['createProject name', () => [CREATE_PROJECT, { input: { name: LONE, institution: MICHIGAN } }], 'name'],
+      ['createProject institution', () => [CREATE_PROJECT, { input: { name: unique('lone'), institution: `${MICHIGAN}\udc00` } }], 'institution'],
+      ['submitRequest userData', () => [SUBMIT, { input: { projectId: project, ...SMALL, userData: LONE } }], 'userData'],
+      ['registerSite instance type name', () => [REGISTER_SITE, { input: siteInput({ instanceTypes: [{ name: LONE, vcpus: 2, memoryMiB: 4096 }] }) }], 'instanceTypes[0].name'],
+      ['auditEvents action', () => [`query($a: String) { auditEvents(action: $a) { id } }`, { a: LONE }], 'action'],
+    ];
+
+    it.each(loneCases)('a lone surrogate in %s', async (_what, call, field) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message: /lone surrogate/ });
+    });
+
+    // direction overrides and other invisible controls make a name read as another (Trojan Source)
+    const bidiCases: [string, () => [string, Data], string][] = [
+      ['a project name', () => [CREATE_PROJECT, { input: { name: 'thesis\u202Efdp.exe', institution: MICHIGAN } }], 'name'],
+      ['a project institution', () => [CREATE_PROJECT, { input: { name: unique('bidi'), institution: `\u2067${MICHIGAN}\u2069` } }], 'institution'],
+      ['a site institution', () => [REGISTER_SITE, { input: siteInput({ institution: `${MICHIGAN}\u200F` }) }], 'institution'],
+      ['a service account name', () => [CREATE_TOKEN, { input: { name: 'nightly\u202Ajob', role: 'FEDERATION_ADMIN' } }], 'name'],
+      ['a service account institution', () => [CREATE_TOKEN, { input: { name: 'job', role: 'SITE_ADMIN', institution: `${MICHIGAN}\u2066` } }], 'institution'],
+    ];
+
+    it.each(bidiCases)('a direction-changing control character in %s', async (_what, call, field) => {
+      const [query, variables] = call();
+      await expectRefused(() => gql(t.admin, query, variables), 'BAD_USER_INPUT', { field, message: /invisible or direction-changing/ });
+    });
+
+    it('names in other scripts are welcome', async () => {
+      const { createProject } = await ok(t.admin, CREATE_PROJECT, { input: { name: unique('東京-Zürich-القاهرة'), institution: 'Universität Zürich' } });
+      expect(createProject.name).toMatch(/^東京-Zürich-القاهرة-/);
+    });
+
     it.each([0, 1001, -1])('resourceRequests(first: %d)', async (first) => {
       await expectRefused(() => gql(t.admin, REQUESTS, { first }), 'BAD_USER_INPUT', { field: 'first' });
       await expectRefused(() => gql(t.admin, REQUESTS, { projectId: project, first }), 'BAD_USER_INPUT', { field: 'first' });
@@ -498,6 +558,80 @@ describe(`API errors on the ${databaseKind} database`, () => {
       expect(await ok(t.admin, REQUEST, { id: randomUUID() })).toEqual({ resourceRequest: null });
       expect(await ok(t.admin, REQUEST, { id: 'not-a-uuid' })).toEqual({ resourceRequest: null });
       expect(await ok(t.admin, `query($id: ID!) { site(id: $id) { id } }`, { id: randomUUID() })).toEqual({ site: null });
+    });
+  });
+
+  describe('ids and cursors that are not ids', () => {
+    const BAD = 'not-a-uuid';
+    const input = (fields: string) => `{ ${fields} }`;
+    // every ID argument and ID input field of the schema, with a call that gives it BAD
+    const cases: Record<string, string> = {
+      'Query.auditEvents(after:)': `{ auditEvents(after: "${BAD}") { id } }`,
+      'Query.resourceRequest(id:)': `{ resourceRequest(id: "${BAD}") { id } }`,
+      'Query.resourceRequests(after:)': `{ resourceRequests(after: "${BAD}") { id } }`,
+      'Query.resourceRequests(projectId:)': `{ resourceRequests(projectId: "${BAD}") { id } }`,
+      'Query.site(id:)': `{ site(id: "${BAD}") { id } }`,
+      'Project.requests(after:)': `{ projects { requests(after: "${BAD}") { id } } }`,
+      'Mutation.cancelRequest(id:)': `mutation { cancelRequest(id: "${BAD}") { id } }`,
+      'Mutation.drainSite(id:)': `mutation { drainSite(id: "${BAD}") { id } }`,
+      'Mutation.extendLease(id:)': `mutation { extendLease(id: "${BAD}", hours: 1) { id } }`,
+      'Mutation.removeProjectMember(projectId:)': `mutation { removeProjectMember(projectId: "${BAD}", userId: "${randomUUID()}") }`,
+      'Mutation.removeProjectMember(userId:)': `mutation { removeProjectMember(projectId: "PROJECT", userId: "${BAD}") }`,
+      'Mutation.removeSite(id:)': `mutation { removeSite(id: "${BAD}") { id } }`,
+      'Mutation.resumeSite(id:)': `mutation { resumeSite(id: "${BAD}") { id } }`,
+      'Mutation.revokeAllocation(id:)': `mutation { revokeAllocation(id: "${BAD}") { id } }`,
+      'Mutation.revokeApiToken(id:)': `mutation { revokeApiToken(id: "${BAD}") { id } }`,
+      'Mutation.setProjectPriorityFactor(projectId:)': `mutation { setProjectPriorityFactor(projectId: "${BAD}", priorityFactor: 1) { id } }`,
+      'Subscription.requestUpdated(id:)': '', // over the WebSocket: see request-events.test.ts
+      'AddProjectMemberInput.projectId': `mutation { addProjectMember(input: ${input(`projectId: "${BAD}", userId: "${randomUUID()}", role: RESEARCHER`)}) { role } }`,
+      'AddProjectMemberInput.userId': `mutation { addProjectMember(input: ${input(`projectId: "PROJECT", userId: "${BAD}", role: RESEARCHER`)}) { role } }`,
+      'CreateApiTokenInput.projectId': `mutation { createApiToken(input: ${input(`name: "x", projectId: "${BAD}"`)}) { token } }`,
+      'CreateServiceAccountInput.projectId': `mutation { createServiceAccount(input: ${input(`name: "x", role: RESEARCHER, projectId: "${BAD}"`)}) { token } }`,
+      'GrantAllocationInput.projectId': `mutation { grantAllocation(input: ${input(`projectId: "${BAD}", vcpus: 1, memoryMiB: 1024`)}) { id } }`,
+      'SubmitRequestInput.projectId': `mutation { submitRequest(input: ${input(`projectId: "${BAD}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1`)}) { __typename } }`,
+      'UpdateAllocationInput.id': `mutation { updateAllocation(input: ${input(`id: "${BAD}", vcpus: 2`)}) { id } }`,
+      'UpdateSiteInput.id': `mutation { updateSite(input: ${input(`id: "${BAD}", region: "x"`)}) { id } }`,
+    };
+
+    it('the cases cover every ID argument and ID input field of the schema', () => {
+      const schema = buildSchema(readFileSync('schema.graphql', 'utf8'));
+      const coordinates: string[] = [];
+      for (const type of Object.values(schema.getTypeMap())) {
+        if (type.name.startsWith('__')) continue;
+        if (isObjectType(type)) {
+          for (const field of Object.values(type.getFields())) {
+            for (const arg of field.args) if (getNamedType(arg.type).name === 'ID') coordinates.push(`${type.name}.${field.name}(${arg.name}:)`);
+          }
+        }
+        if (isInputObjectType(type)) {
+          for (const field of Object.values(type.getFields())) if (getNamedType(field.type).name === 'ID') coordinates.push(`${type.name}.${field.name}`);
+        }
+      }
+      expect(Object.keys(cases).sort()).toEqual(coordinates.sort());
+    });
+
+    it('none of them is an internal error: each is NOT_FOUND, BAD_USER_INPUT naming it, FORBIDDEN or null', async () => {
+      const project = await createProject('bad-ids');
+      const wrong: string[] = [];
+      for (const [coordinate, query] of Object.entries(cases)) {
+        if (!query) continue;
+        const error = (await t.admin.request(query.replace('PROJECT', project))).errors?.[0];
+        const named = coordinate.match(/(\w+)(?::\))?$/)![1];
+        const fine = !error || ['NOT_FOUND', 'FORBIDDEN'].includes(error.extensions?.code ?? '') || (error.extensions?.code === 'BAD_USER_INPUT' && error.extensions.field === named);
+        if (!fine) wrong.push(`${coordinate}: ${error.extensions?.code} ${error.message}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+
+    it.each([
+      ['auditEvents', `{ auditEvents(after: "CURSOR") { id } }`],
+      ['resourceRequests', `{ resourceRequests(after: "CURSOR") { id } }`],
+      ['Project.requests', `{ projects { requests(after: "CURSOR") { id } } }`],
+    ])('%s(after:) that is not an id of the list is BAD_USER_INPUT naming after', async (_what, query) => {
+      for (const cursor of [BAD, randomUUID()]) {
+        const res = await gql(t.admin, query.replace('CURSOR', cursor));
+        expectError(res, 'BAD_USER_INPUT', { field: 'after' });
+      }
     });
   });
 

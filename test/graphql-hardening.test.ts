@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -11,9 +13,18 @@ async function post(url: string, body: string, headers: Record<string, string> =
 
 describe(`GraphQL hardening on the ${databaseKind} database`, () => {
   let t: TestBroker;
+  /** Tokens of principals of their own, so that what one test spends does not limit another. */
+  const tokens: Record<'mutator' | 'aliaser' | 'reader', string> = { mutator: '', aliaser: '', reader: '' };
   beforeAll(async () => {
-    // a lower rate limit than the default, so the test needs few calls; the defaults are in config.spec
-    t = await startTestBroker({ sites: '', env: { SKYPOOL_RATE_LIMIT_PER_SECOND: '1', SKYPOOL_RATE_LIMIT_BURST: '20' } });
+    // lower limits than the defaults, so the tests need few calls; the defaults are in config.spec
+    t = await startTestBroker({
+      sites: '',
+      env: { SKYPOOL_RATE_LIMIT_PER_SECOND: '1', SKYPOOL_RATE_LIMIT_BURST: '20', SKYPOOL_QUERY_COST_PER_SECOND: '1000', SKYPOOL_QUERY_COST_BURST: '200000' },
+    });
+    for (const name of Object.keys(tokens) as (keyof typeof tokens)[]) {
+      const { createServiceAccount } = await t.admin.data(`mutation { createServiceAccount(input: { name: "${name}", role: FEDERATION_ADMIN }) { token } }`);
+      tokens[name] = createServiceAccount.token;
+    }
   }, 60_000);
   afterAll(() => t?.stop());
 
@@ -50,6 +61,33 @@ describe(`GraphQL hardening on the ${databaseKind} database`, () => {
     await stillResponsive();
   });
 
+  it('refuses small anonymous documents whose fragments double the paths at each step, and /healthz answers meanwhile', async () => {
+    // 40 fragments, each spreading the next twice: under 2 KB, 2^39 paths; each document differs, so each is validated
+    const chain = (name: string) =>
+      `query ${name} { ...F0 } ` + Array.from({ length: 40 }, (_, i) => (i === 39 ? 'fragment F39 on Query { sites { id } }' : `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`)).join(' ');
+    const anonymous = (query: string) => fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const refusals = Array.from({ length: 10 }, (_, i) => anonymous(chain(`Doubling${i}`)));
+    const asked = performance.now();
+    const health = await fetch(`${t.url}/healthz`);
+    const waited = performance.now() - asked;
+    expect(health.status).toBe(200);
+    expect(waited).toBeLessThan(10_000); // about a millisecond when nothing blocks; a generous bound
+    for (const res of await Promise.all(refusals)) {
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ message: expect.stringMatching(/^the operation's estimated cost is .*; at most 200000 is allowed/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    }
+  });
+
+  it('refuses a ring of fragments, each spreading the next twice, at once', async () => {
+    const ring = '{ ...F0 } ' + Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { sites { id } ...F${(i + 1) % 40} ...F${(i + 1) % 40} }`).join(' ');
+    const asked = performance.now();
+    const res = await post(t.url, JSON.stringify({ query: ring }));
+    expect(performance.now() - asked).toBeLessThan(10_000); // milliseconds when measured once per fragment; a generous bound
+    expect(res.status).toBe(400);
+    expect(res.json().errors.map((e: { message: string }) => e.message)).toContain('Cannot spread fragment "F0" within itself via "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13", "F14", "F15", "F16", "F17", "F18", "F19", "F20", "F21", "F22", "F23", "F24", "F25", "F26", "F27", "F28", "F29", "F30", "F31", "F32", "F33", "F34", "F35", "F36", "F37", "F38", "F39".');
+  });
+
   it('refuses a document of too many tokens', async () => {
     const query = '{ sites { ' + 'id '.repeat(6000) + '} }';
     const res = await post(t.url, JSON.stringify({ query }));
@@ -72,13 +110,50 @@ describe(`GraphQL hardening on the ${databaseKind} database`, () => {
 
   it('limits mutations per principal with HTTP 429 and RATE_LIMITED, queries unaffected', async () => {
     const mutation = (i: number) => JSON.stringify({ query: `mutation { createProject(input: { name: "rate-${i}", institution: "X" }) { id } }` });
+    const as = { authorization: `Bearer ${tokens.mutator}` };
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await post(t.url, mutation(i))).status);
+    for (let i = 0; i < 25; i++) statuses.push((await post(t.url, mutation(i), as)).status);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
-    const limited = await post(t.url, mutation(99));
+    const limited = await post(t.url, mutation(99), as);
     expect(limited.status).toBe(429);
     expect(limited.json().errors[0]).toMatchObject({ message: expect.stringMatching(/^rate limit: too many mutations/), extensions: { code: 'RATE_LIMITED' } });
     await stillResponsive();
+  });
+
+  it('counts each mutation of a document against the rate limit, aliases too', async () => {
+    const aliased = (prefix: string, n: number) =>
+      JSON.stringify({ query: `mutation { ${Array.from({ length: n }, (_, i) => `m${i}: createProject(input: { name: "${prefix}-${i}", institution: "X" }) { id }`).join(' ')} }` });
+    const as = { authorization: `Bearer ${tokens.aliaser}` };
+    const tooMany = await post(t.url, aliased('too-many', 21), as);
+    expect(tooMany.status).toBe(429);
+    expect(tooMany.json().errors[0]).toMatchObject({ message: 'rate limit: one request may make at most 20 mutations; this one makes 21', extensions: { code: 'RATE_LIMITED' } });
+    expect((await post(t.url, aliased('at-once', 20), as)).status).toBe(200); // the whole burst in one document
+    const next = await post(t.url, aliased('after', 10), as);
+    expect(next.status).toBe(429);
+    expect(next.json().errors[0].message).toMatch(/^rate limit: too many mutations from aliaser \(each mutation counts, aliases too\); try again in \d+ s$/);
+    const names = (await t.admin.data('{ projects { name } }')).projects.map((p: { name: string }) => p.name);
+    expect(names.filter((n: string) => n.startsWith('at-once-'))).toHaveLength(20);
+    expect(names.filter((n: string) => n.startsWith('too-many-') || n.startsWith('after-'))).toEqual([]);
+  });
+
+  it('puts the queries of each principal, and of anonymous callers by address, under a budget of estimated cost', async () => {
+    const page = JSON.stringify({ query: '{ resourceRequests(first: 1000) { id state instances { id state } } }' }); // estimated 23001
+    for (const token of [tokens.reader, null]) {
+      const answers: { status: number; retryAfter: string | null; body: { errors?: { message: string; extensions: { code: string } }[] } }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: page });
+        answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as (typeof answers)[number]['body'] });
+      }
+      // 8 pages (184,008) fit in the burst of 200,000; the budget then refills at 1,000 a second
+      expect(answers.slice(0, 8).every((a) => a.status !== 429)).toBe(true);
+      const limited = answers.find((a) => a.status === 429);
+      expect(limited?.body.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/^rate limit: the queries of (reader|anonymous callers from 127\.0\.0\.1) have used their budget \(an estimated cost of 1000 a second, 200000 at once\); this one costs 23001; try again in \d+ s$/),
+        extensions: { code: 'RATE_LIMITED' },
+      });
+      expect(Number(limited?.retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    await stillResponsive(); // the administrator has a budget of its own
   });
 });
 
@@ -97,5 +172,39 @@ describe('GraphQL in production', () => {
     const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/graphiql/i);
     expect((await fetch(`${t.url}/explorer/graphiql.min.js`)).status).toBe(404);
+  });
+
+  it('gives no field suggestions in the errors of variables either', async () => {
+    const misspelled = [
+      ['mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token } }', { input: { name: 'job', role: 'RESEARCHER', projectid: 'x' } }],
+      ['mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { token } }', { input: { name: 'job', role: 'RESEARCHR' } }],
+      ['query($states: [RequestState!]) { resourceRequests(states: $states) { id } }', { states: ['RUNNIN'] }],
+    ] as const;
+    for (const [query, variables] of misspelled) {
+      const res = await post(t.url, JSON.stringify({ query, variables }));
+      expect(res.status).toBe(400);
+      expect(res.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.text).not.toMatch(/Did you mean/);
+    }
+  });
+
+  it('gives none over the WebSocket, where a variable that does not fit is BAD_USER_INPUT', async () => {
+    const client = createClient({ url: `${t.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${ADMIN_TOKEN}` }, retryAttempts: 0, lazy: true });
+    try {
+      const query = 'subscription($id: ID!, $states: [RequestState!]) { requestUpdated(id: $id) { project { requests(states: $states) { id } } } }';
+      const outcome = await new Promise<{ error?: unknown; results: unknown[] }>((resolve) => {
+        const results: unknown[] = [];
+        client.subscribe({ query, variables: { id: '00000000-0000-0000-0000-000000000000', states: ['RUNNIN'] } }, {
+          next: (r) => void results.push(r),
+          error: (error) => resolve({ error, results }),
+          complete: () => resolve({ results }),
+        });
+      });
+      const errors = (outcome.error ?? (outcome.results[0] as { errors: unknown[] }).errors) as { message: string; extensions: { code: string } }[];
+      expect(errors[0]).toMatchObject({ message: expect.stringMatching(/RUNNIN/), extensions: { code: 'BAD_USER_INPUT' } });
+      expect(JSON.stringify(errors)).not.toMatch(/Did you mean/);
+    } finally {
+      await client.dispose();
+    }
   });
 });

@@ -153,7 +153,7 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
     expect((await mutation.ended).error).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
     const nested = `${'project { requests { '.repeat(5)}project { id }${' } }'.repeat(5)}`;
     const deep = subscribe(admin, `subscription($id: ID!) { requestUpdated(id: $id) { ${nested} } }`, { id: '00000000-0000-0000-0000-000000000000' });
-    expect((await deep.ended).error).toEqual([expect.objectContaining({ message: expect.stringMatching(/nested 13 levels deep/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect((await deep.ended).error).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/nested 13 levels deep/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   });
 
   (serverUrl ? it : it.skip)('tells the subscribers of another broker process, and each process hears each change once', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { isUuid, requireNumber, requireText } from '../common/validation.js';
+import { isUuid, requireName, requireNumber } from '../common/validation.js';
 import { loadProjectStates } from '../allocator/federation-state.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -26,8 +26,8 @@ export class ProjectsService {
   ) {}
 
   async create(principal: Principal, input: { name: string; institution: string }): Promise<Project> {
-    requireText('name', input.name, 100);
-    requireText('institution', input.institution);
+    requireName('name', input.name, 100);
+    requireName('institution', input.institution);
     try {
       const project = await this.db.transaction(async (manager) => {
         const repo = manager.getRepository(Project);

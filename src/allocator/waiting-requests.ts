@@ -15,10 +15,13 @@ export async function avoidedSites(manager: EntityManager, requestIds: string[],
   return new Map(rows.map((r) => [r.request_id, r.sites]));
 }
 
-/** Instances a request holds and still wants (not those being terminated). */
-export async function heldInstances(manager: EntityManager, requestId: string): Promise<number> {
-  const [row] = await manager.query('SELECT count(*) AS held FROM instance WHERE request_id = $1 AND state = ANY($2)', [requestId, ALIVE_STATES]);
-  return Number(row.held);
+/** Per request, the instances it holds and still wants (not those being terminated); a request holding none is left out. */
+export async function heldInstances(manager: EntityManager, requestIds: readonly string[]): Promise<Map<string, number>> {
+  const rows: { request_id: string; held: string }[] = await manager.query(
+    'SELECT request_id, count(*) AS held FROM instance WHERE request_id = ANY($1) AND state = ANY($2) GROUP BY request_id',
+    [requestIds, ALIVE_STATES],
+  );
+  return new Map(rows.map((r) => [r.request_id, Number(r.held)]));
 }
 
 /** More instances for a running request are not worth starting this close to its lease end. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { requireCursor } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import { AuditEvent } from './audit-event.entity.js';
@@ -47,8 +48,8 @@ export class AuditService {
     const qb = this.db.manager.getRepository(AuditEvent).createQueryBuilder('e').orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').limit(filter.first);
     if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
     if (filter.after) {
-      const cursor = await this.db.manager.getRepository(AuditEvent).findOneBy({ id: filter.after });
-      if (cursor) qb.andWhere('(e.at, e.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
+      const cursor = await requireCursor('audit event', filter.after, (id) => this.db.manager.getRepository(AuditEvent).findOneBy({ id }));
+      qb.andWhere('(e.at, e.id) < (:at, :id)', { at: cursor.at, id: cursor.id });
     }
     return qb.getMany();
   }

@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect([config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST]).toEqual([100, 500]);
     expect([config.SKYPOOL_GRAPHQL_MAX_DEPTH, config.SKYPOOL_GRAPHQL_MAX_ALIASES, config.SKYPOOL_GRAPHQL_MAX_TOKENS]).toEqual([12, 30, 5000]);
+    expect([config.SKYPOOL_QUERY_COST_PER_SECOND, config.SKYPOOL_QUERY_COST_BURST]).toEqual([100_000, 1_000_000]);
+  });
+
+  it('refuses a query cost burst below the largest operation allowed, which could never run', () => {
+    expect(() => loadConfig({ SKYPOOL_GRAPHQL_MAX_COST: '300000', SKYPOOL_QUERY_COST_BURST: '200000' })).toThrow(
+      'SKYPOOL_QUERY_COST_BURST: expected at least SKYPOOL_GRAPHQL_MAX_COST (300000), got "200000"',
+    );
   });
 
   it('keeps an empty SKYPOOL_SITES as "no sites"', () => {

@@ -287,7 +287,7 @@ const variables = {
     parse: integer(100, 100_000_000, 200_000),
   },
   SKYPOOL_RATE_LIMIT_PER_SECOND: {
-    description: 'mutations per second each principal may make, sustained',
+    description: 'mutations per second each principal may make, sustained (each mutation of a document counts)',
     sensitive: false,
     parse: integer(1, 1_000_000, 100),
   },
@@ -295,6 +295,16 @@ const variables = {
     description: 'mutations each principal may make in a burst',
     sensitive: false,
     parse: integer(1, 10_000_000, 500),
+  },
+  SKYPOOL_QUERY_COST_PER_SECOND: {
+    description: 'estimated cost of queries each principal (or anonymous address) may spend per second, sustained',
+    sensitive: false,
+    parse: integer(1, 1_000_000_000, 100_000),
+  },
+  SKYPOOL_QUERY_COST_BURST: {
+    description: 'estimated cost of queries each principal may spend in a burst; at least SKYPOOL_GRAPHQL_MAX_COST',
+    sensitive: false,
+    parse: integer(100, 10_000_000_000, 1_000_000),
   },
   OIDC_ISSUER: {
     ...providerSettings.ISSUER,
@@ -368,6 +378,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // several broker processes on one server must share the key that seals credentials
   if (config.DATABASE_URL && !config.SKYPOOL_SECRET_KEY) {
     throw new ConfigError('SKYPOOL_SECRET_KEY', 'a key (32 bytes, hex or base64) when DATABASE_URL is set; make one with `openssl rand -hex 32`', undefined);
+  }
+  // a burst smaller than the largest operation allowed would refuse that operation for ever
+  if ((config.SKYPOOL_QUERY_COST_BURST as number) < (config.SKYPOOL_GRAPHQL_MAX_COST as number)) {
+    throw new ConfigError('SKYPOOL_QUERY_COST_BURST', `at least SKYPOOL_GRAPHQL_MAX_COST (${config.SKYPOOL_GRAPHQL_MAX_COST})`, String(config.SKYPOOL_QUERY_COST_BURST));
   }
   config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;

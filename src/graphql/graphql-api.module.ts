@@ -15,6 +15,7 @@ import { SitesModule } from '../sites/sites.module.js';
 import { ApiExplorerController, apiExplorerPlugin } from './api-explorer.js';
 import { createErrorFormatter } from './format-error.js';
 import { GraphqlExceptionsFilter } from './graphql-exceptions.filter.js';
+import { inputLimitsPlugin } from './input-limits.js';
 import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
@@ -43,7 +44,7 @@ class GraphqlSupportModule {}
       useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
         const production = config.NODE_ENV === 'production';
         const limits = { maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH, maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES, maxCost: config.SKYPOOL_GRAPHQL_MAX_COST };
-        const formatError = createErrorFormatter(logger);
+        const formatError = createErrorFormatter(logger, { hideSuggestions: production });
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -56,7 +57,15 @@ class GraphqlSupportModule {}
           allowBatchedHttpRequests: false, // no client needs batches: one operation per request
           parseOptions: { maxTokens: config.SKYPOOL_GRAPHQL_MAX_TOKENS },
           validationRules: limitRules(limits),
-          plugins: [...(production ? [] : [apiExplorerPlugin()]), operationScopePlugin(), rateLimitPlugin(new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST))],
+          plugins: [
+            ...(production ? [] : [apiExplorerPlugin()]),
+            inputLimitsPlugin(),
+            operationScopePlugin(),
+            rateLimitPlugin({
+              mutations: new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST),
+              queryCost: new TokenBuckets(config.SKYPOOL_QUERY_COST_PER_SECOND, config.SKYPOOL_QUERY_COST_BURST),
+            }),
+          ],
           formatError,
           subscriptions: {
             'graphql-ws': graphqlWsOptions({
@@ -75,6 +84,7 @@ class GraphqlSupportModule {}
               principal: authentication.principal,
               authProblem: authentication.principal ? undefined : authentication.problem,
               loaders: loaders.create(),
+              clientAddress: req.socket.remoteAddress,
             };
           },
         };

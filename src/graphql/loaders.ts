@@ -7,6 +7,7 @@ import { ProjectsService } from '../allocations/projects.service.js';
 import type { Instance } from '../requests/entities/instance.entity.js';
 import type { RequestEvent } from '../requests/entities/request-event.entity.js';
 import { RequestsService } from '../requests/requests.service.js';
+import type { SiteVerdictView } from '../requests/dto/request.types.js';
 import type { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 
@@ -31,6 +32,8 @@ export interface Loaders {
   instancesOfRequest: DataLoader<string, Instance[]>;
   eventsOfRequest: DataLoader<string, RequestEvent[]>;
   allocationsOfProject: DataLoader<string, Allocation[]>;
+  /** A page of requests is explained in one pass over the federation's state. */
+  explainOfRequest: DataLoader<string, SiteVerdictView[]>;
 }
 
 @Injectable()
@@ -49,6 +52,7 @@ export class LoadersFactory {
       instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instancesOf(ids), (i) => i.requestId), options),
       eventsOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.eventsOf(ids), (e) => e.requestId), options),
       allocationsOfProject: new DataLoader(async (ids) => groupByKey(ids, await this.allocations.listForProjects(ids), (a) => a.projectId), options),
+      explainOfRequest: new DataLoader((ids) => this.requests.explainMany(ids), options),
     };
   }
 }

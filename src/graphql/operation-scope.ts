@@ -3,8 +3,8 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, ty
 import type { RequestContext } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
 
-/** The root fields an operation calls, through fragments. */
-function rootFields(set: SelectionSetNode, document: DocumentNode): string[] {
+/** The root fields an operation calls, through fragments; a field called under several aliases is listed for each. */
+export function rootFields(set: SelectionSetNode, document: DocumentNode): string[] {
   return set.selections.flatMap((s) => {
     if (s.kind === Kind.FIELD) return [s.name.value];
     if (s.kind === Kind.INLINE_FRAGMENT) return rootFields(s.selectionSet, document);

@@ -1,10 +1,12 @@
 import type { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ASTNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, parse, specifiedRules, validate, type ASTNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type { AuthService } from '../identity/auth.service.js';
 import type { RequestContext } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
+import { withoutSuggestions as stripSuggestions } from './format-error.js';
+import { inputProblem, inputRefusal } from './input-limits.js';
 import { limitRules, type OperationLimits } from './limits.js';
 import type { LoadersFactory } from './loaders.js';
 import { scopeRefusal } from './operation-scope.js';
@@ -23,7 +25,7 @@ export interface SubscriptionSettings {
   schema: () => GraphQLSchema;
   limits: OperationLimits;
   maxTokens: number;
-  /** Drop "Did you mean ...?" suggestions from validation errors, as Apollo does over HTTP. */
+  /** Drop "Did you mean ...?" suggestions from validation and variable errors, as over HTTP. */
   hideSuggestions: boolean;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
@@ -46,7 +48,7 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
  */
 export function graphqlWsOptions(settings: SubscriptionSettings): GraphQLWsSubscriptionsConfig {
   const rules = [...specifiedRules, ...limitRules(settings.limits)];
-  const withoutSuggestions = (message: string) => (settings.hideSuggestions ? message.replace(/ ?Did you mean(.+?)\?$/, '') : message);
+  const withoutSuggestions = (message: string) => (settings.hideSuggestions ? stripSuggestions(message) : message);
   return {
     onConnect: async (ctx) => {
       const extra = ctx.extra as SocketExtra;
@@ -78,6 +80,10 @@ export function graphqlWsOptions(settings: SubscriptionSettings): GraphQLWsSubsc
       if (operation.operation !== 'subscription') return [refusal('this socket serves subscriptions; send queries and mutations with POST /graphql', 'BAD_REQUEST')];
       const outOfScope = scopeRefusal(principal, operation, document);
       if (outOfScope) return [refusal(outOfScope.message, 'FORBIDDEN')];
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+      if (coerced.errors) return coerced.errors.map((e) => refusal(withoutSuggestions(e.message), 'BAD_USER_INPUT', e.nodes));
+      const badInput = inputProblem(schema, document, operation, payload.variables ?? undefined);
+      if (badInput) return [inputRefusal(badInput)];
       const contextValue: RequestContext = { principal, loaders: settings.loaders.create({ cache: false }) };
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
     },

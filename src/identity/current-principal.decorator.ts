@@ -8,6 +8,8 @@ export interface RequestContext {
   principal: Principal | null;
   authProblem?: string;
   loaders: Loaders;
+  /** The caller's network address, which rate limits count an anonymous caller by. */
+  clientAddress?: string;
 }
 
 /** The per-request DataLoaders. */

@@ -1,5 +1,5 @@
 import { BadInputError } from '../common/errors.js';
-import { optionalInteger, rejectNul, requireInteger, requireNumber, requireText } from '../common/validation.js';
+import { optionalInteger, rejectUnstorable, requireInteger, requireNumber, requireText } from '../common/validation.js';
 import type { SubmitRequestInput } from './dto/request.types.js';
 import { validRequirements } from './requirements.js';
 
@@ -43,8 +43,8 @@ export function normalizeRequestInput(input: SubmitRequestInput): NormalizedRequ
   }
   input.preferredSites?.forEach((s, i) => requireText(`preferredSites[${i}]`, s, 63));
   const requirements = validRequirements(input.requirements);
-  rejectNul('userData', input.userData);
-  rejectNul('sshPublicKey', input.sshPublicKey);
+  rejectUnstorable('userData', input.userData);
+  rejectUnstorable('sshPublicKey', input.sshPublicKey);
   if (input.userData && Buffer.byteLength(input.userData) > MAX_USER_DATA_BYTES) throw new BadInputError('userData', `must be at most ${MAX_USER_DATA_BYTES} bytes`);
   if (input.sshPublicKey && !SSH_KEY.test(input.sshPublicKey.trim())) {
     throw new BadInputError('sshPublicKey', 'must be one OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop"');

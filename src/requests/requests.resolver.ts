@@ -117,8 +117,8 @@ export class RequestsResolver {
   }
 
   @ResolveField(() => [SiteVerdictView], { description: 'while it waits for placement: how each site stands for it, those that fit first (like condor_q -better-analyze)' })
-  async explain(@Parent() request: ResourceRequestView): Promise<SiteVerdictView[]> {
-    return this.requests.explain(await this.requests.get(request.id));
+  explain(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<SiteVerdictView[]> {
+    return loaders.explainOfRequest.load(request.id);
   }
 
   @ResolveField(() => [InstanceView])

@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
-import { isUuid } from '../common/validation.js';
+import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
@@ -162,20 +162,33 @@ export class RequestsService {
     };
   }
 
-  /** Every site's verdict for a request that waits for placement (or a running one short of instances); none otherwise. */
-  async explain(request: ResourceRequest): Promise<SiteVerdictView[]> {
+  /**
+   * Every site's verdict for each request that waits for placement (or runs short of instances);
+   * none for the others. A page of requests is explained in one pass: the federation's state is
+   * read once for all of them, and each request is evaluated against it on its own.
+   */
+  async explainMany(requestIds: readonly string[]): Promise<SiteVerdictView[][]> {
     const manager = this.db.manager;
-    const held = await heldInstances(manager, request.id);
-    const waiting = request.state === 'PENDING' || request.state === 'QUEUED' || (request.state === 'RUNNING' && held < request.count);
-    if (!waiting) return [];
-    const now = this.clock.now();
-    const [sites, project, avoided] = await Promise.all([
-      loadSiteStates(manager),
-      this.projectState(manager, request.projectId),
-      avoidedSites(manager, [request.id], now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
-    ]);
-    const { verdicts } = evaluate(toWaitingRequest(request, held, avoided.get(request.id) ?? [], now), project, sites, { placement: this.config.SKYPOOL_PLACEMENT });
-    return verdicts.map(toVerdictView);
+    const ids = requestIds.filter(isUuid);
+    const [requests, held] = await Promise.all([manager.getRepository(ResourceRequest).findBy({ id: In(ids) }), heldInstances(manager, ids)]);
+    const waiting = requests.filter((r) => r.state === 'PENDING' || r.state === 'QUEUED' || (r.state === 'RUNNING' && (held.get(r.id) ?? 0) < r.count));
+    const verdicts = new Map<string, SiteVerdictView[]>();
+    if (waiting.length > 0) {
+      const now = this.clock.now();
+      const projectIds = [...new Set(waiting.map((r) => r.projectId))];
+      const [sites, projects, avoided] = await Promise.all([
+        loadSiteStates(manager),
+        loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, projectIds),
+        avoidedSites(manager, waiting.map((r) => r.id), now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
+      ]);
+      const projectById = new Map(projects.map((p) => [p.id, p]));
+      for (const request of waiting) {
+        const asWaiting = toWaitingRequest(request, held.get(request.id) ?? 0, avoided.get(request.id) ?? [], now);
+        const evaluation = evaluate(asWaiting, projectById.get(request.projectId), sites, { placement: this.config.SKYPOOL_PLACEMENT });
+        verdicts.set(request.id, evaluation.verdicts.map(toVerdictView));
+      }
+    }
+    return requestIds.map((id) => verdicts.get(id) ?? []);
   }
 
   async get(id: string): Promise<ResourceRequest> {
@@ -194,7 +207,7 @@ export class RequestsService {
     if (filter.projectIds) qb.andWhere('r.project_id = ANY(:projectIds)', { projectIds: filter.projectIds });
     if (filter.states?.length) qb.andWhere('r.state = ANY(:states)', { states: filter.states });
     if (filter.after) {
-      const cursor = await this.get(filter.after);
+      const cursor = await requireCursor('request', filter.after, (id) => this.find(id));
       qb.andWhere('(r.created_at, r.id) < (:createdAt, :id)', { createdAt: cursor.createdAt, id: cursor.id });
     }
     return qb.getMany();

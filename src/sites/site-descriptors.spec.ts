@@ -108,4 +108,24 @@ describe('site descriptors', () => {
     writeFileSync(join(dir, 'notes.txt'), 'not a descriptor');
     expect(errorOf(() => readDescriptorFolder(dir, env)).message).toBe(`${join(dir, 'b.yml')}: name: umich is also defined in ${join(dir, 'a.yaml')}`);
   });
+
+  it('refuses a descriptor file over 1 MB, naming it, before reading it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skypool-descriptors-'));
+    // a comment pads it: the YAML itself would be a valid descriptor
+    const huge = `${real.replace('name: umich', 'name: huge')}# ${'x'.repeat(1024 * 1024)}\n`;
+    writeFileSync(join(dir, 'a.yaml'), real);
+    writeFileSync(join(dir, 'huge.yaml'), huge);
+    const problem = `the file is larger than 1 MB (${Buffer.byteLength(huge)} bytes); a site descriptor is a few hundred bytes`;
+    expect(errorOf(() => readDescriptorFolder(dir, env)).message).toBe(`${join(dir, 'huge.yaml')}: ${problem}`);
+    expect(errorOf(() => readDescriptor('huge.yaml', huge, env)).message).toBe(`huge.yaml: ${problem}`);
+  });
+
+  it('refuses an endpoint over 2 KB and direction overrides in the institution', () => {
+    expect(errorOf(() => readDescriptor('lab.yaml', real.replace('ec2.umich.example.edu:8788/', `ec2.umich.example.edu:8788/${'a'.repeat(3000)}`), env)).message).toBe(
+      'lab.yaml:3: endpoint: must be at most 2048 characters',
+    );
+    expect(errorOf(() => readDescriptor('lab.yaml', real.replace('University of Michigan', '"University of \\u202EnagihciM"'), env)).message).toBe(
+      'lab.yaml:2: institution: must not contain invisible or direction-changing control characters',
+    );
+  });
 });

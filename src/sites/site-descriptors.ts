@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { BadInputError, DomainError } from '../common/errors.js';
@@ -138,8 +138,17 @@ function labelsOf(raw: unknown): Record<string, string> | undefined {
   return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
 }
 
+/** A descriptor is a few hundred bytes: a larger file is a mistake (or an attack), not read into memory. */
+const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, bytes: number): DescriptorError {
+  return new DescriptorError(file, undefined, `the file is larger than 1 MB (${bytes} bytes); a site descriptor is a few hundred bytes`);
+}
+
 /** Reads one descriptor; errors name the file, the line and the reason. */
 export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEnv = process.env): SiteDescriptor {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_DESCRIPTOR_BYTES) throw tooLarge(file, bytes);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -206,7 +215,12 @@ export function readDescriptorFolder(dir: string, env: NodeJS.ProcessEnv = proce
   } catch {
     throw new DescriptorError(dir, undefined, 'cannot read the site descriptor folder');
   }
-  const descriptors = names.map((n) => readDescriptor(join(dir, n), readFileSync(join(dir, n), 'utf8'), env));
+  const descriptors = names.map((n) => {
+    const file = join(dir, n);
+    const { size } = statSync(file);
+    if (size > MAX_DESCRIPTOR_BYTES) throw tooLarge(file, size);
+    return readDescriptor(file, readFileSync(file, 'utf8'), env);
+  });
   const seen = new Map<string, string>();
   for (const d of descriptors) {
     const other = seen.get(d.spec.name);

@@ -1,5 +1,5 @@
 import { BadInputError } from '../common/errors.js';
-import { optionalInteger, optionalNumber, requireInteger, requirePattern, requireText, requireUrl } from '../common/validation.js';
+import { optionalInteger, optionalNumber, requireInteger, requireName, requirePattern, requireText, requireUrl } from '../common/validation.js';
 import { NO_NETWORK_SETTINGS, type ImageMappingSpec, type InstanceTypeSpec, type NetworkSettings, type TagMode } from './entities/site.entity.js';
 
 /** Everything that defines a site, as registerSite and the YAML descriptors give it. */
@@ -49,7 +49,7 @@ function requireUnique(field: string, names: string[]): void {
 export function validateSiteSpec(spec: SiteSpec): void {
   if (typeof spec.capacity !== 'object' || spec.capacity === null) throw new BadInputError('capacity', 'is required: vcpus, memoryMiB, gpus, instances');
   requirePattern('name', spec.name, SITE_NAME, '2 to 63 lower-case letters, digits or dashes');
-  requireText('institution', spec.institution);
+  requireName('institution', spec.institution);
   requireUrl('endpoint', spec.endpoint);
   requirePattern('region', spec.region, /^[A-Za-z0-9-_.]{1,64}$/, 'a region name such as RegionOne or us-east-1');
   requireText('accessKeyId', spec.accessKeyId, 256);

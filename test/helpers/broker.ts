@@ -31,6 +31,9 @@ export async function startTestBroker(options: { sites?: string; env?: Record<st
     SKYPOOL_SITES: options.sites ?? 'sites/demo',
     SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN,
     SKYPOOL_SECRET_KEY: SECRET_KEY,
+    // suites query far faster than any client would; graphql-hardening.test.ts tests the budget itself
+    SKYPOOL_QUERY_COST_PER_SECOND: '100000000',
+    SKYPOOL_QUERY_COST_BURST: '1000000000',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
