@@ -296,6 +296,11 @@ const variables = {
     sensitive: false,
     parse: integer(1, 10_000_000, 500),
   },
+  SKYPOOL_SUBSCRIPTION_RECHECK_SECONDS: {
+    description: "how often each subscription socket's credentials are checked again: a revoked or expired token or an ended session loses its socket",
+    sensitive: false,
+    parse: integer(1, 60, 5),
+  },
   OIDC_ISSUER: {
     ...providerSettings.ISSUER,
     description: 'issuer URL of the OpenID Connect provider named "default"; unset: no login (unless OIDC_PROVIDERS names others)',
