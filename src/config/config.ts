@@ -296,6 +296,16 @@ const variables = {
     sensitive: false,
     parse: integer(1, 10_000_000, 500),
   },
+  SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS: {
+    description: 'how long a service account token lasts when createServiceAccount gives no expiresInDays',
+    sensitive: false,
+    parse: integer(1, 3650, 90),
+  },
+  SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS: {
+    description: 'the longest expiresInDays a service account may be given (at least SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS)',
+    sensitive: false,
+    parse: integer(1, 3650, 365),
+  },
   SKYPOOL_SUBSCRIPTION_RECHECK_SECONDS: {
     description: "how often each subscription socket's credentials are checked again: a revoked or expired token or an ended session loses its socket",
     sensitive: false,
@@ -373,6 +383,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // several broker processes on one server must share the key that seals credentials
   if (config.DATABASE_URL && !config.SKYPOOL_SECRET_KEY) {
     throw new ConfigError('SKYPOOL_SECRET_KEY', 'a key (32 bytes, hex or base64) when DATABASE_URL is set; make one with `openssl rand -hex 32`', undefined);
+  }
+  if ((config.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS as number) > (config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS as number)) {
+    throw new ConfigError('SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS', `at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS (${config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS})`, env.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS);
   }
   config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;
