@@ -51,7 +51,7 @@ describe(`roles from the identity provider's claims on the ${databaseKind} datab
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const logIn = (claims: Record<string, unknown>) => logInWithFake(t.url, fake, { sub: 'hedy', email: 'hedy@umich.edu', ...claims });
+  const logIn = (claims: Record<string, unknown>) => logInWithFake(t.url, fake, { sub: 'hedy', email: 'hedy@umich.edu', email_verified: true, ...claims });
 
   async function gql(session: string, query: string) {
     const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `skypool_session=${session}` }, body: JSON.stringify({ query }) });
@@ -80,4 +80,9 @@ describe(`roles from the identity provider's claims on the ${databaseKind} datab
     expect((await gql(second, submit(projects['vo-alpha']!))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await gql(second, submit(projects['vo-beta']!))).data.submitRequest.__typename).toBe('ResourceRequest');
   }, 60_000);
+
+  it('maps an e-mail address only when the provider verified it', async () => {
+    const session = await logInWithFake(t.url, fake, { sub: 'claims-impostor', email: 'someone@umich.edu', email_verified: false });
+    expect((await gql(session, '{ me { roles { role institution } } }')).data.me.roles).toEqual([]);
+  }, 30_000);
 });

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
 import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
 import { ManualClock } from '../src/common/clock.js';
 import { SecretBox } from '../src/common/secret-box.js';
 import { LoginSession } from '../src/identity/entities/login-session.entity.js';
 import { RoleGrant } from '../src/identity/entities/role-grant.entity.js';
 import { User } from '../src/identity/entities/user.entity.js';
-import { SECRET_KEY, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { eventually, SECRET_KEY, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { Browser, FakeProvider, freePort, s256, signInAtProvider, signingKey, startRealProvider, type TokenContext } from './helpers/oidc.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -298,7 +300,9 @@ describe(`OpenID Connect login on the ${databaseKind} database`, () => {
   }, 30_000);
 
   it('refuses returnTo outside this site, unknown providers, and misused routes', async () => {
-    for (const returnTo of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'portal', '/ok\nLocation: x', 'javascript:alert(1)']) {
+    const offSite = ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'portal', '/ok\nLocation: x', 'javascript:alert(1)'];
+    // paths that become "//evil.example" once normalised
+    for (const returnTo of [...offSite, '/.//evil.example', '/..//evil.example/x', '/%2e%2e//evil.example']) {
       const res = await fetch(`${t.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
       expect([returnTo, res.status]).toEqual([returnTo, 400]);
       expect(await res.json()).toMatchObject({ error: 'invalid_return_to' });
@@ -335,6 +339,82 @@ describe(`OpenID Connect login on the ${databaseKind} database`, () => {
     expect(after.errors?.[0]?.message).toMatch(/session has ended/);
     // logging out twice, or without a session, is fine
     expect((await fetch(`${t.url}/auth/logout`, { method: 'POST' })).status).toBe(204);
+  }, 30_000);
+
+  it('sends the browser back to a path that stays a path once normalised', async () => {
+    fake.idToken = async (ctx) => fake.sign(fake.claims(ctx, { sub: 'grace' }));
+    const browser = new Browser();
+    const authorization = await startLogin(browser, `?provider=fake&returnTo=${encodeURIComponent('/portal/./x/..//y?next=//evil.example')}`);
+    const toCallback = await browser.request(authorization);
+    const done = await browser.request(toCallback.headers.get('location')!);
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe('/portal//y?next=//evil.example');
+    expect(done.headers.get('location')).toMatch(/^\/(?![/\\])/); // a path: no host for a browser to read
+  }, 30_000);
+
+  it('records whether the provider verified the e-mail address, and finds people by verified addresses only', async () => {
+    // Ada logged in at the real provider, which verifies addresses; Mallory claims hers at the other one
+    await logInAtRealProvider('ada');
+    const mallory = await callbackFromFake((ctx) => fake.sign(fake.claims(ctx, { sub: 'mallory-as-ada', email: 'ada@example.edu', email_verified: false })));
+    expect(mallory.status).toBe(302);
+    const ada = await db().getRepository(User).findOneByOrFail({ issuer: real.issuer, subject: 'ada' });
+    expect(ada.emailVerified).toBe(true);
+    expect((await db().getRepository(User).findOneByOrFail({ issuer: fake.issuer, subject: 'mallory-as-ada' })).emailVerified).toBe(false);
+    // a provider that says nothing about it has not verified it
+    await callbackFromFake((ctx) => fake.sign(fake.claims(ctx, { sub: 'silent', email: 'silent@example.edu' })));
+    expect((await db().getRepository(User).findOneByOrFail({ issuer: fake.issuer, subject: 'silent' })).emailVerified).toBe(false);
+
+    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "oidc-verified", institution: "University of Michigan" }) { id } }`);
+    const added = await t.admin.data(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "ada@example.edu", role: RESEARCHER }) { user { id } } }`, { p: createProject.id });
+    expect(added.addProjectMember.user.id).toBe(ada.id);
+    const silent = await t.admin.request(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "silent@example.edu", role: RESEARCHER }) { user { id } } }`, { p: createProject.id });
+    expect(silent.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  }, 30_000);
+
+  it("logout closes the session's sockets, and the socket opens no new subscription", async () => {
+    const { browser, session } = await logInAtRealProvider('ada');
+    const submitted = await gql(session, SUBMIT, { p: projectId });
+    const requestId = submitted.data.submitRequest.id;
+    const sockets: Client[] = [];
+    const connect = (headers: Record<string, string>) => {
+      // a browser's socket: the session cookie (and the page's origin) on the upgrade request
+      const client = createClient({
+        url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: class extends WebSocket {
+          constructor(url: string, protocols: string[]) {
+            super(url, protocols, { headers });
+          }
+        },
+        retryAttempts: 0,
+        lazy: true,
+      });
+      sockets.push(client);
+      return client;
+    };
+    const subscribe = (client: Client) => {
+      const results: unknown[] = [];
+      const ended = new Promise<{ error?: any }>((resolve) =>
+        client.subscribe({ query: 'subscription($id: ID!) { requestUpdated(id: $id) { state } }', variables: { id: requestId } }, { next: (r) => void results.push(r), error: (error) => resolve({ error }), complete: () => resolve({}) }),
+      );
+      return { results, ended };
+    };
+    try {
+      // a page of another site may not use the cookie
+      const crossSite = subscribe(connect({ cookie: `skypool_session=${session}`, origin: 'https://evil.example' }));
+      expect((await crossSite.ended).error).toMatchObject({ code: 4401, reason: expect.stringMatching(/^UNAUTHENTICATED: .*origin/) });
+
+      const client = connect({ cookie: `skypool_session=${session}`, origin: t.url });
+      const first = subscribe(client);
+      await eventually(async () => first.results.length || undefined, 'the state at subscription');
+      expect((await browser.request(`${t.url}/auth/logout`, { method: 'POST' })).status).toBe(204);
+      const second = subscribe(client); // on the same socket, right after the logout
+      const closed = { code: 4401, reason: expect.stringMatching(/^UNAUTHENTICATED: the login session has ended/) };
+      expect((await second.ended).error).toMatchObject(closed);
+      expect(second.results).toEqual([]);
+      expect((await first.ended).error).toMatchObject(closed);
+    } finally {
+      await Promise.all(sockets.map((c) => c.dispose()));
+    }
   }, 30_000);
 
   // last: it moves the broker's clock

@@ -20,11 +20,13 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
   const never = '0 0 0 1 1 *';
   // the schedules stay out of the way: the test runs each pass itself
   const quiet = { SKYPOOL_ALLOCATOR_CRON: never, SKYPOOL_RECONCILE_CRON: never, SKYPOOL_CHARGE_CRON: never, SKYPOOL_ALLOCATOR_DEBOUNCE_MS: '60000' };
+  // each socket's credentials are checked again every second (default 5)
+  const recheck = { SKYPOOL_SUBSCRIPTION_RECHECK_SECONDS: '1' };
   const clients: Client[] = [];
   let projectId: string;
 
   beforeAll(async () => {
-    t = await startTestBroker({ clock, env: quiet });
+    t = await startTestBroker({ clock, env: { ...quiet, ...recheck } });
     projectId = await project('history', 'vcpus: 2, memoryMiB: 65536');
   }, 60_000);
   afterAll(async () => {
@@ -155,6 +157,42 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
     const deep = subscribe(admin, `subscription($id: ID!) { requestUpdated(id: $id) { ${nested} } }`, { id: '00000000-0000-0000-0000-000000000000' });
     expect((await deep.ended).error).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/nested 13 levels deep/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   });
+
+  /** A new service account of the project (expiring in a day); its token and id. */
+  async function account(name: string): Promise<{ token: string; id: string }> {
+    const { createServiceAccount } = await t.admin.data(`mutation($p: ID) { createServiceAccount(input: { name: "${name}", role: RESEARCHER, projectId: $p, expiresInDays: 1 }) { token } }`, { p: projectId });
+    const { apiTokens } = await t.admin.data(`{ apiTokens { id name } }`);
+    return { token: createServiceAccount.token, id: apiTokens.find((x: { name: string }) => x.name === name).id };
+  }
+
+  it('closes the socket of a token revoked while it listens, within seconds', async () => {
+    const { token, id: tokenId } = await account('revoked-listener');
+    const id = await submit(projectId);
+    const watch = subscribe(wsClient(t.url, { Authorization: `Bearer ${token}` }), REQUEST_UPDATED, { id });
+    await eventually(async () => watch.states().includes('PENDING') || undefined, 'the state at subscription');
+    const revokedAt = Date.now();
+    await t.admin.data('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: tokenId });
+    const { error } = await watch.ended;
+    expect(Date.now() - revokedAt).toBeLessThan(10_000); // checked every second here
+    expect({ code: error.code, reason: error.reason }).toEqual({ code: 4401, reason: 'UNAUTHENTICATED: unknown or revoked token' });
+    await cancel(id);
+  }, 30_000);
+
+  it('closes the socket of a token when it expires, and refuses the token a new one', async () => {
+    const { token } = await account('expiring-listener');
+    const id = await submit(projectId);
+    const watch = subscribe(wsClient(t.url, { Authorization: `Bearer ${token}` }), REQUEST_UPDATED, { id });
+    await eventually(async () => watch.states().includes('PENDING') || undefined, 'the state at subscription');
+    const expiredAt = Date.now();
+    clock.advance(86_400_000 + 1000);
+    const { error } = await watch.ended;
+    expect(Date.now() - expiredAt).toBeLessThan(10_000);
+    expect({ code: error.code, reason: error.reason }).toEqual({ code: 4401, reason: 'UNAUTHENTICATED: the token has expired' });
+    const again = subscribe(wsClient(t.url, { Authorization: `Bearer ${token}` }), REQUEST_UPDATED, { id });
+    expect((await again.ended).error).toMatchObject({ code: 4401, reason: 'UNAUTHENTICATED: the token has expired' });
+    expect(again.results).toEqual([]);
+    await cancel(id);
+  }, 30_000);
 
   (serverUrl ? it : it.skip)('tells the subscribers of another broker process, and each process hears each change once', async () => {
     const database = await createTestDatabase();

@@ -28,7 +28,7 @@ export class ProjectsResolver {
   @Mutation(() => AllocationView)
   async grantAllocation(@CurrentPrincipal() principal: Principal, @Args('input') input: GrantAllocationInput): Promise<AllocationView> {
     const project = await this.projectsService.get(input.projectId);
-    AccessPolicy.assertCanAdministerInstitution(principal, project.institution);
+    AccessPolicy.assertCanAdministerProject(principal, project);
     return toAllocationView(await this.allocationsService.grant(principal, input));
   }
 
@@ -62,7 +62,7 @@ export class ProjectsResolver {
 
   private async assertCanAdministerAllocation(principal: Principal, allocationId: string): Promise<void> {
     const allocation = await this.allocationsService.get(allocationId);
-    AccessPolicy.assertCanAdministerInstitution(principal, (await this.projectsService.get(allocation.projectId)).institution);
+    AccessPolicy.assertCanAdministerProject(principal, await this.projectsService.get(allocation.projectId));
   }
 
   @ResolveField(() => ProjectUsageView, { description: 'limits, what is in use, the budget left and the usage so far' })

@@ -24,6 +24,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('gives service accounts 90 days unless told and 365 at most, and refuses a default beyond the maximum', () => {
+    const config = loadConfig({});
+    expect([config.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS, config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS]).toEqual([90, 365]);
+    expect(() => loadConfig({ SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS: '30' })).toThrow(/SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS: expected at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS \(30\)/);
+    expect(loadConfig({ SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS: '7', SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS: '30' }).SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS).toBe(7);
+  });
+
   it('keeps an empty SKYPOOL_SITES as "no sites"', () => {
     expect(loadConfig({ SKYPOOL_SITES: '' }).SKYPOOL_SITES).toBe('');
   });

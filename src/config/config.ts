@@ -306,6 +306,21 @@ const variables = {
     sensitive: false,
     parse: integer(100, 10_000_000_000, 1_000_000),
   },
+  SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS: {
+    description: 'how long a service account token lasts when createServiceAccount gives no expiresInDays',
+    sensitive: false,
+    parse: integer(1, 3650, 90),
+  },
+  SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS: {
+    description: 'the longest expiresInDays a service account may be given (at least SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS)',
+    sensitive: false,
+    parse: integer(1, 3650, 365),
+  },
+  SKYPOOL_SUBSCRIPTION_RECHECK_SECONDS: {
+    description: "how often each subscription socket's credentials are checked again: a revoked or expired token or an ended session loses its socket",
+    sensitive: false,
+    parse: integer(1, 60, 5),
+  },
   OIDC_ISSUER: {
     ...providerSettings.ISSUER,
     description: 'issuer URL of the OpenID Connect provider named "default"; unset: no login (unless OIDC_PROVIDERS names others)',
@@ -382,6 +397,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // a burst smaller than the largest operation allowed would refuse that operation for ever
   if ((config.SKYPOOL_QUERY_COST_BURST as number) < (config.SKYPOOL_GRAPHQL_MAX_COST as number)) {
     throw new ConfigError('SKYPOOL_QUERY_COST_BURST', `at least SKYPOOL_GRAPHQL_MAX_COST (${config.SKYPOOL_GRAPHQL_MAX_COST})`, String(config.SKYPOOL_QUERY_COST_BURST));
+  }
+  if ((config.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS as number) > (config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS as number)) {
+    throw new ConfigError('SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS', `at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS (${config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS})`, env.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS);
   }
   config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;

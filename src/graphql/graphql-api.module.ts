@@ -20,12 +20,13 @@ import { limitRules } from './limits.js';
 import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
 import { rateLimitPlugin, TokenBuckets } from './rate-limit.js';
+import { SocketAuthentication } from './socket-authentication.js';
 import { graphqlWsOptions } from './subscriptions.js';
 
 @Module({
-  imports: [SitesModule, AllocationsModule, RequestsModule],
-  providers: [LoadersFactory],
-  exports: [LoadersFactory],
+  imports: [SitesModule, AllocationsModule, RequestsModule, IdentityModule],
+  providers: [LoadersFactory, SocketAuthentication],
+  exports: [LoadersFactory, SocketAuthentication],
 })
 class GraphqlSupportModule {}
 
@@ -40,8 +41,8 @@ class GraphqlSupportModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule, GraphqlSupportModule],
-      inject: [CONFIG, LOGGER, AuthService, LoadersFactory, GraphQLSchemaHost],
-      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
+      inject: [CONFIG, LOGGER, AuthService, LoadersFactory, SocketAuthentication, GraphQLSchemaHost],
+      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, sockets: SocketAuthentication, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
         const production = config.NODE_ENV === 'production';
         const limits = { maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH, maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES, maxCost: config.SKYPOOL_GRAPHQL_MAX_COST };
         const formatError = createErrorFormatter(logger, { hideSuggestions: production });
@@ -69,7 +70,7 @@ class GraphqlSupportModule {}
           formatError,
           subscriptions: {
             'graphql-ws': graphqlWsOptions({
-              auth,
+              sockets,
               loaders,
               schema: () => schemaHost.schema,
               limits,

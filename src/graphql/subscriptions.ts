@@ -1,25 +1,15 @@
 import type { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
 import { getOperationAST, getVariableValues, GraphQLError, parse, specifiedRules, validate, type ASTNode, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import type { IncomingMessage } from 'node:http';
-import type { AuthService } from '../identity/auth.service.js';
 import type { RequestContext } from '../identity/current-principal.decorator.js';
-import type { Principal } from '../identity/principal.js';
 import { withoutSuggestions as stripSuggestions } from './format-error.js';
 import { inputProblem, inputRefusal } from './input-limits.js';
 import { limitRules, type OperationLimits } from './limits.js';
 import type { LoadersFactory } from './loaders.js';
 import { scopeRefusal } from './operation-scope.js';
-
-/** What graphql-ws keeps per socket: the upgrade request and, once the connection is accepted, who it is. */
-interface SocketExtra {
-  socket: { close(code: number, reason: string): void };
-  request: IncomingMessage;
-  principal?: Principal;
-}
+import type { SocketAuthentication, SocketExtra } from './socket-authentication.js';
 
 export interface SubscriptionSettings {
-  auth: AuthService;
+  sockets: SocketAuthentication;
   loaders: LoadersFactory;
   /** The executable schema; built after this configuration, so asked for when needed. */
   schema: () => GraphQLSchema;
@@ -32,16 +22,12 @@ export interface SubscriptionSettings {
 
 const refusal = (message: string, code: string, nodes?: readonly ASTNode[]) => new GraphQLError(message, { nodes, extensions: { code } });
 
-/** The bearer token of graphql-ws connectionParams, { Authorization: 'Bearer …' } (or lower case). */
-function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
-  const value = params?.Authorization ?? params?.authorization;
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
  * Subscriptions over graphql-ws at /graphql, held to the same rules as HTTP: a connection
- * authenticates once with a bearer token in its connectionParams (or its upgrade request's
- * Authorization header) and is closed with 4401 and UNAUTHENTICATED otherwise; each document
+ * authenticates with a bearer token in its connectionParams (or its upgrade request's
+ * Authorization header, or a session cookie from this site's pages) and is closed with 4401 and
+ * UNAUTHENTICATED otherwise; its credentials are checked again while it is open and before each
+ * subscription (see SocketAuthentication); each document
  * goes through the token limit, the depth, alias and cost limits and the token's operation
  * scope; errors are mapped by the same formatter. The socket serves subscriptions only: queries
  * and mutations go over HTTP, where the rate limit applies.
@@ -50,22 +36,13 @@ export function graphqlWsOptions(settings: SubscriptionSettings): GraphQLWsSubsc
   const rules = [...specifiedRules, ...limitRules(settings.limits)];
   const withoutSuggestions = (message: string) => (settings.hideSuggestions ? stripSuggestions(message) : message);
   return {
-    onConnect: async (ctx) => {
+    onConnect: (ctx) => settings.sockets.admit(ctx.extra as SocketExtra, ctx.connectionParams),
+    onClose: (ctx) => settings.sockets.forget(ctx.extra as SocketExtra),
+    onSubscribe: async (ctx, _id, payload) => {
       const extra = ctx.extra as SocketExtra;
-      const authorization = authorizationOf(ctx.connectionParams) ?? extra.request.headers.authorization;
-      const authentication = authorization
-        ? await settings.auth.authenticate({ authorization })
-        : { principal: null, problem: 'no credentials: send connectionParams { "Authorization": "Bearer <token>" }' };
-      if (authentication.principal) {
-        extra.principal = authentication.principal;
-        return true;
-      }
-      // a close reason is at most 123 bytes
-      extra.socket.close(CloseCode.Unauthorized, `UNAUTHENTICATED: ${authentication.problem}`.slice(0, 120));
-      return false;
-    },
-    onSubscribe: (ctx, _id, payload) => {
-      const principal = (ctx.extra as SocketExtra).principal ?? null;
+      // the credentials may have been revoked or have expired since the last check: that closes the socket
+      if (!(await settings.sockets.recheck(extra))) return [refusal('the credentials of this connection no longer hold', 'UNAUTHENTICATED')];
+      const principal = extra.principal ?? null;
       let document: DocumentNode;
       try {
         document = parse(payload.query, { maxTokens: settings.maxTokens });

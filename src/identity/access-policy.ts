@@ -33,9 +33,14 @@ export const AccessPolicy = {
     if (!isFederationAdmin(principal) && !principal.grants.some((g) => g.role === 'SITE_ADMIN')) throw new ForbiddenError('only federation admins and site admins may apply site descriptors');
   },
 
-  /** Create projects and grant allocations for an institution: federation admins or its site admins. */
+  /** Create projects for an institution (the caller names it): federation admins or its site admins. */
   assertCanAdministerInstitution(principal: Principal, institution: string): void {
     if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
+  },
+
+  /** Grant and change a project's allocations: the same, without naming an institution the caller may not see. */
+  assertCanAdministerProject(principal: Principal, project: { institution: string }): void {
+    if (!administersInstitution(principal, project.institution)) throw new ForbiddenError("only a federation admin or an admin of the project's institution may do this");
   },
 
   /** Federation-wide settings, such as fair-share priority factors: federation admins only. */
@@ -46,7 +51,8 @@ export const AccessPolicy = {
   /** Submit, see and cancel requests of a project: its members (and admins above them). */
   assertCanActInProject(principal: Principal, project: { id: string; institution: string }): void {
     if (canActInProject(principal, project.id, project.institution) || administersInstitution(principal, project.institution)) return;
-    throw new ForbiddenError(`you are not a member of project ${project.id}`);
+    // not the project's id or name: the caller may have given only a request's id
+    throw new ForbiddenError('you are not a member of that project');
   },
 
   /** Cancel a request or extend its lease: whoever submitted it, or who manages its project (a researcher manages only their own). */
@@ -65,21 +71,37 @@ export const AccessPolicy = {
     }
   },
 
-  /** Add and remove members: the project's managers, its institution's admins, federation admins. */
+  /**
+   * Add and remove members: the project's managers, its institution's admins, federation admins;
+   * people, not service accounts (whoever holds a script's token must not be able to let others in).
+   */
   assertCanManageMembers(principal: Principal, project: { id: string; institution: string }): void {
-    if (!managesProject(principal, project)) throw new ForbiddenError(`only a manager of project ${project.id} (or an admin) may change its members`);
+    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not change project members; a person who manages the project does');
+    if (!managesProject(principal, project)) throw new ForbiddenError('only a manager of that project (or an admin) may change its members');
   },
 
-  /** Tokens: federation admins make any; a project manager makes researcher or manager tokens for the project. */
-  assertCanCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): void {
-    if (isFederationAdmin(principal)) return;
+  /**
+   * Whether the grants would allow making a service account of this role and scope: federation
+   * admins make any; a project manager makes researcher or manager accounts of the project. Also
+   * asked at each use of an account, of its maker's grants then.
+   */
+  mayCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): boolean {
+    if (isFederationAdmin(principal)) return true;
     const managesProject = projectId !== undefined && principal.grants.some((g) => g.role === 'PROJECT_MANAGER' && g.projectId === projectId);
-    if (managesProject && (role === 'RESEARCHER' || role === 'PROJECT_MANAGER')) return;
-    throw new ForbiddenError('only a federation admin, or a project manager for its own project, may create this service account');
+    return managesProject && (role === 'RESEARCHER' || role === 'PROJECT_MANAGER');
+  },
+
+  /** Service accounts make no tokens: a leaked one cannot spread. */
+  assertCanCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): void {
+    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not create tokens; ask a person who manages the project');
+    if (!AccessPolicy.mayCreateServiceAccount(principal, role, projectId)) {
+      throw new ForbiddenError('only a federation admin, or a project manager for its own project, may create this service account');
+    }
   },
 
   /** A token that acts as oneself: only a person who logged in has a self to act as. */
   assertCanCreateOwnToken(principal: Principal): void {
+    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not create tokens; ask a person who manages the project');
     if (principal.kind !== 'user') throw new ForbiddenError('only a person logged in may create a token of their own; a service account is made with createServiceAccount');
   },
 

@@ -2,16 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, NotFoundError } from '../common/errors.js';
+import { BadInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
+import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
-import { IsNull, type FindOptionsWhere } from 'typeorm';
+import { IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
+import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
+
+/** A user's own token lives this long unless asked otherwise. */
+const USER_TOKEN_DEFAULT_DAYS = 90;
+const USER_TOKEN_MAX_DAYS = 3650;
 
 export interface ServiceAccountSpec {
   name: string;
@@ -21,10 +27,15 @@ export interface ServiceAccountSpec {
   expiresInDays?: number | null;
 }
 
-/** API tokens for batch jobs and the CLI: shown once, stored as a SHA-256 hash. */
+/**
+ * API tokens for batch jobs and the CLI: shown once, stored as a SHA-256 hash. A token made by a
+ * caller who authenticated with a token records it as its parent: it is no wider than its parent,
+ * and revoking the parent revokes it.
+ */
 @Injectable()
 export class ApiTokensService {
   constructor(
+    @Inject(CONFIG) private readonly config: Config,
     private readonly db: Db,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -33,7 +44,7 @@ export class ApiTokensService {
 
   async createServiceAccount(principal: Principal, spec: ServiceAccountSpec): Promise<{ token: string; expiresAt: Date | null }> {
     requireText('name', spec.name, 100);
-    optionalInteger('expiresInDays', spec.expiresInDays, 1, 3650);
+    optionalInteger('expiresInDays', spec.expiresInDays, 1, this.config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS);
     if (spec.institution !== null && spec.institution !== undefined) requireText('institution', spec.institution);
     const scoped = spec.role === 'RESEARCHER' || spec.role === 'PROJECT_MANAGER';
     if (scoped && !spec.projectId) throw new BadInputError('projectId', `is required for a ${spec.role} service account`);
@@ -43,9 +54,14 @@ export class ApiTokensService {
       if (!project) throw new NotFoundError('project', spec.projectId);
     }
 
+    // made with a limited token, the account may call what that token may call, and no more
+    const operations = principal.operations ?? null;
+    assertNoWiderThanCallerToken(principal, { role: spec.role, projectId: spec.projectId ?? null, operations });
+    const expiresAt = expiryWithinCallerToken(principal, this.clock.now(), spec.expiresInDays, this.config.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS);
+
     const token = newToken();
-    const expiresAt = spec.expiresInDays ? new Date(this.clock.now().getTime() + spec.expiresInDays * 86_400_000) : null;
     const saved = await this.db.transaction(async (manager) => {
+      await this.holdParent(manager, principal);
       const row = await manager.getRepository(ApiToken).save({
         name: spec.name,
         role: spec.role,
@@ -53,6 +69,8 @@ export class ApiTokensService {
         institution: spec.institution ?? null,
         tokenHash: hashToken(token),
         createdBy: principal.id,
+        parentTokenId: principal.token?.id ?? null,
+        operations,
         expiresAt,
       });
       await this.audit.record(manager, principal, { action: 'serviceAccount.create', targetType: 'apiToken', targetId: row.id, after: row });
@@ -69,26 +87,32 @@ export class ApiTokensService {
     knownOperations: Set<string>,
   ): Promise<{ token: string; expiresAt: Date | null }> {
     requireText('name', spec.name, 100);
-    optionalInteger('expiresInDays', spec.expiresInDays, 1, 3650);
+    optionalInteger('expiresInDays', spec.expiresInDays, 1, USER_TOKEN_MAX_DAYS);
     if (spec.operations) {
       if (spec.operations.length === 0) throw new BadInputError('operations', 'must list at least one operation, or be left out for any');
       const unknown = spec.operations.find((o) => !knownOperations.has(o));
       if (unknown !== undefined) throw new BadInputError('operations', `no operation is named ${JSON.stringify(unknown)}`);
     }
     if (spec.projectId && !isUuid(spec.projectId)) throw new NotFoundError('project', spec.projectId);
+    const role = spec.role ?? 'RESEARCHER';
+    const operations = spec.operations ?? null;
+    assertNoWiderThanCallerToken(principal, { role, projectId: spec.projectId ?? null, operations });
+    const expiresAt = expiryWithinCallerToken(principal, this.clock.now(), spec.expiresInDays, USER_TOKEN_DEFAULT_DAYS);
+
     const token = newToken();
-    const expiresAt = new Date(this.clock.now().getTime() + (spec.expiresInDays ?? 90) * 86_400_000);
     const userId = principal.id.slice('user:'.length);
     const saved = await this.db.transaction(async (manager) => {
+      await this.holdParent(manager, principal);
       const row = await manager.getRepository(ApiToken).save({
         name: spec.name,
-        role: spec.role ?? 'RESEARCHER',
+        role,
         projectId: spec.projectId ?? null,
         institution: null,
         tokenHash: hashToken(token),
         createdBy: principal.id,
+        parentTokenId: principal.token?.id ?? null,
         userId,
-        operations: spec.operations ?? null,
+        operations,
         expiresAt,
       });
       await this.audit.record(manager, principal, { action: 'apiToken.create', targetType: 'apiToken', targetId: row.id, after: row });
@@ -104,18 +128,67 @@ export class ApiTokensService {
     return this.db.manager.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC' } });
   }
 
-  /** Ends a token at once; revoking a revoked token changes nothing. `allowed` checks the caller against the token. */
+  /**
+   * Ends a token at once, and in the same transaction every token made with it, generation after
+   * generation; revoking a revoked token changes nothing. `allowed` checks the caller against the token.
+   */
   async revoke(principal: Principal, id: string, allowed: (token: ApiToken) => void): Promise<ApiToken> {
-    return this.db.transaction(async (manager) => {
+    const outcome = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiToken);
       const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!token) throw new NotFoundError('token', id);
       allowed(token);
-      if (token.revokedAt) return token;
+      if (token.revokedAt) return { token, descendants: [] };
       token.revokedAt = this.clock.now();
       await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });
       await this.audit.record(manager, principal, { action: 'apiToken.revoke', targetType: 'apiToken', targetId: id, before: { revokedAt: null }, after: { revokedAt: token.revokedAt } });
-      return token;
+      const descendants = await this.revokeDescendants(manager, id, token.revokedAt);
+      for (const child of descendants) {
+        await this.audit.record(manager, principal, {
+          action: 'apiToken.revoke',
+          targetType: 'apiToken',
+          targetId: child,
+          before: { revokedAt: null },
+          after: { revokedAt: token.revokedAt, because: `made with token ${id}, revoked` },
+        });
+      }
+      return { token, descendants };
     });
+    this.logger.info({ tokenId: id, descendants: outcome.descendants, by: principal.id }, 'API token revoked');
+    return outcome.token;
+  }
+
+  /**
+   * The token the caller authenticated with, held (FOR SHARE) until the new token is written: a
+   * revocation under way either waits for the new token, and then finds it, or has committed, and
+   * then the new token is refused. No child escapes its parent's revocation.
+   */
+  private async holdParent(manager: EntityManager, principal: Principal): Promise<void> {
+    if (!principal.token) return;
+    const parent = await manager.getRepository(ApiToken).findOne({ where: { id: principal.token.id }, lock: { mode: 'pessimistic_read' } });
+    if (!parent || parent.revokedAt) throw new UnauthenticatedError('the token of this request has just been revoked');
+  }
+
+  /**
+   * Revokes the tokens made with `parentId`, their own, and so on; their ids. Again until a pass
+   * finds none: a token being made with one of them while the first pass waited for its lock
+   * (see holdParent) has committed by then.
+   */
+  private async revokeDescendants(manager: EntityManager, parentId: string, at: Date): Promise<string[]> {
+    const revoked: string[] = [];
+    for (;;) {
+      const rows: { id: string }[] = await manager.query(
+        `WITH RECURSIVE descendant AS (
+           SELECT id FROM api_token WHERE parent_token_id = $1
+           UNION
+           SELECT child.id FROM api_token child JOIN descendant ON child.parent_token_id = descendant.id
+         ),
+         revoked AS (UPDATE api_token SET revoked_at = $2 WHERE id IN (SELECT id FROM descendant) AND revoked_at IS NULL RETURNING id)
+         SELECT id FROM revoked`,
+        [parentId, at],
+      );
+      if (rows.length === 0) return revoked;
+      revoked.push(...rows.map((r) => r.id));
+    }
   }
 }

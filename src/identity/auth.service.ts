@@ -7,11 +7,12 @@ import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
+import { AccessPolicy } from './access-policy.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import { bootstrapAdminToken } from './bootstrap-admin.js';
 import { RoleGrant } from './entities/role-grant.entity.js';
 import { User } from './entities/user.entity.js';
-import { roleRank, type Principal } from './principal.js';
+import { roleRank, type Principal, type RoleGrant as Grant } from './principal.js';
 import { readCookie, SESSION_COOKIE } from './oidc/cookies.js';
 import { LoginSessions } from './oidc/login-sessions.service.js';
 import { hashToken } from './tokens.js';
@@ -74,6 +75,9 @@ export class AuthService {
     const now = this.clock.now();
     if (!token) return { principal: null, problem: 'unknown or revoked token' };
     if (token.expiresAt && token.expiresAt <= now) return { principal: null, problem: 'the token has expired' };
+    if (!token.userId && !(await this.makerMayStillCreate(token))) {
+      return { principal: null, problem: 'who made this service account may no longer create it (a manager removed from its project?); ask a manager of the project for a new one' };
+    }
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await repo.update(token.id, { lastUsedAt: now });
     }
@@ -85,8 +89,26 @@ export class AuthService {
         name: token.name,
         grants: [{ role: token.role, projectId: token.projectId ?? undefined, institution: token.institution ?? undefined }],
         operations: token.operations ?? undefined,
+        token: limitsOf(token),
       },
     };
+  }
+
+  /**
+   * A service account acts only while its maker could make it now: a manager removed from the
+   * project takes her accounts there with her, and gets them back if she is made a manager again.
+   * The bootstrap admin's accounts hold while they are neither revoked nor expired: its authority
+   * comes from the deployment's configuration, not from a grant that can be taken away (rotating
+   * or unsetting SKYPOOL_ADMIN_TOKEN leaves them; revokeApiToken ends them). An account made by
+   * another service account (possible before service accounts were barred from making tokens)
+   * no longer acts.
+   */
+  private async makerMayStillCreate(token: ApiToken): Promise<boolean> {
+    if (token.createdBy === BOOTSTRAP_ADMIN.id) return true;
+    if (!token.createdBy.startsWith('user:')) return false;
+    const userId = token.createdBy.slice('user:'.length);
+    const maker: Principal = { id: token.createdBy, kind: 'user', name: '', grants: (await this.db.manager.getRepository(RoleGrant).findBy({ userId })).map(grantOf) };
+    return AccessPolicy.mayCreateServiceAccount(maker, token.role, token.projectId ?? undefined);
   }
 
   /**
@@ -105,9 +127,19 @@ export class AuthService {
         name: `${user.email ?? user.displayName ?? user.subject} (token ${token.name})`,
         grants: grants
           .filter((g) => !token.projectId || g.projectId === token.projectId)
-          .map((g) => ({ role: roleRank(g.role) > roleRank(token.role) ? token.role : g.role, projectId: g.projectId ?? undefined, institution: g.institution ?? undefined })),
+          .map((g) => ({ ...grantOf(g), role: roleRank(g.role) > roleRank(token.role) ? token.role : g.role })),
         operations: token.operations ?? undefined,
+        token: limitsOf(token),
       },
     };
   }
+}
+
+function grantOf(g: RoleGrant): Grant {
+  return { role: g.role, projectId: g.projectId ?? undefined, institution: g.institution ?? undefined };
+}
+
+/** What a token hands on to the tokens made with it, at most. */
+function limitsOf(token: ApiToken): Principal['token'] {
+  return { id: token.id, role: token.role, projectId: token.projectId ?? undefined, expiresAt: token.expiresAt };
 }

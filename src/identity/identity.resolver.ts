@@ -17,6 +17,7 @@ function toTokenView(t: ApiToken): ApiTokenView {
     institution: t.institution,
     operations: t.operations,
     createdBy: t.createdBy,
+    parentTokenId: t.parentTokenId,
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
     lastUsedAt: t.lastUsedAt,

@@ -9,6 +9,16 @@ export interface RoleGrant {
   institution?: string;
 }
 
+/** The API token a caller authenticated with: what it makes may be no wider than this. */
+export interface TokenLimits {
+  id: string;
+  /** the highest role it carries */
+  role: Role;
+  /** a user's token limited to one project */
+  projectId?: string;
+  expiresAt: Date | null;
+}
+
 /** Who is calling: a person (OIDC login or their own token), a service account, the bootstrap admin, or the broker. */
 export interface Principal {
   id: string;
@@ -17,6 +27,8 @@ export interface Principal {
   grants: RoleGrant[];
   /** Root GraphQL fields this caller may use (a scoped API token); undefined: all its roles allow. */
   operations?: string[];
+  /** Set when the caller authenticated with an API token (not a browser session or the bootstrap token). */
+  token?: TokenLimits;
 }
 
 /** How far a role reaches, for capping a user's token: a higher rank includes the lower. */

@@ -8,7 +8,7 @@ export interface GraphqlResponse<T> {
 export class GraphqlClient {
   constructor(
     readonly url: string,
-    private readonly token?: string,
+    readonly token?: string,
   ) {}
 
   withToken(token: string | undefined): GraphqlClient {

@@ -10,7 +10,8 @@ export class CreateServiceAccountInput {
   @Field(() => RoleEnum) role!: Role;
   @Field(() => ID, { nullable: true }) projectId?: string | null;
   @Field(() => String, { nullable: true }) institution?: string | null;
-  @Field(() => Int, { nullable: true }) expiresInDays?: number | null;
+  @Field(() => Int, { nullable: true, description: 'unset: SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS (90 unless set); at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS (365); made with a token, never after it' })
+  expiresInDays?: number | null;
 }
 
 @ObjectType('CreatedApiToken', { description: 'The token is shown once' })
@@ -26,7 +27,7 @@ export class CreateApiTokenInput {
   @Field(() => [String], { nullable: true, description: 'the only operations (root fields, e.g. submitRequest) the token may call; unset: any' })
   operations?: string[] | null;
   @Field(() => RoleEnum, { nullable: true, description: 'the highest of your roles the token carries; default RESEARCHER' }) role?: Role | null;
-  @Field(() => Int, { nullable: true, description: 'default 90, at most 3650' }) expiresInDays?: number | null;
+  @Field(() => Int, { nullable: true, description: 'default 90, at most 3650; made with a token, never after it' }) expiresInDays?: number | null;
 }
 
 @ObjectType('ApiToken', { description: 'An API token, without its secret value' })
@@ -39,6 +40,7 @@ export class ApiTokenView {
   @Field(() => String, { nullable: true }) institution!: string | null;
   @Field(() => [String], { nullable: true }) operations!: string[] | null;
   @Field() createdBy!: string;
+  @Field(() => ID, { nullable: true, description: 'the token it was made with, if any: revoking that one revoked this one' }) parentTokenId!: string | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;

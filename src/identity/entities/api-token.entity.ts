@@ -1,7 +1,7 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from '../principal.js';
 
-/** A bearer token of a service account; only its SHA-256 is stored. */
+/** A bearer token of a service account or a user; only its SHA-256 is stored. */
 @Entity()
 export class ApiToken {
   @PrimaryGeneratedColumn('uuid')
@@ -24,6 +24,11 @@ export class ApiToken {
 
   @Column('text')
   createdBy!: string;
+
+  /** The token its maker authenticated with, if any: revoking that one revokes this one. */
+  @Index()
+  @Column('uuid', { nullable: true })
+  parentTokenId!: string | null;
 
   /** A user's own token acts as that user (within `operations`); null for a service account. */
   @Column('uuid', { nullable: true })

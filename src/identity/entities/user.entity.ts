@@ -16,6 +16,10 @@ export class User {
   @Column('text', { nullable: true })
   email!: string | null;
 
+  /** Whether the identity provider said it verified `email` (email_verified); only a verified address finds the user. */
+  @Column('boolean', { default: false })
+  emailVerified!: boolean;
+
   @Column('text', { nullable: true })
   displayName!: string | null;
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import type { Project } from '../../allocations/entities/project.entity.js';
-import { BadInputError, NotFoundError } from '../../common/errors.js';
+import { BadInputError, DomainError, NotFoundError } from '../../common/errors.js';
 import { LOGGER } from '../../common/logging.js';
 import { isUuid, requireText } from '../../common/validation.js';
 import { Db } from '../../database/db.js';
@@ -37,8 +37,15 @@ export class MembersService {
     }
     if (!input.email) throw new BadInputError('userId', 'give the user by userId or by email');
     requireText('email', input.email, 320);
-    const users = await repo.findBy({ email: input.email.trim() });
-    if (users.length === 0) throw new NotFoundError('user with email', `${input.email} (they must have logged in once)`);
+    const email = input.email.trim();
+    // an address the identity provider did not verify could be anyone's claim to it
+    const users = await repo.findBy({ email, emailVerified: true });
+    if (users.length === 0) {
+      throw new DomainError(
+        'NOT_FOUND',
+        `no user has logged in with the verified address ${email}: they must have logged in once, at a provider that verifies addresses; or give their userId (\`me\` shows it to them)`,
+      );
+    }
     if (users.length > 1) throw new BadInputError('email', `${users.length} users have this email (from different identity providers): give userId`);
     return users[0]!;
   }

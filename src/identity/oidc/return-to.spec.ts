@@ -9,6 +9,8 @@ describe('safeReturnPath', () => {
     ['/', '/'],
     ['/portal/requests?sort=new#top', '/portal/requests?sort=new#top'],
     ['/a/../b', '/b'],
+    ['/a/./b/../c?x=//y', '/a/c?x=//y'],
+    ['/%2F/evil.example', '/%2F/evil.example'], // an encoded slash is a character of the path, not a separator
   ])('keeps a path on this site: %p -> %p', (raw, expected) => {
     expect(safeReturnPath(raw)).toBe(expected);
   });
@@ -20,6 +22,11 @@ describe('safeReturnPath', () => {
     ['a backslash and a slash', '/\\/evil.example'],
     ['an absolute URL', 'https://evil.example/'],
     ['a javascript: URL', 'javascript:alert(1)'],
+    ['two slashes once "." is normalised away', '/.//evil.example'],
+    ['two slashes once ".." is normalised away', '/..//evil.example/x'],
+    ['two slashes once an encoded ".." is normalised away', '/%2e%2e//evil.example'],
+    ['two slashes once ".." climbs out of a folder', '/a/..//evil.example'],
+    ['a backslash once ".." is normalised away', '/../\\evil.example'],
     ['a relative path', 'portal'],
     ['a header injection', '/ok\r\nLocation: https://evil.example'],
     ['a tab', '/\tevil'],

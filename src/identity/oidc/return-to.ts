@@ -4,7 +4,8 @@ const BASE = 'https://skypool.invalid';
 
 /**
  * Where to send the browser after the login: only a path on this site ("/portal?x=1"), never
- * another origin ("//evil.example", "https://...", "/\\evil.example", "javascript:..."). Unset: "/".
+ * another origin ("//evil.example", "https://...", "/\\evil.example", "javascript:..."), before or
+ * after "." and ".." are resolved. Unset: "/".
  */
 export function safeReturnPath(raw: unknown): string {
   if (raw === undefined || raw === '') return '/';
@@ -19,5 +20,8 @@ export function safeReturnPath(raw: unknown): string {
     throw refuse();
   }
   if (url.origin !== BASE) throw refuse();
-  return url.pathname + url.search + url.hash;
+  // checked again once normalised: "/.//evil.example" and "/%2e%2e//evil.example" become "//evil.example"
+  const path = url.pathname + url.search + url.hash;
+  if (path.startsWith('//')) throw refuse();
+  return path;
 }
