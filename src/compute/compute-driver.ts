@@ -29,6 +29,11 @@ export interface SiteInstance {
   tags: Record<string, string>;
 }
 
+/** Not on its way out: the site still runs it, or will. */
+export function isLive(instance: SiteInstance): boolean {
+  return instance.state !== 'terminated' && instance.state !== 'shutting-down';
+}
+
 /** Where new instances go on the site's network; unset fields are left to the site's defaults. */
 export interface RunNetworkSettings {
   securityGroupIds: string[];
