@@ -6,7 +6,8 @@ import { CliError } from './cli-error.js';
 /**
  * `skypool emulate <descriptor.yaml> [--port N]`: serves one site of the bundled EC2 emulator
  * with the descriptor's own credentials, at `http://127.0.0.1:<port>/<name>` — a stand-in for a
- * real cloud while trying out a descriptor. Runs until stopped.
+ * real cloud while trying out a descriptor. Runs until stopped (SIGTERM, Ctrl-C): then it refuses
+ * new connections but answers the calls under way first.
  */
 export async function emulate(file: string, port: number, print: (line: string) => void): Promise<() => Promise<void>> {
   let text: string;

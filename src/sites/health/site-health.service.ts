@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -24,8 +24,10 @@ import { SiteHealthMetrics } from './site-health.metrics.js';
  * on its own with a deadline, so one slow or failing site never delays the others.
  */
 @Injectable()
-export class SiteHealthService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly probing = new Set<string>();
+export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** The probes under way, by site id. */
+  private readonly probing = new Map<string, Promise<void>>();
+  private stopping = false;
   private readonly policy: HealthPolicy;
   private schedule?: ScheduledTask;
 
@@ -46,8 +48,18 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
     this.schedule = cron.schedule(this.config.SKYPOOL_HEALTH_CRON, () => this.startProbes(), { name: 'site-health' });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * No more probes; waits for those under way. The broker drains this before its HTTP server stops
+   * (see startBroker): they may be probing the bundled emulator it serves.
+   */
+  async drain(): Promise<void> {
+    this.stopping = true;
     await this.schedule?.destroy();
+    await Promise.all(this.probing.values());
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.drain();
   }
 
   /**
@@ -62,18 +74,23 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
    * DescribeAvailabilityZones (do the credentials work, are the zones there?), a one-page
    * DescribeInstances of the broker's own instances (does the compute API answer?) and, where the
    * site offers it, DescribeInstanceTypes (are the instance types there?), all within one deadline.
-   * A probe of a site that is still being probed is skipped.
+   * A site is not probed twice at once: the caller waits for the probe under way.
    */
   async probe(site: Site): Promise<void> {
-    if (this.probing.has(site.id)) return;
-    this.probing.add(site.id);
-    try {
-      await this.record(site.id, await this.callSite(site));
-    } catch (err) {
-      this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
-    } finally {
-      this.probing.delete(site.id);
-    }
+    if (this.stopping) return;
+    const under = this.probing.get(site.id);
+    if (under) return under;
+    const probe = (async () => {
+      try {
+        await this.record(site.id, await this.callSite(site));
+      } catch (err) {
+        this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
+      } finally {
+        this.probing.delete(site.id);
+      }
+    })();
+    this.probing.set(site.id, probe);
+    return probe;
   }
 
   /** A removed site's series leave /metrics. */
