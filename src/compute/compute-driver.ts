@@ -87,8 +87,12 @@ export interface ComputeDriver {
   describeInstanceTypes(): Promise<InstanceTypeInfo[] | null>;
 }
 
-/** What the allocator and the provisioner act on, whatever the site's own error code was. */
-export type ComputeErrorCategory = 'capacity' | 'throttling' | 'permanent' | 'auth' | 'transient';
+/**
+ * What the allocator and the provisioner act on, whatever the site's own error code was.
+ * `malformed`: the site answered with success, but the reply could not be read, so what the call
+ * did is unknown (RunInstances may have started its instances): not a failure of the site.
+ */
+export type ComputeErrorCategory = 'capacity' | 'throttling' | 'permanent' | 'auth' | 'transient' | 'malformed';
 
 export class ComputeError extends Error {
   constructor(

@@ -147,6 +147,7 @@ export class ProvisionerService {
       });
     } catch (err) {
       const error = err instanceof ComputeError ? err : new ComputeError('transient', 'UNKNOWN', String(err));
+      if (error.category === 'malformed') return this.outcomeUnknown(placement, site, driver, rows, error);
       if (['transient', 'throttling', 'auth'].includes(error.category)) {
         await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
       }
@@ -167,6 +168,24 @@ export class ProvisionerService {
       return this.fail(placement, site, rows, error);
     }
     await this.record(placement, site, driver, created);
+  }
+
+  /**
+   * RunInstances was answered, but the answer cannot be read (an EC2 dialect the SDK does not parse):
+   * the instances may well have started. They are looked up by tag at once and recorded. The site
+   * answered, so this does not count against its health; the reply is counted apart. What the
+   * lookup does not find yet (a site may list new instances a little late) is looked for again,
+   * before any resend, at the next try.
+   */
+  private async outcomeUnknown(placement: Placement, site: Site, driver: ComputeDriver, rows: Instance[], error: ComputeError): Promise<void> {
+    await this.health.recordMalformedReply(site, error.message);
+    const found = await this.findEarlierLaunch(driver, placement);
+    if (found && found.length > 0) {
+      this.logger.info({ ...placement, site: site.name, siteInstanceIds: found.map((i) => i.siteInstanceId) }, 'the answer to RunInstances could not be read: adopting the instances found by tag');
+      await this.record(placement, site, driver, found, { whole: found.length >= rows.length });
+      if (found.length >= rows.length) return;
+    }
+    return this.retryLater(placement, site, rows, error);
   }
 
   /** This attempt's live instances at the site, found by tag; undefined when the site does not answer. */

@@ -88,7 +88,9 @@ export class ReconcilerService {
       remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
-      await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+      // an answer that cannot be read tells nothing of the instances, but the site did answer
+      if (error.category === 'malformed') await this.health.recordMalformedReply(site, error.message);
+      else await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
       return { released: false, terminating: false };
     }
     // an answer ends a run of failures; latency and warnings are the probe's to judge

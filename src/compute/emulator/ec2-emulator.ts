@@ -218,7 +218,7 @@ export class Ec2Emulator {
     try {
       const fields = actionFor(action)(site, context.params);
       if (site.faults.dropReply(action)) return { dropConnection: true };
-      return { status: 200, body: renderResponse(action, requestId, fields) };
+      return { status: 200, body: site.faults.reply(action, renderResponse(action, requestId, fields)) };
     } catch (err) {
       if (!(err instanceof Ec2ApiError)) throw err;
       return errorOutcome(err, requestId);

@@ -3,6 +3,7 @@ import { Identity1795588057623 } from './1795588057623-Identity.js';
 import { Sites1795594328120 } from './1795594328120-Sites.js';
 import { Allocations1795766464029 } from './1795766464029-Allocations.js';
 import { Lifecycle1795768217785 } from './1795768217785-Lifecycle.js';
+import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
-export const MIGRATIONS = [Initial1795585707709, Identity1795588057623, Sites1795594328120, Allocations1795766464029, Lifecycle1795768217785];
+export const MIGRATIONS = [Initial1795585707709, Identity1795588057623, Sites1795594328120, Allocations1795766464029, Lifecycle1795768217785, MalformedReplies1796187736333];

@@ -126,6 +126,21 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
     return site;
   }
 
+  /**
+   * Takes in a successful answer that could not be read (see ComputeErrorCategory 'malformed'): the
+   * site answered, so its health and its run of failures stay as they are; the reply is counted
+   * apart, and the site's health report says what the last one was.
+   */
+  async recordMalformedReply(site: Site, message: string): Promise<void> {
+    const now = this.clock.now();
+    await this.db.manager.query(
+      `UPDATE site SET malformed_replies = malformed_replies + 1, last_malformed_reply = $2, last_malformed_reply_at = $3 WHERE id = $1`,
+      [site.id, message, now],
+    );
+    this.metrics.malformedReply(site);
+    this.logger.warn({ siteId: site.id, site: site.name, detail: message }, `site ${site.name} sent a reply the broker cannot read; not counted as a failure`);
+  }
+
   private async callSite(site: Site): Promise<CallOutcome> {
     const driver = this.drivers.forSite(this.sites.connectionOf(site));
     const started = performance.now();
