@@ -228,6 +228,44 @@ describe(`crash and shutdown safety of broker processes on the ${databaseKind} d
     expect(readyAt).toBeGreaterThan(killedAt);
   }, 180_000);
 
+  it('SIGKILL with 10 requests x 4 under way at one slow site, then a restart: nothing the restarted broker adopts is terminated as an orphan', async () => {
+    const dir = tempDir();
+    // the site ignores ClientToken: the restarted broker must find what the killed one started by tag, and adopt it
+    const sites = [await site(dir, 'adopt-kill', { latencyMs: 800, clientToken: false })];
+    // a reconcile pass every second, so that passes overlap the restarted broker's adoptions and RunInstances
+    const d = await deployment(dir, sites, { SKYPOOL_SITE_CONCURRENCY: '4', SKYPOOL_RECONCILE_CRON: '*/1 * * * * *' });
+    const first = await broker(d);
+    const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
+    const p = await project(admin, 'adopt-kill');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(admin, p, 4, `adopt-kill-${i}`)));
+    const atKill = await eventually(async () => {
+      const n = await launched(d, p);
+      return n >= 8 ? n : undefined;
+    }, 'the first instances to start', 60_000);
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    expect(atKill).toBeLessThan(40);
+
+    const second = await broker(d);
+    const again = new GraphqlClient(second.url, ADMIN_TOKEN);
+    const { report: settled, ms } = await convergence(d, again, p, 10, 4);
+    expectInvariants(settled);
+    // what the log says was adopted, and what it says was terminated as orphans: never the same instance
+    const logged = (message: string) =>
+      second
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(`"msg":"${message}`))
+        .flatMap((line) => (JSON.parse(line) as { siteInstanceIds?: string[] }).siteInstanceIds ?? []);
+    const adopted = [...logged('adopting instances'), ...logged('the answer to RunInstances could not be read')];
+    const orphaned = logged('terminating orphaned instances');
+    report$(`SIGKILL with ${atKill}/40 instances at the site: the restarted broker adopted ${adopted.length}, terminated ${orphaned.length} as orphans; all ran ${(ms / 1000).toFixed(1)} s after it was ready`);
+    expect(orphaned.filter((id) => adopted.includes(id))).toEqual([]);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const failed = await queryDatabase(d, `SELECT count(*)::int AS n FROM request_event e JOIN resource_request r ON r.id = e.request_id WHERE r.project_id = $1 AND e.to_state = 'FAILED'`, [p]);
+    expect(failed).toEqual([{ n: 0 }]); // no NODE_DISAPPEARED, no failover
+    await finalCheck(d, p, 40);
+  }, 180_000);
+
   it('SIGTERM with placements in flight: finishes the calls under way, hands back the rest, exits 0; a restarted broker finishes the work', async () => {
     const dir = tempDir();
     const sites = [await site(dir, 'graceful', { latencyMs: 1500, clientToken: false })];
