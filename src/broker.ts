@@ -55,11 +55,11 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
 }
 
 /**
- * Stops taking work and lets the calls to sites under way finish while the HTTP server still
- * serves the bundled emulator those calls may be going to; then the application closes (the
- * GraphQL server stops first, and with it the HTTP server).
+ * Stops taking work and lets the provisioning calls under way finish while the HTTP server still
+ * serves the bundled emulator they may be calling; then the application closes (the GraphQL
+ * server stops first, and with it the HTTP server).
  */
 async function closeBroker(app: NestExpressApplication): Promise<void> {
-  await Promise.all([app.get(ProvisioningScheduler).drain(), app.get(SiteHealthService).drain()]);
+  await Promise.all([app.get(ProvisioningScheduler).drain(), app.get(SiteHealthService).stop()]);
   await app.close();
 }

@@ -37,8 +37,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const XML = 'text/xml;charset=UTF-8';
 /** How long changes gather before the state file is written. */
 const SAVE_DELAY_MS = 200;
-/** How long close() waits for the calls under way (longer than any latency a test injects). */
-const DRAIN_MS = 30_000;
 
 /**
  * A test double of EC2-compatible clouds: speaks the EC2 Query API the way `@aws-sdk/client-ec2`
@@ -60,7 +58,7 @@ export class Ec2Emulator {
   /** State loaded from the state file for sites not upserted yet. */
   private readonly dormant = new Map<string, StoredSiteState>();
   private server?: Server;
-  /** Set by close(): the standalone server answers what it has, and no more. */
+  /** Set by close(): the standalone server answers the calls under way, and no more. */
   private closing = false;
 
   constructor(options: Ec2EmulatorOptions = {}) {
@@ -139,10 +137,11 @@ export class Ec2Emulator {
   }
 
   /**
-   * Stops the standalone server (if any) as a cloud endpoint would go away for maintenance: no new
-   * connections, but the calls under way are answered first (a RunInstances whose answer never
-   * came would leave its caller not knowing what started). Connections are closed as they fall
-   * idle; whatever is still open after `drainMs` is cut. Then saves what changed.
+   * Stops the standalone server (if any) and saves what changed. With `drainMs` it goes away as a
+   * cloud endpoint would for maintenance: no new connections, but the calls under way are answered
+   * first (a RunInstances whose answer never came leaves its caller not knowing what started), and
+   * connections close as they fall idle; whatever is still open after `drainMs` is cut. Without it,
+   * every connection is cut at once (tests that leave calls hanging).
    */
   async close(options: { drainMs?: number } = {}): Promise<void> {
     const server = this.server;
@@ -150,7 +149,7 @@ export class Ec2Emulator {
     if (server) {
       this.closing = true;
       await new Promise<void>((resolve) => {
-        const cut = setTimeout(() => server.closeAllConnections(), options.drainMs ?? DRAIN_MS);
+        const cut = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 0);
         server.close(() => {
           clearTimeout(cut);
           resolve();

@@ -25,8 +25,8 @@ import { SiteHealthMetrics } from './site-health.metrics.js';
  */
 @Injectable()
 export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  /** The probes under way, by site id. */
-  private readonly probing = new Map<string, Promise<void>>();
+  private readonly probing = new Set<string>();
+  /** Set once the broker stops: no new probes, and what the last ones saw is not recorded. */
   private stopping = false;
   private readonly policy: HealthPolicy;
   private schedule?: ScheduledTask;
@@ -49,17 +49,17 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * No more probes; waits for those under way. The broker drains this before its HTTP server stops
-   * (see startBroker): they may be probing the bundled emulator it serves.
+   * No more probes, and none under way records what it sees: a broker that is stopping may have
+   * stopped serving the bundled emulator a probe calls, and a refused call then says nothing of the
+   * site. Called before the HTTP server stops (see startBroker).
    */
-  async drain(): Promise<void> {
+  async stop(): Promise<void> {
     this.stopping = true;
     await this.schedule?.destroy();
-    await Promise.all(this.probing.values());
   }
 
   beforeApplicationShutdown(): Promise<void> {
-    return this.drain();
+    return this.stop();
   }
 
   /**
@@ -74,23 +74,19 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
    * DescribeAvailabilityZones (do the credentials work, are the zones there?), a one-page
    * DescribeInstances of the broker's own instances (does the compute API answer?) and, where the
    * site offers it, DescribeInstanceTypes (are the instance types there?), all within one deadline.
-   * A site is not probed twice at once: the caller waits for the probe under way.
+   * A probe of a site that is still being probed is skipped.
    */
   async probe(site: Site): Promise<void> {
-    if (this.stopping) return;
-    const under = this.probing.get(site.id);
-    if (under) return under;
-    const probe = (async () => {
-      try {
-        await this.record(site.id, await this.callSite(site));
-      } catch (err) {
-        this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
-      } finally {
-        this.probing.delete(site.id);
-      }
-    })();
-    this.probing.set(site.id, probe);
-    return probe;
+    if (this.probing.has(site.id) || this.stopping) return;
+    this.probing.add(site.id);
+    try {
+      const outcome = await this.callSite(site);
+      if (!this.stopping) await this.record(site.id, outcome);
+    } catch (err) {
+      this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
+    } finally {
+      this.probing.delete(site.id);
+    }
   }
 
   /** A removed site's series leave /metrics. */
