@@ -9,6 +9,8 @@ import { createLogger, NestPinoLogger } from './common/logging.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
 import type { Config } from './config/config.js';
 import { DESCRIPTORS_PRINCIPAL } from './identity/principal.js';
+import { ProvisioningScheduler } from './provisioning/provisioning.scheduler.js';
+import { SiteHealthService } from './sites/health/site-health.service.js';
 import { readDescriptorFolder } from './sites/site-descriptors.js';
 import { SiteDescriptorsService } from './sites/site-descriptors.service.js';
 
@@ -71,5 +73,15 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
   if (servesEmulator) app.get(SiteEmulatorService).url = `${url}${EMULATOR_PATH}`;
   await app.get(SiteDescriptorsService).apply(DESCRIPTORS_PRINCIPAL, descriptors, { dryRun: false, background: true });
   logger.info({ url, graphql: `${url}/graphql`, database: config.DATABASE_URL ? 'postgresql' : 'embedded', sites: descriptors.length }, 'skypool broker is ready');
-  return { app, url, close: () => app.close() };
+  return { app, url, close: () => closeBroker(app) };
+}
+
+/**
+ * Stops taking work and lets the provisioning calls under way finish while the HTTP server still
+ * serves the bundled emulator they may be calling; then the application closes (the GraphQL
+ * server stops first, and with it the HTTP server).
+ */
+async function closeBroker(app: NestExpressApplication): Promise<void> {
+  await Promise.all([app.get(ProvisioningScheduler).drain(), app.get(SiteHealthService).stop()]);
+  await app.close();
 }

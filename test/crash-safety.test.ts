@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parse, stringify } from 'yaml';
+import { Ec2DriverFactory } from '../src/compute/ec2-driver.js';
 import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
 import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
@@ -226,6 +228,44 @@ describe(`crash and shutdown safety of broker processes on the ${databaseKind} d
     expect(readyAt).toBeGreaterThan(killedAt);
   }, 180_000);
 
+  it('SIGKILL with 10 requests x 4 under way at one slow site, then a restart: nothing the restarted broker adopts is terminated as an orphan', async () => {
+    const dir = tempDir();
+    // the site ignores ClientToken: the restarted broker must find what the killed one started by tag, and adopt it
+    const sites = [await site(dir, 'adopt-kill', { latencyMs: 800, clientToken: false })];
+    // a reconcile pass every second, so that passes overlap the restarted broker's adoptions and RunInstances
+    const d = await deployment(dir, sites, { SKYPOOL_SITE_CONCURRENCY: '4', SKYPOOL_RECONCILE_CRON: '*/1 * * * * *' });
+    const first = await broker(d);
+    const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
+    const p = await project(admin, 'adopt-kill');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(admin, p, 4, `adopt-kill-${i}`)));
+    const atKill = await eventually(async () => {
+      const n = await launched(d, p);
+      return n >= 8 ? n : undefined;
+    }, 'the first instances to start', 60_000);
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    expect(atKill).toBeLessThan(40);
+
+    const second = await broker(d);
+    const again = new GraphqlClient(second.url, ADMIN_TOKEN);
+    const { report: settled, ms } = await convergence(d, again, p, 10, 4);
+    expectInvariants(settled);
+    // what the log says was adopted, and what it says was terminated as orphans: never the same instance
+    const logged = (message: string) =>
+      second
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(`"msg":"${message}`))
+        .flatMap((line) => (JSON.parse(line) as { siteInstanceIds?: string[] }).siteInstanceIds ?? []);
+    const adopted = [...logged('adopting instances'), ...logged('the answer to RunInstances could not be read')];
+    const orphaned = logged('terminating orphaned instances');
+    report$(`SIGKILL with ${atKill}/40 instances at the site: the restarted broker adopted ${adopted.length}, terminated ${orphaned.length} as orphans; all ran ${(ms / 1000).toFixed(1)} s after it was ready`);
+    expect(orphaned.filter((id) => adopted.includes(id))).toEqual([]);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const failed = await queryDatabase(d, `SELECT count(*)::int AS n FROM request_event e JOIN resource_request r ON r.id = e.request_id WHERE r.project_id = $1 AND e.to_state = 'FAILED'`, [p]);
+    expect(failed).toEqual([{ n: 0 }]); // no NODE_DISAPPEARED, no failover
+    await finalCheck(d, p, 40);
+  }, 180_000);
+
   it('SIGTERM with placements in flight: finishes the calls under way, hands back the rest, exits 0; a restarted broker finishes the work', async () => {
     const dir = tempDir();
     const sites = [await site(dir, 'graceful', { latencyMs: 1500, clientToken: false })];
@@ -265,6 +305,76 @@ describe(`crash and shutdown safety of broker processes on the ${databaseKind} d
     expect(await second.stop('SIGTERM')).toBe(0);
     await finalCheck(d, p, 16);
   }, 180_000);
+
+  it('SIGTERM with RunInstances under way at a site the broker emulates itself: it answers them all before the broker stops serving it', async () => {
+    const dir = tempDir();
+    // the broker serves this site on its own HTTP server: the server must go on answering until the calls under way are done
+    mkdirSync(join(dir, 'sites'));
+    writeFileSync(
+      join(dir, 'sites', 'bundled.yaml'),
+      stringify({
+        name: 'bundled',
+        institution: 'Crash Test University',
+        region: 'test-1',
+        emulated: true,
+        capacity: { vcpus: 128, memoryMiB: 1048576 },
+        instanceTypes: [{ name: 'std.1', vcpus: 1, memoryMiB: 2048 }],
+        images: [{ image: IMAGE, imageId: 'ami-0c0000000000000a1' }],
+        emulator: { pendingSeconds: 1, shuttingDownSeconds: 1, faults: { latencyMs: 1500, actions: ['RunInstances'] } },
+      }),
+    );
+    const d = await deployment(dir, [], { SKYPOOL_SITE_CONCURRENCY: '2' });
+    const first = await broker(d);
+    const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
+    const p = await project(admin, 'bundled');
+    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(admin, p, 2, `bundled-${i}`)));
+    await eventually(async () => {
+      const { resourceRequests } = await admin.data(`query($p: ID) { resourceRequests(projectId: $p, states: [PROVISIONING]) { id } }`, { p });
+      return resourceRequests.length === ids.length ? true : undefined;
+    }, 'every request to be placed');
+    await new Promise((r) => setTimeout(r, 300)); // the first RunInstances are on their way (each takes 1.5 s)
+
+    const stopping = Date.now();
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const stoppedMs = Date.now() - stopping;
+    const refused = first.output().split('\n').filter((line) => /ECONNREFUSED|RunInstances failed/.test(line));
+    const rows: { state: string; tries: number; n: number }[] = await queryDatabase(d, `SELECT state, tries, count(*)::int AS n FROM instance WHERE project_id = $1 GROUP BY 1, 2 ORDER BY 1`, [p]);
+    report$(`SIGTERM with RunInstances in flight at the bundled emulator: exited 0 after ${(stoppedMs / 1000).toFixed(1)} s; rows ${JSON.stringify(rows)}; ${refused.length} calls failed`);
+    expect(refused).toEqual([]);
+    // what was sent was answered and recorded; nothing counts a failed try
+    expect(rows.filter((r) => r.state === 'PENDING').length).toBeGreaterThan(0);
+    expect(rows.every((r) => (r.state === 'PENDING' || r.state === 'REQUESTED') && r.tries === 0)).toBe(true);
+
+    // a restarted broker (serving the same emulated site from the data folder) starts the rest, nothing twice
+    const second = await broker(d);
+    const restarted = Date.now();
+    const again = new GraphqlClient(second.url, ADMIN_TOKEN);
+    await eventually(async () => {
+      const { resourceRequests } = await again.data(`query($p: ID) { resourceRequests(projectId: $p) { state instances { state } } }`, { p });
+      return resourceRequests.every((r: { state: string; instances: { state: string }[] }) => r.state === 'RUNNING' && r.instances.every((i) => i.state === 'RUNNING')) ? true : undefined;
+    }, 'every request to run after the restart', 90_000);
+    report$(`after SIGTERM, the restarted broker ran the rest in ${((Date.now() - restarted) / 1000).toFixed(1)} s`);
+    const listing = await listSites(`${second.url}/emulator`, ['bundled']);
+    expect(listing.bundled!.filter((i) => i.tags['skypool:project'] === p)).toHaveLength(16);
+    expect(await second.stop('SIGTERM')).toBe(0);
+  }, 180_000);
+
+  it('skypool emulate on SIGTERM answers the calls under way before it exits', async () => {
+    const dir = tempDir();
+    const emulator = await site(dir, 'draining', { latencyMs: 3000, clientToken: true });
+    const { accessKeyId, secretAccessKey, region } = parse(readFileSync(emulator.brokerDescriptor, 'utf8'));
+    const drivers = new Ec2DriverFactory({ maxAttempts: 1 });
+    cleanups.push(async () => drivers.destroy());
+    const driver = drivers.forSite({ siteKey: 'draining', endpoint: emulator.endpoint, region, accessKeyId, secretAccessKey });
+    await driver.describeAvailabilityZones(); // answered at once: the latency is on RunInstances only
+
+    const launch = driver.runInstances({ clientToken: 'draining-1', imageId: 'ami-0c0000000000000a1', instanceType: 'std.1', minCount: 2, maxCount: 2, tags: { 'skypool:test': 'draining' } });
+    await new Promise((r) => setTimeout(r, 1000)); // the call is at the emulator, which answers it 3 s after it came
+    const stopped = emulator.stop();
+    const started = await launch;
+    expect(started.map((i) => i.state)).toEqual(['pending', 'pending']);
+    await stopped;
+  }, 60_000);
 
   (serverUrl ? it : it.skip)('two broker processes on one PostgreSQL database at once: 120 instances, every placement started exactly once', async () => {
     const dir = tempDir();

@@ -309,4 +309,46 @@ describe(`provisioning under site faults on the ${databaseKind} database`, () =>
       expect(await b.inUseVcpus(p)).toBe(8);
     }, 90_000);
   });
+
+  describe('a site whose answers to RunInstances the SDK cannot read (SKYPOOL_SITE_DOWN_AFTER=3)', () => {
+    const b = faultBroker([{ name: 'old-dialect', vcpus: 32 }], { SKYPOOL_SITE_DOWN_AFTER: '3', SKYPOOL_SITE_CONCURRENCY: '4' });
+    beforeAll(() => b.start(), 60_000);
+    afterAll(() => b.stop());
+
+    it('8 requests at once: each placement is adopted by tag right away, the site never goes DOWN, and its health report says its replies are malformed', async () => {
+      const p = await b.project('old-dialect');
+      // HTTP 200, the instances started and tagged, but each instance item names its instanceId twice
+      b.setFaults('old-dialect', { malformedRunReply: true });
+      const seen = new Set<string>();
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          seen.add(await b.health('old-dialect'));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const requests: RequestView[] = [];
+      try {
+        const ids = await Promise.all(Array.from({ length: 8 }, () => b.submit(p, { count: 2, sites: ['old-dialect'] })));
+        for (const id of ids) requests.push(await b.waitFor(id, 'RUNNING', (r) => r.state === 'RUNNING'));
+      } finally {
+        watching = false;
+        await watch;
+      }
+      expect([...seen].filter((h) => h !== 'HEALTHY' && h !== 'UNKNOWN')).toEqual([]);
+      expect(requests.map((r) => r.reasonCode)).toEqual(Array(8).fill(null));
+      expect(requests.flatMap((r) => r.events.filter((e) => e.toState === 'FAILED'))).toEqual([]);
+      const report = await b.settled(p, ['old-dialect']);
+      expectInvariants(report, { noExtraLaunches: true });
+      expect(report.live).toEqual({ 'old-dialect': 16 });
+      // adopted at once: no placement was retried
+      const [{ tries }] = await b.t.broker.app.get(DataSource).query(`SELECT max(tries)::int AS tries FROM instance WHERE project_id = $1`, [p]);
+      expect(tries).toBe(0);
+      const { sites } = await b.t.admin.data(`{ sites { name healthReport { state consecutiveFailures malformedReplies lastMalformedReply lastMalformedReplyAt } } }`);
+      const health = sites.find((s: { name: string }) => s.name === 'old-dialect').healthReport;
+      expect(health).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, malformedReplies: 8 });
+      expect(health.lastMalformedReply).toBe('RunInstances at site old-dialect: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+      expect(health.lastMalformedReplyAt).not.toBeNull();
+    }, 90_000);
+  });
 });

@@ -50,7 +50,8 @@ export async function waitingRequestsOf(manager: EntityManager, now: Date, coolD
       WHERE r.state = 'RUNNING' AND r.count > r.min_count AND r.lease_ends_at > $1 AND r.count > alive.held`,
     [new Date(now.getTime() + TOP_UP_MIN_MINUTES * 60_000), ALIVE_STATES],
   );
-  const running = short.length ? await repo.find({ where: { id: In(short.map((s) => s.id)) }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } }) : [];
+  // locked as they are now: one that has moved on since (cancelled, say) is left out
+  const running = short.length ? await repo.find({ where: { id: In(short.map((s) => s.id)), state: 'RUNNING' }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } }) : [];
   const held = new Map(short.map((s) => [s.id, Number(s.held)]));
   const all = [...waiting, ...running];
   if (all.length === 0) return [];

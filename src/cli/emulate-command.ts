@@ -3,10 +3,14 @@ import { Ec2Emulator } from '../compute/emulator/index.js';
 import { DescriptorError, emulatorSiteOf, readDescriptor } from '../sites/site-descriptors.js';
 import { CliError } from './cli-error.js';
 
+/** How long a stopping `skypool emulate` answers the calls under way (longer than any latency a test injects). */
+const DRAIN_MS = 30_000;
+
 /**
  * `skypool emulate <descriptor.yaml> [--port N]`: serves one site of the bundled EC2 emulator
  * with the descriptor's own credentials, at `http://127.0.0.1:<port>/<name>` — a stand-in for a
- * real cloud while trying out a descriptor. Runs until stopped.
+ * real cloud while trying out a descriptor. Runs until stopped (SIGTERM, Ctrl-C): then it refuses
+ * new connections but answers the calls under way first.
  */
 export async function emulate(file: string, port: number, print: (line: string) => void): Promise<() => Promise<void>> {
   let text: string;
@@ -27,5 +31,5 @@ export async function emulate(file: string, port: number, print: (line: string) 
   emulator.upsertSite(emulatorSiteOf(spec, descriptor));
   const base = await emulator.listen(port);
   print(`emulating site ${spec.name} at ${base}/${spec.name} (an EC2 test double, not a real cloud); Ctrl-C stops it`);
-  return () => emulator.close();
+  return () => emulator.close({ drainMs: DRAIN_MS });
 }

@@ -29,3 +29,15 @@ export class StateMachine<S extends string> {
     return Object.keys(this.transitions) as S[];
   }
 }
+
+/**
+ * Thrown when a compare-and-set write of a state finds the row in another state than the one it
+ * was read in: someone else moved it meanwhile. The transaction is run again (see Db.transaction),
+ * so its work re-reads the row and decides anew.
+ */
+export class StaleStateError extends Error {
+  constructor(kind: string, id: string, expected: string) {
+    super(`${kind} ${id} is no longer ${expected}: it was moved meanwhile`);
+    this.name = 'StaleStateError';
+  }
+}

@@ -29,6 +29,11 @@ export interface SiteInstance {
   tags: Record<string, string>;
 }
 
+/** Not on its way out: the site still runs it, or will. */
+export function isLive(instance: SiteInstance): boolean {
+  return instance.state !== 'terminated' && instance.state !== 'shutting-down';
+}
+
 /** Where new instances go on the site's network; unset fields are left to the site's defaults. */
 export interface RunNetworkSettings {
   securityGroupIds: string[];
@@ -82,8 +87,12 @@ export interface ComputeDriver {
   describeInstanceTypes(): Promise<InstanceTypeInfo[] | null>;
 }
 
-/** What the allocator and the provisioner act on, whatever the site's own error code was. */
-export type ComputeErrorCategory = 'capacity' | 'throttling' | 'permanent' | 'auth' | 'transient';
+/**
+ * What the allocator and the provisioner act on, whatever the site's own error code was.
+ * `malformed`: the site answered with success, but the reply could not be read, so what the call
+ * did is unknown (RunInstances may have started its instances): not a failure of the site.
+ */
+export type ComputeErrorCategory = 'capacity' | 'throttling' | 'permanent' | 'auth' | 'transient' | 'malformed';
 
 export class ComputeError extends Error {
   constructor(

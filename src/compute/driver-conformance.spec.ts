@@ -759,6 +759,32 @@ function emulatorChecks(target: () => EmulatorTarget): void {
       expect(err.$metadata.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     });
 
+    // What the EC2 driver classifies as a malformed reply (ec2-errors.ts): the call may have done its work.
+    it('a RunInstances answer the SDK cannot parse (malformedRunReply): HTTP 200, and a deserialisation error that is no service exception', async () => {
+      const t = target();
+      t.emulator.setFaults(SITES.faulty.name, { malformedRunReply: true });
+      const client = t.clientFor(SITES.faulty);
+      let thrown: unknown;
+      try {
+        await run(client, { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'dialect', Value: 'old' }] }] });
+      } catch (err) {
+        thrown = err;
+      } finally {
+        t.emulator.setFaults(SITES.faulty.name, {});
+      }
+      const err = thrown as Error & { $metadata?: { httpStatusCode?: number }; $fault?: unknown; $response?: { statusCode?: number } };
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(EC2ServiceException);
+      expect(err.$fault).toBeUndefined();
+      expect(err.$metadata?.httpStatusCode).toBe(200);
+      expect(err.$response?.statusCode).toBe(200); // the raw answer, kept on a hidden field
+      expect(Object.keys(err)).not.toContain('$response');
+      expect(err.message).toMatch(/unhandled schema type for InstanceId\n {2}Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response/);
+      // the instance started and is tagged all the same
+      const found = await client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:dialect', Values: ['old'] }] }));
+      expect(found.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(1);
+    });
+
     // It matters: the SDK retries 5xx answers, so a driver with maxAttempts > 1 must meet the
     // emulator's own capacity limit as it would meet EC2's (and the injected fault).
     it('capacity running out answers HTTP 500, like EC2 and like the injected InsufficientInstanceCapacity fault', async () => {

@@ -256,6 +256,17 @@ describe('Ec2Driver against the emulator', () => {
       }
     });
 
+    it('a RunInstances answer the SDK cannot read (HTTP 200) is malformed: the outcome is unknown, and the instances are there to be found by tag', async () => {
+      const oldDialect = spec('old-dialect', { faults: { malformedRunReply: true } });
+      emulator.upsertSite(oldDialect);
+      const dialect = factory.forSite(connectionFor(base, oldDialect));
+      const tags = { 'skypool:request': 'req-old', 'skypool:attempt': '1' };
+      const err = await expectComputeError(dialect.runInstances({ clientToken: 'old-1', imageId: IMAGE, instanceType: 'm5.large', minCount: 2, maxCount: 2, tags }));
+      expect(err).toMatchObject({ category: 'malformed', code: 'MALFORMED_REPLY' });
+      expect(err.message).toBe('RunInstances at site old-dialect: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+      expect((await dialect.describeInstances({ tags })).map((i) => i.state)).toEqual(['pending', 'pending']);
+    });
+
     it('RequestLimitExceeded (503) is throttling, and a 503 Unavailable is retried by the SDK', async () => {
       const ec2Error = (code: string) =>
         `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${code} happened</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>`;
@@ -358,6 +369,20 @@ describe('toComputeError', () => {
     const err = toComputeError(leaky);
     expect(err.message).not.toContain('AKIAABCDEFGHIJKLMNOP');
     expect(err.message).not.toContain('a'.repeat(64));
+  });
+
+  it('a success status with an error is a reply the SDK could not read: malformed, and no SDK internals in the message', () => {
+    const unreadable = Object.assign(
+      new Error('@aws-sdk/core/protocols - xml deserializer unhandled schema type for InstanceId\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'),
+      { $metadata: { httpStatusCode: 200 } },
+    );
+    Object.defineProperty(unreadable, '$response', { value: { statusCode: 200 }, enumerable: false });
+    const err = toComputeError(unreadable, { site: 'umich', operation: 'RunInstances' });
+    expect(err).toMatchObject({ category: 'malformed', code: 'MALFORMED_REPLY' });
+    expect(err.message).toBe('RunInstances at site umich: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+    // XML that does not parse at all, and a reply whose text the SDK kept
+    const broken = Object.assign(new Error('Unclosed tag RunInstancesResponse'), { $metadata: { httpStatusCode: 200 }, $responseBodyText: '<RunInstancesResponse>' });
+    expect(toComputeError(broken)).toMatchObject({ category: 'malformed', message: 'the site answered (HTTP 200), but the broker cannot read its reply (Unclosed tag RunInstancesResponse)' });
   });
 
   it('passes a ComputeError through unchanged', () => {

@@ -104,6 +104,13 @@ export function toComputeError(err: unknown, context: ComputeErrorContext = {}):
   const isServiceError = typeof status === 'number' && status > 0;
   const siteCode = firstString(e.Code, isServiceError ? e.name : undefined);
 
+  // A success status, yet an error: the SDK could not deserialise the reply (it adds the status to
+  // its deserialisation errors, e.g. "xml deserializer unhandled schema type for InstanceId" where an
+  // older EC2 dialect repeats an element). The call reached the site and may well have done its work.
+  if (isServiceError && status >= 200 && status < 300) {
+    return new ComputeError('malformed', 'MALFORMED_REPLY', `${where}the site answered (HTTP ${status}), but the broker cannot read its reply${parserProblem(e.message)}`);
+  }
+
   if (isServiceError && siteCode) {
     const rule = EXACT[siteCode] ?? PREFIXES.find(([prefix]) => siteCode.startsWith(prefix))?.[1] ?? ruleForStatus(status);
     // Auth messages are left out: some services echo parts of the signed request in them.
@@ -145,6 +152,17 @@ function describeWhere({ site, operation }: ComputeErrorContext): string {
   if (site) return `site ${site}: `;
   if (operation) return `${operation}: `;
   return '';
+}
+
+/** What the SDK's parser said, without the SDK's own wording around it (its module name, its hint to inspect a hidden field). */
+function parserProblem(message: unknown): string {
+  if (typeof message !== 'string') return '';
+  const problem = message
+    .split('\n')[0]!
+    .replace(/^@aws-sdk\/\S+ - /, '')
+    .replace(/^xml deserializer /, '')
+    .trim();
+  return problem === '' ? '' : ` (${redact(problem.length > MAX_SITE_MESSAGE ? `${problem.slice(0, MAX_SITE_MESSAGE)}...` : problem)})`;
 }
 
 function siteMessage(message: unknown): string {

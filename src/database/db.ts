@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
+import { StaleStateError } from '../common/state-machine.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /**
- * The one way to run a transaction. It retries on serialization failures and deadlocks, so
+ * The one way to run a transaction. It retries on serialization failures, deadlocks and state
+ * writes that found their row moved on (StaleStateError: the work re-reads and decides anew), so
  * callers must keep their work inside `work` free of side effects outside the database
  * (no calls to sites: on the embedded database an open transaction blocks everyone); what
  * must happen outside goes in `afterCommit`.
@@ -33,7 +35,8 @@ export class Db {
         });
       } catch (err) {
         const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
-        if (!code || !RETRYABLE.has(code) || attempt >= 5) throw err;
+        const retryable = err instanceof StaleStateError || (code !== undefined && RETRYABLE.has(code));
+        if (!retryable || attempt >= 5) throw err;
         continue;
       }
       for (const callback of callbacks) this.runCallback(callback);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, IsNull } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
-import { ComputeError, type ComputeDriver, type SiteInstance } from '../compute/compute-driver.js';
+import { ComputeError, isLive, type ComputeDriver, type SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
 import { clientToken, instanceTags, TAG_ATTEMPT, TAG_REQUEST } from '../compute/site-tags.js';
 import { CONFIG, type Config } from '../config/config.js';
@@ -13,6 +13,7 @@ import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.serv
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
 import { SitesService } from '../sites/sites.service.js';
@@ -34,8 +35,6 @@ function reasonCodeOf(err: ComputeError): string {
   if (err.category === 'permanent') return 'SITE_REJECTED';
   return 'SITE_TIMEOUT';
 }
-
-const isLive = (i: SiteInstance) => i.state !== 'terminated' && i.state !== 'shutting-down';
 
 /**
  * Starts placed instances at their sites: one RunInstances per placement (request, attempt,
@@ -148,6 +147,7 @@ export class ProvisionerService {
       });
     } catch (err) {
       const error = err instanceof ComputeError ? err : new ComputeError('transient', 'UNKNOWN', String(err));
+      if (error.category === 'malformed') return this.outcomeUnknown(placement, site, driver, rows, error);
       if (['transient', 'throttling', 'auth'].includes(error.category)) {
         await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
       }
@@ -170,6 +170,24 @@ export class ProvisionerService {
     await this.record(placement, site, driver, created);
   }
 
+  /**
+   * RunInstances was answered, but the answer cannot be read (an EC2 dialect the SDK does not parse):
+   * the instances may well have started. They are looked up by tag at once and recorded. The site
+   * answered, so this does not count against its health; the reply is counted apart. What the
+   * lookup does not find yet (a site may list new instances a little late) is looked for again,
+   * before any resend, at the next try.
+   */
+  private async outcomeUnknown(placement: Placement, site: Site, driver: ComputeDriver, rows: Instance[], error: ComputeError): Promise<void> {
+    await this.health.recordMalformedReply(site, error.message);
+    const found = await this.findEarlierLaunch(driver, placement);
+    if (found && found.length > 0) {
+      this.logger.info({ ...placement, site: site.name, siteInstanceIds: found.map((i) => i.siteInstanceId) }, 'the answer to RunInstances could not be read: adopting the instances found by tag');
+      await this.record(placement, site, driver, found, { whole: found.length >= rows.length });
+      if (found.length >= rows.length) return;
+    }
+    return this.retryLater(placement, site, rows, error);
+  }
+
   /** This attempt's live instances at the site, found by tag; undefined when the site does not answer. */
   private async findEarlierLaunch(driver: ComputeDriver, placement: Placement): Promise<SiteInstance[] | undefined> {
     try {
@@ -181,46 +199,51 @@ export class ProvisionerService {
   }
 
   /**
-   * Pairs what the site started with the placement's rows. A row ended meanwhile (the request
-   * was cancelled while RunInstances was under way) keeps the id, and its instance is terminated.
-   * `whole`: `created` is all the placement will ever get (an answer to RunInstances or a search
-   * by tag), so rows left without an instance fail; the reconciler adopts one found instance at a time.
+   * Pairs what the site started with the placement's rows, in a transaction of its own, then
+   * terminates what is not wanted (see pair).
    */
   async record(placement: Pick<Placement, 'requestId' | 'attempt' | 'siteId'>, site: Site, driver: ComputeDriver, created: SiteInstance[], options = { whole: true }): Promise<void> {
-    const now = this.clock.now();
-    const unwanted = await this.db.transaction(async (manager) => {
-      const rows = await manager.getRepository(Instance).find({
-        where: { requestId: placement.requestId, attempt: placement.attempt, siteId: placement.siteId },
-        order: { createdAt: 'ASC', id: 'ASC' },
-        lock: { mode: 'pessimistic_write' },
-      });
-      const known = new Set(rows.map((r) => r.siteInstanceId).filter(Boolean));
-      const fresh = created.filter((c) => !known.has(c.siteInstanceId));
-      const ended: string[] = [];
-      for (const row of rows.filter((r) => r.siteInstanceId === null)) {
-        const remote = fresh.shift();
-        if (!remote) break;
-        const seen = { siteInstanceId: remote.siteInstanceId, privateIp: remote.privateIp ?? null, publicIp: remote.publicIp ?? null, pendingSince: now };
-        if (row.state === 'REQUESTED') {
-          await this.lifecycle.moveInstance(manager, row, 'PENDING', { ...seen, claimedBy: null, claimedUntil: null }, `started at ${site.name}`);
-        } else {
-          await manager.getRepository(Instance).update(row.id, { siteInstanceId: remote.siteInstanceId });
-          ended.push(remote.siteInstanceId);
-        }
-      }
-      // the site started fewer than asked (MinCount was the whole placement, so this is a site's fault): fail the rest
-      const missing = options.whole && created.length > 0 ? rows.filter((r) => r.state === 'REQUESTED' && r.siteInstanceId === null) : [];
-      for (const row of missing) {
-        const reason = `site ${site.name} started fewer instances than asked`;
-        await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'SITE_REJECTED', failureReason: reason }, reason);
-      }
-      await this.settlement.settle(manager, placement.requestId);
-      return [...ended, ...fresh.map((f) => f.siteInstanceId)]; // fresh leftovers: more than was asked for
-    });
+    const unwanted = await this.db.transaction((manager) => this.pair(manager, placement, site, created, options));
     if (unwanted.length > 0) {
       this.logger.warn({ ...placement, site: site.name, siteInstanceIds: unwanted }, 'terminating instances that are no longer wanted');
       await driver.terminateInstances(unwanted).catch((err) => this.logger.warn({ err: String(err), site: site.name }, 'terminate failed; the reconciler will retry'));
     }
+  }
+
+  /**
+   * Within the caller's transaction: pairs what the site started with the placement's rows, which
+   * it locks (the request first). A row ended meanwhile (the request was cancelled while
+   * RunInstances was under way) keeps the id, and its instance is to be terminated. `whole`:
+   * `created` is all the placement will ever get (an answer to RunInstances or a search by tag), so
+   * rows left without an instance fail; the reconciler adopts what it happens to find. Returns the
+   * site instance ids to terminate.
+   */
+  async pair(manager: EntityManager, placement: Pick<Placement, 'requestId' | 'attempt' | 'siteId'>, site: Site, created: SiteInstance[], options = { whole: true }): Promise<string[]> {
+    const now = this.clock.now();
+    const request = await lockRequest(manager, placement.requestId);
+    const rows = request ? await lockInstancesOf(manager, request, { attempt: placement.attempt, siteId: placement.siteId }) : [];
+    const known = new Set(rows.map((r) => r.siteInstanceId).filter(Boolean));
+    const fresh = created.filter((c) => !known.has(c.siteInstanceId));
+    const ended: string[] = [];
+    for (const row of rows.filter((r) => r.siteInstanceId === null)) {
+      const remote = fresh.shift();
+      if (!remote) break;
+      const seen = { siteInstanceId: remote.siteInstanceId, privateIp: remote.privateIp ?? null, publicIp: remote.publicIp ?? null, pendingSince: now };
+      if (row.state === 'REQUESTED') {
+        await this.lifecycle.moveInstance(manager, row, 'PENDING', { ...seen, claimedBy: null, claimedUntil: null }, `started at ${site.name}`);
+      } else {
+        await manager.getRepository(Instance).update(row.id, { siteInstanceId: remote.siteInstanceId });
+        ended.push(remote.siteInstanceId);
+      }
+    }
+    // the site started fewer than asked (MinCount was the whole placement, so this is a site's fault): fail the rest
+    const missing = options.whole && created.length > 0 ? rows.filter((r) => r.state === 'REQUESTED' && r.siteInstanceId === null) : [];
+    for (const row of missing) {
+      const reason = `site ${site.name} started fewer instances than asked`;
+      await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'SITE_REJECTED', failureReason: reason }, reason);
+    }
+    if (request) await this.settlement.settle(manager, placement.requestId);
+    return [...ended, ...fresh.map((f) => f.siteInstanceId)]; // fresh leftovers: more than was asked for
   }
 
   /** A transient failure: try again after a backoff, or fail over once the placement is too old. */
@@ -238,7 +261,9 @@ export class ProvisionerService {
     const reason = `site ${site.name}: ${error.message}`;
     this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category }, 'RunInstances failed; the request goes back to the allocator');
     await this.db.transaction(async (manager) => {
-      const current = await manager.getRepository(Instance).find({ where: { id: In(rows.map((r) => r.id)), state: 'REQUESTED', siteInstanceId: IsNull() }, lock: { mode: 'pessimistic_write' } });
+      const request = await lockRequest(manager, placement.requestId);
+      if (!request) return;
+      const current = await lockInstancesOf(manager, request, { id: In(rows.map((r) => r.id)), state: 'REQUESTED', siteInstanceId: IsNull() });
       for (const row of current) await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: this.clock.now(), failureCode: code, failureReason: reason }, reason);
       await this.settlement.settle(manager, placement.requestId);
     });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging.js';
@@ -22,7 +22,7 @@ const FOLLOW_UP_MS = 3000;
  * which also retries whatever a signal missed (a crash, another broker process).
  */
 @Injectable()
-export class ProvisioningScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly provisioning: SerialTask;
   private readonly terminating: SerialTask;
   private readonly reconciling: SerialTask;
@@ -87,14 +87,30 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, OnApplicat
     this.followUp.unref();
   }
 
-  /** Takes no new work, lets the calls under way finish, and hands back what this process had claimed. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Takes no new work, lets the calls under way finish, and hands back what this process had
+   * claimed. The broker drains this before its HTTP server stops (see startBroker): that server
+   * serves the bundled emulator, which must answer the calls under way (a refused RunInstances
+   * counts as a failed try against the site). Once is enough; later calls wait for the first.
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.stopWork();
+    return this.draining;
+  }
+
+  private draining?: Promise<void>;
+
+  private async stopWork(): Promise<void> {
     clearTimeout(this.followUp);
     clearTimeout(this.retry);
     this.provisioner.stop(); // a pass under way finishes its calls to sites but starts no more placements
     await this.schedule?.destroy();
     await Promise.all([this.provisioning.stop(), this.terminating.stop(), this.reconciling.stop()]);
     await this.provisioner.claims.releaseAll().catch((err) => this.logger.warn({ err: String(err) }, 'could not hand back claimed placements; they lapse on their own'));
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.drain();
   }
 
   /** One full pass now: reconcile every site, then provision and terminate what is due. */

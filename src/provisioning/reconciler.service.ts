@@ -1,18 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, Not, IsNull, LessThanOrEqual } from 'typeorm';
+import { In, Not, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
-import type { SiteInstance } from '../compute/compute-driver.js';
+import { isLive, type SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
 import { withinDeadline } from '../common/deadline.js';
+import { isUuid } from '../common/validation.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
@@ -85,89 +88,132 @@ export class ReconcilerService {
       remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
-      await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+      // an answer that cannot be read tells nothing of the instances, but the site did answer
+      if (error.category === 'malformed') await this.health.recordMalformedReply(site, error.message);
+      else await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
       return { released: false, terminating: false };
     }
     // an answer ends a run of failures; latency and warnings are the probe's to judge
     if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
     const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
     const now = this.clock.now();
-    const pendingLimitMs = this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS * 1000;
-    const touched = new Set<string>();
-    let freed = false; // an instance ended or failed: its quota and capacity are free again
+    const change = (row: Instance) => this.changeOf(row, bySiteId.get(row.siteInstanceId!), site, now);
 
-    const outcome = await this.db.transaction(async (manager) => {
-      const rows = await manager.getRepository(Instance).find({
-        where: { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) },
-        lock: { mode: 'pessimistic_write' },
-      });
-      for (const row of rows) {
-        const seen = bySiteId.get(row.siteInstanceId!);
-        const since = (row.pendingSince ?? row.updatedAt).getTime();
-        // startedAt: seen running at the site before (fault tests showed a vanished running instance kept its quota for the whole grace)
-        const gone = !seen ? row.startedAt !== null || now.getTime() - since > VISIBILITY_GRACE_MS : seen.state === 'terminated';
-        if (gone && row.state === 'TERMINATING') {
-          await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: now }, 'terminated at the site');
-          freed = true;
-        } else if (gone) {
-          const reason = `instance ${row.siteInstanceId} ${seen ? 'was terminated' : 'disappeared'} at site ${site.name}`;
-          await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'NODE_DISAPPEARED', failureReason: reason }, reason);
-          freed = true;
-        } else if (seen?.state === 'pending' && row.state === 'PENDING' && now.getTime() - since > pendingLimitMs) {
-          // stuck: give it up here (the orphan sweep below terminates it at the site) and fail over
-          const reason = `instance ${row.siteInstanceId} was still pending at site ${site.name} after ${this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS} s`;
-          await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: now, failureCode: 'SITE_TIMEOUT', failureReason: reason }, reason);
-          freed = true;
-        } else if (seen?.state === 'running' && row.state === 'PENDING') {
-          await this.lifecycle.moveInstance(manager, row, 'RUNNING', { startedAt: now, privateIp: seen.privateIp ?? row.privateIp, publicIp: seen.publicIp ?? row.publicIp }, 'running at the site');
-        } else {
-          continue;
-        }
-        touched.add(row.requestId);
-      }
-      const result: ReconcileOutcome = { released: freed, terminating: false };
-      for (const requestId of touched) {
-        const settled = await this.settlement.settle(manager, requestId);
-        result.terminating ||= settled.terminating;
-      }
-      return result;
+    // which requests have instances to move, from the books as they are; each is then moved under its locks
+    const books = await this.db.manager.getRepository(Instance).find({
+      where: { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) },
+      select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
     });
+    const outcome: ReconcileOutcome = { released: false, terminating: false };
+    for (const requestId of new Set(books.filter((row) => change(row)).map((row) => row.requestId))) {
+      const moved = await this.db.transaction(async (manager) => {
+        const request = await lockRequest(manager, requestId);
+        if (!request) return { released: false, terminating: false };
+        const rows = await lockInstancesOf(manager, request, { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) });
+        let freed = false; // an instance ended or failed: its quota and capacity are free again
+        let touched = false;
+        for (const row of rows) {
+          const move = change(row); // decided again on the row as it is now
+          if (!move) continue;
+          await this.lifecycle.moveInstance(manager, row, move.to, move.patch, move.why);
+          freed ||= move.to !== 'RUNNING';
+          touched = true;
+        }
+        if (!touched) return { released: false, terminating: false };
+        const settled = await this.settlement.settle(manager, requestId);
+        return { released: freed, terminating: settled.terminating };
+      });
+      outcome.released ||= moved.released;
+      outcome.terminating ||= moved.terminating;
+    }
 
-    await this.terminateOrphans(site, remote);
+    await this.sweepUnknown(site, remote);
     return outcome;
   }
 
+  /** What the site's listing means for one of the broker's live instances at that site, if it changes anything. */
+  private changeOf(row: Instance, seen: SiteInstance | undefined, site: Site, now: Date): { to: InstanceState; patch: Partial<Instance>; why: string } | undefined {
+    const since = (row.pendingSince ?? row.updatedAt).getTime();
+    // startedAt: seen running at the site before (fault tests showed a vanished running instance kept its quota for the whole grace)
+    const gone = !seen ? row.startedAt !== null || now.getTime() - since > VISIBILITY_GRACE_MS : seen.state === 'terminated';
+    if (gone && row.state === 'TERMINATING') return { to: 'TERMINATED', patch: { endedAt: now }, why: 'terminated at the site' };
+    if (gone) {
+      const why = `instance ${row.siteInstanceId} ${seen ? 'was terminated' : 'disappeared'} at site ${site.name}`;
+      return { to: 'FAILED', patch: { endedAt: now, failureCode: 'NODE_DISAPPEARED', failureReason: why }, why };
+    }
+    if (seen?.state === 'pending' && row.state === 'PENDING' && now.getTime() - since > this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS * 1000) {
+      // stuck: give it up here (the sweep of unknown instances terminates it at the site) and fail over
+      const why = `instance ${row.siteInstanceId} was still pending at site ${site.name} after ${this.config.SKYPOOL_PENDING_TIMEOUT_SECONDS} s`;
+      return { to: 'FAILED', patch: { endedAt: now, failureCode: 'SITE_TIMEOUT', failureReason: why }, why };
+    }
+    if (seen?.state === 'running' && row.state === 'PENDING') {
+      return { to: 'RUNNING', patch: { startedAt: now, privateIp: seen.privateIp ?? row.privateIp, publicIp: seen.publicIp ?? row.publicIp }, why: 'running at the site' };
+    }
+    return undefined;
+  }
+
   /**
-   * Instances with this deployment's tag that the broker does not know as live: one that a
+   * Instances with this deployment's tag that the broker does not hold as live: one that a
    * placement of a live request still waits for (a lost reply, a crash before the answer was
    * written) is adopted; any other is an orphan and is terminated.
+   *
+   * Whether an instance is an orphan is decided per request in one transaction that locks the
+   * request, then its instances at the site, and reads them as they are now: an adoption that
+   * committed since the listing (the provisioner's retry, say) is seen. And once no row of the
+   * instance's placement waits unstarted, none ever will again (rows never go back to REQUESTED), so
+   * no adoption can come after the decision to terminate.
    */
-  private async terminateOrphans(site: Site, remote: SiteInstance[]): Promise<void> {
-    const live = remote.filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  private async sweepUnknown(site: Site, remote: SiteInstance[]): Promise<void> {
+    const live = remote.filter(isLive);
     if (live.length === 0) return;
-    const known = await this.db.manager.getRepository(Instance).find({ where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)) } });
-    const stateOf = new Map(known.map((k) => [k.siteInstanceId, k.state]));
-    const holding = (id: string) => ['PENDING', 'RUNNING', 'TERMINATING'].includes(stateOf.get(id) ?? '');
-    // one the broker has ended (failed, terminated) is never adopted again
-    const orphans: string[] = live.filter((r) => stateOf.has(r.siteInstanceId) && !holding(r.siteInstanceId)).map((r) => r.siteInstanceId);
-    const candidates = live.filter((r) => !stateOf.has(r.siteInstanceId));
-    const driver = this.drivers.forSite(this.sites.connectionOf(site));
-    for (const candidate of candidates) {
-      const requestId = candidate.tags[TAG_REQUEST];
-      const attempt = Number(candidate.tags[TAG_ATTEMPT]);
-      const awaited = requestId && (await this.db.manager.getRepository(Instance).existsBy({ requestId, attempt, siteId: site.id, state: 'REQUESTED', siteInstanceId: IsNull() }));
-      if (!awaited) {
-        orphans.push(candidate.siteInstanceId);
-        continue;
-      }
-      this.logger.info({ siteId: site.id, site: site.name, requestId, attempt, siteInstanceId: candidate.siteInstanceId }, 'adopting an instance its placement was waiting for');
-      await this.provisioner.record({ requestId, attempt, siteId: site.id }, site, driver, [candidate], { whole: false });
+    // most are known and live: only the others need a look under locks
+    const known = await this.db.manager.getRepository(Instance).find({ where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)) }, select: { siteInstanceId: true, state: true } });
+    const held = new Set(known.filter((k) => HOLDING_STATES.includes(k.state)).map((k) => k.siteInstanceId));
+    const byRequest = new Map<string, SiteInstance[]>();
+    for (const instance of live.filter((r) => !held.has(r.siteInstanceId))) {
+      const requestId = instance.tags[TAG_REQUEST] ?? '';
+      byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), instance]);
+    }
+    const orphans: string[] = [];
+    for (const [requestId, instances] of byRequest) {
+      if (!isUuid(requestId)) orphans.push(...instances.map((i) => i.siteInstanceId));
+      else orphans.push(...(await this.db.transaction((manager) => this.judgeUnknown(manager, site, requestId, instances))));
     }
     if (orphans.length === 0) return;
     this.logger.warn({ siteId: site.id, site: site.name, siteInstanceIds: orphans }, 'terminating orphaned instances');
-    await driver
+    await this.drivers
+      .forSite(this.sites.connectionOf(site))
       .terminateInstances(orphans)
       .catch((err) => this.logger.warn({ site: site.name, err: String(err) }, 'could not terminate orphans; will retry'));
+  }
+
+  /** Adopts the request's instances that a placement waits for; returns the others, which are orphans. */
+  private async judgeUnknown(manager: EntityManager, site: Site, requestId: string, instances: SiteInstance[]): Promise<string[]> {
+    const request = await lockRequest(manager, requestId);
+    if (!request) return instances.map((i) => i.siteInstanceId);
+    const rows = await lockInstancesOf(manager, request, { siteId: site.id });
+    const bySiteInstanceId = new Map(rows.filter((r) => r.siteInstanceId !== null).map((r) => [r.siteInstanceId!, r]));
+    const orphans: string[] = [];
+    const awaited = new Map<number, SiteInstance[]>();
+    for (const instance of instances) {
+      const row = bySiteInstanceId.get(instance.siteInstanceId);
+      if (row) {
+        // known after all: adopted since the listing (leave it), or ended by the broker (never adopted again)
+        if (!HOLDING_STATES.includes(row.state)) orphans.push(instance.siteInstanceId);
+        continue;
+      }
+      const attempt = Number(instance.tags[TAG_ATTEMPT]);
+      if (rows.some((r) => r.attempt === attempt && r.state === 'REQUESTED' && r.siteInstanceId === null)) awaited.set(attempt, [...(awaited.get(attempt) ?? []), instance]);
+      else orphans.push(instance.siteInstanceId);
+    }
+    for (const [attempt, found] of awaited) {
+      const placement = { requestId, attempt, siteId: site.id };
+      this.db.afterCommit(manager, () =>
+        this.logger.info({ ...placement, site: site.name, siteInstanceIds: found.map((i) => i.siteInstanceId) }, 'adopting instances their placement was waiting for'),
+      );
+      orphans.push(...(await this.provisioner.pair(manager, placement, site, found, { whole: false })));
+    }
+    return orphans;
   }
 
   /** Requests whose lease is over start terminating. */

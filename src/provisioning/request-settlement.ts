@@ -7,6 +7,7 @@ import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { ALIVE_STATES, HOLDING_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { lockRequest } from '../requests/request-locks.js';
 import { RequestUpdates } from '../requests/request-updates.js';
 
 /**
@@ -26,7 +27,7 @@ export class RequestSettlement {
 
   async settle(manager: EntityManager, requestId: string): Promise<{ released: boolean; terminating: boolean }> {
     const outcome = { released: false, terminating: false };
-    const request = await manager.getRepository(ResourceRequest).findOne({ where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
+    const request = await lockRequest(manager, requestId);
     if (!request) return outcome;
     const instances = await manager.getRepository(Instance).find({ where: { requestId }, order: { createdAt: 'ASC', id: 'ASC' } });
     // alive: wanted and holding resources; a running request may have some from later attempts (more instances placed for it)

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, IsNull, Not } from 'typeorm';
+import { IsNull, Not } from 'typeorm';
 import { LOGGER } from '../common/logging.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 import { RequestSettlement } from './request-settlement.js';
@@ -28,16 +29,20 @@ export class TerminatorService {
   /** Returns whether resources were released and whether anything was sent to a site. */
   async terminateAll(): Promise<{ released: boolean; sent: boolean }> {
     const repo = this.db.manager.getRepository(Instance);
-    const neverStarted = await repo.find({ where: { state: 'TERMINATING', siteInstanceId: IsNull() } });
+    const neverStarted = await repo.find({ where: { state: 'TERMINATING', siteInstanceId: IsNull() }, select: { id: true, requestId: true } });
     let released = false;
-    if (neverStarted.length > 0) {
-      released = await this.db.transaction(async (manager) => {
-        const rows = await manager.getRepository(Instance).find({ where: { id: In(neverStarted.map((r) => r.id)), state: 'TERMINATING', siteInstanceId: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    // one short transaction per request: its row is locked before its instances, as everywhere
+    for (const requestId of new Set(neverStarted.map((r) => r.requestId))) {
+      const ended = await this.db.transaction(async (manager) => {
+        const request = await lockRequest(manager, requestId);
+        if (!request) return false;
+        const rows = await lockInstancesOf(manager, request, { state: 'TERMINATING', siteInstanceId: IsNull() });
         for (const row of rows) await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: new Date() }, 'never started at the site');
-        let any = false;
-        for (const requestId of new Set(rows.map((r) => r.requestId))) any = (await this.settlement.settle(manager, requestId)).released || any;
-        return any || rows.length > 0;
+        if (rows.length === 0) return false;
+        await this.settlement.settle(manager, requestId);
+        return true; // what they held is free again
       });
+      released ||= ended;
     }
     const started = await repo.find({ where: { state: 'TERMINATING', siteInstanceId: Not(IsNull()) } });
     const bySite = new Map<string, string[]>();

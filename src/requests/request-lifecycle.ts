@@ -5,10 +5,13 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { timeOrderedUuid } from '../common/ids.js';
 import { LOGGER } from '../common/logging.js';
+import { StaleStateError } from '../common/state-machine.js';
+import { Db } from '../database/db.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { ALIVE_STATES, instanceStateMachine, type InstanceState } from './instance-state.js';
+import { lockInstancesOf } from './request-locks.js';
 import { requestStateMachine, type RequestState } from './request-state.js';
 import { RequestUpdates } from './request-updates.js';
 
@@ -27,12 +30,17 @@ export type NoticeKind = 'LEASE_ENDING' | 'LEASE_EXTENDED';
 
 /**
  * Every state change of a request or an instance goes through here: checked against the
- * transition table, written with the caller's transaction together with its history event,
- * logged once with its ids, and told to the request's watchers once the transaction commits.
+ * transition table, written with the caller's transaction together with its history event, and,
+ * once the transaction commits, logged once with its ids and told to the request's watchers.
+ *
+ * Each write compares and sets (`UPDATE ... WHERE state = <the state it was read in>`): a row that
+ * someone else moved meanwhile is not overwritten; StaleStateError makes the transaction run again
+ * with fresh reads (see Db.transaction).
  */
 @Injectable()
 export class RequestLifecycle {
   constructor(
+    private readonly db: Db,
     private readonly updates: RequestUpdates,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -54,28 +62,34 @@ export class RequestLifecycle {
     if (detail.leaseEndsAt) patch.leaseEndsAt = detail.leaseEndsAt;
     if (detail.attempt !== undefined) patch.attempt = detail.attempt;
     const changed = from !== to || request.reason !== patch.reason || request.reasonCode !== patch.reasonCode;
-    await manager.getRepository(ResourceRequest).update(request.id, patch);
+    const { affected } = await manager.getRepository(ResourceRequest).update({ id: request.id, state: from }, patch);
+    if (affected === 0) throw new StaleStateError('request', request.id, from);
     Object.assign(request, patch);
     if (changed) await this.record(manager, { requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
-    if (from !== to) {
-      this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
-    }
+    if (from !== to) this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
   }
 
   /**
    * Many requests moved at once, as the allocator cycle decides them: checked one by one, written
-   * with one UPDATE and one multi-row INSERT of their history per thousand, logged one by one.
+   * with one UPDATE (compare and set, each from the state it was read in) and one multi-row INSERT
+   * of their history per thousand, logged one by one once the transaction commits.
    */
   async moveRequests(manager: EntityManager, moves: { request: ResourceRequest; to: RequestState; detail: TransitionDetail & { attempt?: number } }[]): Promise<void> {
     for (const { request, to } of moves) requestStateMachine.assertTransition(request.state, to);
     for (let i = 0; i < moves.length; i += BULK) {
       const batch = moves.slice(i, i + BULK);
       const patches = batch.map(({ request, to, detail }) => ({ state: to, reason: detail.reason ?? null, reasonCode: detail.reasonCode ?? null, attempt: detail.attempt ?? request.attempt }));
-      await manager.query(
+      const [moved]: [{ id: string }[], number] = await manager.query(
         `UPDATE resource_request r SET state = u.state, reason = u.reason, reason_code = u.reason_code, attempt = u.attempt, updated_at = now()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(id, state, reason, reason_code, attempt) WHERE r.id = u.id`,
-        [batch.map((m) => m.request.id), patches.map((p) => p.state), patches.map((p) => p.reason), patches.map((p) => p.reasonCode), patches.map((p) => p.attempt)],
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS u(id, state, reason, reason_code, attempt, from_state)
+          WHERE r.id = u.id AND r.state = u.from_state
+          RETURNING r.id`,
+        [batch.map((m) => m.request.id), patches.map((p) => p.state), patches.map((p) => p.reason), patches.map((p) => p.reasonCode), patches.map((p) => p.attempt), batch.map((m) => m.request.state)],
       );
+      if (moved.length < batch.length) {
+        const stale = batch.find((m) => !moved.some((row) => row.id === m.request.id))!;
+        throw new StaleStateError('request', stale.request.id, stale.request.state);
+      }
       const events: NewEvent[] = [];
       for (const [n, { request, to }] of batch.entries()) {
         const from = request.state;
@@ -83,7 +97,7 @@ export class RequestLifecycle {
         if (from !== to || request.reason !== patch.reason || request.reasonCode !== patch.reasonCode) {
           events.push({ id: timeOrderedUuid(), at: this.clock.now(), requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
         }
-        if (from !== to) this.logger.info({ requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
+        if (from !== to) this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
         Object.assign(request, patch);
       }
       if (events.length > 0) await manager.getRepository(RequestEvent).insert(events);
@@ -92,12 +106,13 @@ export class RequestLifecycle {
   }
 
   /**
-   * Ends a placed or running request: its wanted instances go to TERMINATING (the terminator
-   * ends them at their sites) and so does the request. Returns whether anything was left to end.
+   * Ends a placed or running request, which the caller has locked: its wanted instances go to
+   * TERMINATING (the terminator ends them at their sites) and so does the request. Returns whether
+   * anything was left to end.
    */
   async endRequest(manager: EntityManager, request: ResourceRequest, detail: TransitionDetail, why: string): Promise<boolean> {
     if (request.state !== 'PROVISIONING' && request.state !== 'RUNNING') return false;
-    const instances = await manager.getRepository(Instance).find({ where: { requestId: request.id, state: In(ALIVE_STATES) }, lock: { mode: 'pessimistic_write' } });
+    const instances = await lockInstancesOf(manager, request, { state: In(ALIVE_STATES) });
     for (const instance of instances) await this.moveInstance(manager, instance, 'TERMINATING', {}, why);
     await this.moveRequest(manager, request, 'TERMINATING', detail);
     return true;
@@ -107,7 +122,8 @@ export class RequestLifecycle {
     const from = instance.state;
     instanceStateMachine.assertTransition(from, to);
     const change = { ...patch, state: to };
-    await manager.getRepository(Instance).update(instance.id, change);
+    const { affected } = await manager.getRepository(Instance).update({ id: instance.id, state: from }, change);
+    if (affected === 0) throw new StaleStateError('instance', instance.id, from);
     Object.assign(instance, change);
     await this.record(manager, {
       requestId: instance.requestId,
@@ -119,7 +135,8 @@ export class RequestLifecycle {
       reason: why ?? patch.failureReason ?? null,
       reasonCode: patch.failureCode ?? null,
     });
-    this.logger.info(
+    this.logAfterCommit(
+      manager,
       { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
       'instance state changed',
     );
@@ -128,7 +145,12 @@ export class RequestLifecycle {
   /** Something in a request's history that is not a state change, such as a lease about to end. */
   async notice(manager: EntityManager, request: ResourceRequest, kind: NoticeKind, reason: string): Promise<void> {
     await this.record(manager, { requestId: request.id, kind, reason });
-    this.logger.info({ requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
+    this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
+  }
+
+  /** A change is logged only once it is there for everyone to read: never one that was rolled back (or tried again). */
+  private logAfterCommit(manager: EntityManager, fields: Record<string, unknown>, message: string): void {
+    this.db.afterCommit(manager, () => this.logger.info(fields, message));
   }
 
   private async record(manager: EntityManager, event: NewEvent): Promise<void> {

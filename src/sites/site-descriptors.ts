@@ -82,7 +82,7 @@ const DESCRIPTOR_SHAPE = keys<SiteSpec & Pick<SiteDescriptor, 'emulated' | 'emul
     faults: keys<EmulatedFaults>({
       actions: listOf('text'), latencyMs: V, errorRate: V, errorCode: V,
       failNext: keys<NonNullable<EmulatedFaults['failNext']>>({ count: V, code: V }),
-      unavailableBurst: V, dropReplyAfterCreate: V, stuckPending: V, down: V,
+      unavailableBurst: V, dropReplyAfterCreate: V, stuckPending: V, malformedRunReply: V, down: V,
     }),
     compatibility: keys<EmulatedCompatibility>({ tagSpecifications: V, clientToken: V, describeInstanceTypes: V }),
     securityGroups: listOf('text'),

@@ -58,6 +58,8 @@ export class Ec2Emulator {
   /** State loaded from the state file for sites not upserted yet. */
   private readonly dormant = new Map<string, StoredSiteState>();
   private server?: Server;
+  /** Set by close(): the standalone server answers the calls under way, and no more. */
+  private closing = false;
 
   constructor(options: Ec2EmulatorOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -112,7 +114,7 @@ export class Ec2Emulator {
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.serve(req, res).catch((err: unknown) => {
       console.error('EC2 emulator: unexpected failure', err);
-      if (!res.headersSent) send(res, 500, XML, renderError('InternalError', 'An internal error has occurred', newRequestId()));
+      if (!res.headersSent) this.reply(res, 500, XML, renderError('InternalError', 'An internal error has occurred', newRequestId()));
       else res.destroy();
     });
   }
@@ -134,16 +136,28 @@ export class Ec2Emulator {
     return `http://${hostPart}:${address.port}${this.basePath}`;
   }
 
-  /** Saves what changed and stops the standalone server (if any), closing idle keep-alive connections too. */
-  async close(): Promise<void> {
-    this.flush();
+  /**
+   * Stops the standalone server (if any) and saves what changed. With `drainMs` it goes away as a
+   * cloud endpoint would for maintenance: no new connections, but the calls under way are answered
+   * first (a RunInstances whose answer never came leaves its caller not knowing what started), and
+   * connections close as they fall idle; whatever is still open after `drainMs` is cut. Without it,
+   * every connection is cut at once (tests that leave calls hanging).
+   */
+  async close(options: { drainMs?: number } = {}): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) {
+      this.closing = true;
+      await new Promise<void>((resolve) => {
+        const cut = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 0);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    }
+    this.flush();
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -156,14 +170,14 @@ export class Ec2Emulator {
     if (!site) {
       const requestId = newRequestId();
       const message = siteName ? `No emulated site named '${siteName}' at this endpoint` : 'No site in the request path';
-      return send(res, 404, XML, renderError('NotFound', message, requestId), requestId);
+      return this.reply(res, 404, XML, renderError('NotFound', message, requestId), requestId);
     }
     if (rest.length === 1 && rest[0] === 'instances' && req.method === 'GET') {
-      return send(res, 200, 'application/json', JSON.stringify(site.instances().map(listingEntry), null, 2));
+      return this.reply(res, 200, 'application/json', JSON.stringify(site.instances().map(listingEntry), null, 2));
     }
     if (rest.length > 0) {
       const requestId = newRequestId();
-      return send(res, 404, XML, renderError('NotFound', `No such path: ${url.pathname}`, requestId), requestId);
+      return this.reply(res, 404, XML, renderError('NotFound', `No such path: ${url.pathname}`, requestId), requestId);
     }
 
     const requestId = newRequestId();
@@ -182,10 +196,10 @@ export class Ec2Emulator {
       const outcome = await this.call({ requestId, site, action: params.get('Action') ?? '', params });
       // Destroying the socket is what a client sees when a site vanishes or a reply is lost.
       if ('dropConnection' in outcome) res.destroy();
-      else send(res, outcome.status, XML, outcome.body, requestId);
+      else this.reply(res, outcome.status, XML, outcome.body, requestId);
     } catch (err) {
       if (!(err instanceof Ec2ApiError)) throw err;
-      send(res, err.status, XML, renderError(err.code, err.message, requestId), requestId);
+      this.reply(res, err.status, XML, renderError(err.code, err.message, requestId), requestId);
     }
   }
 
@@ -203,7 +217,7 @@ export class Ec2Emulator {
     try {
       const fields = actionFor(action)(site, context.params);
       if (site.faults.dropReply(action)) return { dropConnection: true };
-      return { status: 200, body: renderResponse(action, requestId, fields) };
+      return { status: 200, body: site.faults.reply(action, renderResponse(action, requestId, fields)) };
     } catch (err) {
       if (!(err instanceof Ec2ApiError)) throw err;
       return errorOutcome(err, requestId);
@@ -214,6 +228,12 @@ export class Ec2Emulator {
     const site = this.sites.get(name);
     if (!site) throw new Error(`no emulated site named '${name}'`);
     return site;
+  }
+
+  /** Answers; once closing, with `Connection: close`, so that no client sends another call on a kept-alive connection. */
+  private reply(res: ServerResponse, status: number, contentType: string, body: string, requestId?: string): void {
+    if (this.closing) res.setHeader('connection', 'close');
+    send(res, status, contentType, body, requestId);
   }
 
   /** The path below the mount point: `basePath` is stripped when present. */

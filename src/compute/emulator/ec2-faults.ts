@@ -7,8 +7,8 @@ import { Ec2ApiError } from './ec2-api-error.js';
  */
 export interface EmulatedFaults {
   /**
-   * The EC2 actions the faults apply to; default all. `dropReplyAfterCreate` and `stuckPending`
-   * are about RunInstances whatever this says.
+   * The EC2 actions the faults apply to; default all. `dropReplyAfterCreate`, `stuckPending` and
+   * `malformedRunReply` are about RunInstances whatever this says.
    */
   actions?: string[];
   /** Wait this long (real time) before answering. */
@@ -25,6 +25,12 @@ export interface EmulatedFaults {
   dropReplyAfterCreate?: number;
   /** Instances launched while this is set stay `pending` for ever (unsetting it does not mend them). */
   stuckPending?: boolean;
+  /**
+   * RunInstances answers as an EC2-compatible cloud of an older dialect did: HTTP 200, the
+   * instances started and tagged, but each instance item names its instanceId twice, which the
+   * AWS SDK refuses to parse.
+   */
+  malformedRunReply?: boolean;
   /** The site is unreachable: every connection is closed at once, without an answer. */
   down?: boolean;
 }
@@ -116,6 +122,12 @@ export class SiteFaults {
     return verdict;
   }
 
+  /** A successful call's reply as the site sends it: malformed, for RunInstances under `malformedRunReply`. */
+  reply(action: string, body: string): string {
+    if (action !== 'RunInstances' || !this.faults.malformedRunReply) return body;
+    return body.replace(/<item><instanceId>([^<]*)<\/instanceId>/g, '<item><instanceId>$1</instanceId><instanceId>$1</instanceId>');
+  }
+
   /** After a successful call: whether its reply is lost (using up one `dropReplyAfterCreate`). */
   dropReply(action: string): boolean {
     if (action !== 'RunInstances' || !this.faults.dropReplyAfterCreate) return false;
@@ -137,6 +149,9 @@ function validate(faults: EmulatedFaults): void {
   }
   if (faults.errorRate !== undefined && !(faults.errorRate >= 0 && faults.errorRate <= 1)) {
     throw new Error(`emulated fault errorRate must be from 0 to 1, not ${faults.errorRate}`);
+  }
+  for (const flag of ['stuckPending', 'malformedRunReply', 'down'] as const) {
+    if (faults[flag] !== undefined && typeof faults[flag] !== 'boolean') throw new Error(`emulated fault ${flag} must be true or false, not ${String(faults[flag])}`);
   }
   count('failNext.count', faults.failNext?.count);
   count('unavailableBurst', faults.unavailableBurst);

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ManualClock } from '../../common/clock.js';
 import { Ec2Emulator } from './ec2-emulator.js';
+import { SiteFaults } from './ec2-faults.js';
 import type { EmulatedSiteSpec } from './emulated-site.js';
 
 const IMAGE = 'ami-0123456789abcdef0';
@@ -176,6 +177,30 @@ describe('Ec2Emulator fault injection over HTTP', () => {
     // The token is not recorded at all, so it neither replays nor shows up.
     expect(instances.map((instance) => instance.clientToken)).toEqual([undefined, undefined]);
     expect(retry.Instances?.[0].ClientToken).toBe('');
+  });
+
+  it('malformedRunReply: RunInstances answers HTTP 200 that the SDK cannot read, yet the instances started with their tags', async () => {
+    const client = siteWithClient(site('old-dialect', { faults: { malformedRunReply: true } }));
+    const tags = [{ Key: 'skypool:request', Value: 'r-1' }];
+    const unreadable = await failure(client.send(new RunInstancesCommand(runInput({ MinCount: 2, MaxCount: 2, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }))));
+    expect(unreadable.status).toBe(200);
+    expect(unreadable.message).toMatch(/Deserialization error/);
+    // the instances are there, tagged, and every other action answers as usual
+    const found = await client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:skypool:request', Values: ['r-1'] }] }));
+    expect(found.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId).sort()).toEqual(emulator.instances('old-dialect').map((i) => i.instanceId).sort());
+    expect(emulator.instances('old-dialect')).toHaveLength(2);
+    expect(emulator.faults('old-dialect')).toEqual({ malformedRunReply: true }); // not a counter: the site always answers so
+  });
+
+  it('malformedRunReply: each instance item of a RunInstances reply names its instanceId twice; other replies are left alone', () => {
+    const faults = new SiteFaults({ malformedRunReply: true });
+    const reply = '<RunInstancesResponse><instancesSet><item><instanceId>i-1</instanceId><imageId>ami-1</imageId></item><item><instanceId>i-2</instanceId></item></instancesSet></RunInstancesResponse>';
+    expect(faults.reply('RunInstances', reply)).toBe(
+      '<RunInstancesResponse><instancesSet><item><instanceId>i-1</instanceId><instanceId>i-1</instanceId><imageId>ami-1</imageId></item><item><instanceId>i-2</instanceId><instanceId>i-2</instanceId></item></instancesSet></RunInstancesResponse>',
+    );
+    expect(faults.reply('DescribeInstances', reply)).toBe(reply);
+    expect(new SiteFaults().reply('RunInstances', reply)).toBe(reply);
+    expect(() => new SiteFaults({ malformedRunReply: 'yes' as unknown as boolean })).toThrow(/malformedRunReply must be true or false/);
   });
 
   it('down: every call loses its connection (after the signature check), but the JSON listing still answers', async () => {

@@ -4,6 +4,15 @@ import { Sites1795594328120 } from './1795594328120-Sites.js';
 import { Allocations1795766464029 } from './1795766464029-Allocations.js';
 import { Lifecycle1795768217785 } from './1795768217785-Lifecycle.js';
 import { IdentityHardening1796186710266 } from './1796186710266-IdentityHardening.js';
+import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
-export const MIGRATIONS = [Initial1795585707709, Identity1795588057623, Sites1795594328120, Allocations1795766464029, Lifecycle1795768217785, IdentityHardening1796186710266];
+export const MIGRATIONS = [
+  Initial1795585707709,
+  Identity1795588057623,
+  Sites1795594328120,
+  Allocations1795766464029,
+  Lifecycle1795768217785,
+  IdentityHardening1796186710266,
+  MalformedReplies1796187736333,
+];

@@ -52,6 +52,12 @@ export class SiteHealthReportView {
   @Field(() => String, { nullable: true, description: 'what went wrong last, or why the site is DEGRADED' }) lastError!: string | null;
   @Field(() => Int) consecutiveFailures!: number;
   @Field({ description: 'DOWN: the allocator places nothing here until a probe succeeds' }) circuitOpen!: boolean;
+  @Field(() => Int, {
+    description: 'successful answers the broker could not read (HTTP 200 in an EC2 dialect the SDK does not parse); not counted as failures: what they did is looked up',
+  })
+  malformedReplies!: number;
+  @Field(() => String, { nullable: true, description: 'when the site sends replies the broker cannot read: the last one, in words' }) lastMalformedReply!: string | null;
+  @Field(() => Date, { nullable: true }) lastMalformedReplyAt!: Date | null;
 }
 
 @ObjectType('Site', { description: "An institution's EC2-compatible cloud, lending capacity to the federation" })

@@ -116,6 +116,17 @@ export class Site {
   @Column('int', { default: 0 })
   consecutiveFailures!: number;
 
+  /** Successful answers the broker could not read (an EC2 dialect the SDK does not parse); not failures. */
+  @Column('int', { default: 0 })
+  malformedReplies!: number;
+
+  /** The last of them, in words, and when it came. */
+  @Column('text', { nullable: true })
+  lastMalformedReply!: string | null;
+
+  @Column('timestamptz', { nullable: true })
+  lastMalformedReplyAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -6,7 +6,7 @@ import type { Site, SiteHealth } from '../entities/site.entity.js';
 
 const STATES: SiteHealth[] = ['UNKNOWN', 'HEALTHY', 'DEGRADED', 'DOWN'];
 // From a record of every category, so that forget() cannot miss one added later.
-const CATEGORIES = Object.keys({ capacity: 0, throttling: 0, permanent: 0, auth: 0, transient: 0 } satisfies Record<ComputeErrorCategory, 0>);
+const CATEGORIES = Object.keys({ capacity: 0, throttling: 0, permanent: 0, auth: 0, transient: 0, malformed: 0 } satisfies Record<ComputeErrorCategory, 0>);
 
 /** Each site's health for Prometheus: one series per state (1 for the current one), latency and failures. */
 @Injectable()
@@ -15,6 +15,7 @@ export class SiteHealthMetrics {
   private readonly latency: Gauge;
   private readonly failures: Counter;
   private readonly circuitOpen: Gauge;
+  private readonly malformed: Counter;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -22,6 +23,11 @@ export class SiteHealthMetrics {
     this.latency = new Gauge({ name: 'skypool_site_probe_latency_seconds', help: 'latency of the last successful probe', labelNames: ['site'], registers });
     this.failures = new Counter({ name: 'skypool_site_call_failures_total', help: 'failed calls to a site, by category', labelNames: ['site', 'category'], registers });
     this.circuitOpen = new Gauge({ name: 'skypool_site_circuit_open', help: '1 while the site is DOWN and gets no placements', labelNames: ['site'], registers });
+    this.malformed = new Counter({ name: 'skypool_site_malformed_replies_total', help: 'successful answers from a site that the broker could not read (not counted as failures)', labelNames: ['site'], registers });
+  }
+
+  malformedReply(site: Pick<Site, 'name'>): void {
+    this.malformed.inc({ site: site.name });
   }
 
   record(site: Site, outcome: { ok: boolean; category?: ComputeErrorCategory; latencyMs: number | null }): void {
@@ -36,5 +42,6 @@ export class SiteHealthMetrics {
     this.circuitOpen.remove({ site: site.name });
     this.latency.remove({ site: site.name });
     for (const category of CATEGORIES) this.failures.remove({ site: site.name, category });
+    this.malformed.remove({ site: site.name });
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -24,8 +24,10 @@ import { SiteHealthMetrics } from './site-health.metrics.js';
  * on its own with a deadline, so one slow or failing site never delays the others.
  */
 @Injectable()
-export class SiteHealthService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly probing = new Set<string>();
+  /** Set once the broker stops: no new probes, and what the last ones saw is not recorded. */
+  private stopping = false;
   private readonly policy: HealthPolicy;
   private schedule?: ScheduledTask;
 
@@ -46,8 +48,18 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
     this.schedule = cron.schedule(this.config.SKYPOOL_HEALTH_CRON, () => this.startProbes(), { name: 'site-health' });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * No more probes, and none under way records what it sees: a broker that is stopping may have
+   * stopped serving the bundled emulator a probe calls, and a refused call then says nothing of the
+   * site. Called before the HTTP server stops (see startBroker).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
     await this.schedule?.destroy();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   /**
@@ -65,10 +77,11 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
    * A probe of a site that is still being probed is skipped.
    */
   async probe(site: Site): Promise<void> {
-    if (this.probing.has(site.id)) return;
+    if (this.probing.has(site.id) || this.stopping) return;
     this.probing.add(site.id);
     try {
-      await this.record(site.id, await this.callSite(site));
+      const outcome = await this.callSite(site);
+      if (!this.stopping) await this.record(site.id, outcome);
     } catch (err) {
       this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
     } finally {
@@ -107,6 +120,21 @@ export class SiteHealthService implements OnApplicationBootstrap, OnApplicationS
       log({ siteId: site.id, site: site.name, from: before, to: site.health, detail: site.healthError }, `site ${site.name} is ${site.health}`);
     }
     return site;
+  }
+
+  /**
+   * Takes in a successful answer that could not be read (see ComputeErrorCategory 'malformed'): the
+   * site answered, so its health and its run of failures stay as they are; the reply is counted
+   * apart, and the site's health report says what the last one was.
+   */
+  async recordMalformedReply(site: Site, message: string): Promise<void> {
+    const now = this.clock.now();
+    await this.db.manager.query(
+      `UPDATE site SET malformed_replies = malformed_replies + 1, last_malformed_reply = $2, last_malformed_reply_at = $3 WHERE id = $1`,
+      [site.id, message, now],
+    );
+    this.metrics.malformedReply(site);
+    this.logger.warn({ siteId: site.id, site: site.name, detail: message }, `site ${site.name} sent a reply the broker cannot read; not counted as a failure`);
   }
 
   private async callSite(site: Site): Promise<CallOutcome> {
