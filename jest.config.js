@@ -1,24 +1,10 @@
 // Jest in native ESM mode (run with --experimental-vm-modules, see package.json).
-// SWC compiles TypeScript with legacy decorators and their metadata, which NestJS,
-// TypeORM and the code-first GraphQL types need.
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'es6' },
-    sourceMaps: 'inline',
-  },
-];
-
+// SWC compiles TypeScript with the options in .swcrc, as `npm run build` does for dist/: legacy
+// decorators and their metadata, which NestJS, TypeORM and the code-first GraphQL types need.
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': '@swc/jest' },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from './data-folder.js';
 
 export class DataDirLockedError extends Error {
   constructor(dataDir: string, pid: number) {
@@ -28,11 +29,11 @@ export class DataDirLock {
   private constructor(private readonly path: string) {}
 
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
     const path = join(dataDir, 'broker.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const fd = openSync(path, 'wx');
+        const fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
         writeSync(fd, String(process.pid));
         closeSync(fd);
         return new DataDirLock(path);
