@@ -14,7 +14,7 @@ describe('npm run build', () => {
 
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), 'skypool-build-'));
-    for (const entry of ['src', 'scripts', 'package.json', '.swcrc']) cpSync(entry, join(project, entry), { recursive: true });
+    for (const entry of ['src', 'package.json', '.swcrc']) cpSync(entry, join(project, entry), { recursive: true });
     symlinkSync(resolve('node_modules'), join(project, 'node_modules'));
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
