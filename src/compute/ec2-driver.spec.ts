@@ -106,7 +106,7 @@ describe('Ec2Driver against the emulator', () => {
     for (const instance of started) {
       expect(instance).toMatchObject({ state: 'pending', instanceType: 'm5.large', imageId: IMAGE, tags });
       expect(instance.siteInstanceId).toMatch(/^i-[0-9a-f]{17}$/);
-      expect(instance.privateIp).toMatch(/^10\./);
+      expect(instance.privateIp).toMatch(/^127\./);
       expect(instance.launchTime).toEqual(clock.now());
     }
 
@@ -356,8 +356,36 @@ describe('toComputeError', () => {
       'bad request Credential=AKIAABCDEFGHIJKLMNOP/20260101/us-east-1/ec2/aws4_request, Signature=' + 'a'.repeat(64),
     );
     const err = toComputeError(leaky);
-    expect(err.message).not.toContain('AKIAABCDEFGHIJKLMNOP');
-    expect(err.message).not.toContain('a'.repeat(64));
+    expect(`${err.message} ${err.detail}`).not.toContain('AKIAABCDEFGHIJKLMNOP');
+    expect(`${err.message} ${err.detail}`).not.toContain('a'.repeat(64));
+  });
+
+  it("keeps the site's own words out of the message, in a detail cut to 300 characters (for admins and logs)", () => {
+    const err = toComputeError(serviceError('InvalidParameterValue', 400, `Value (x) for parameter foo is invalid. ${'z'.repeat(400)}`), { site: 'umich', operation: 'RunInstances' });
+    expect(err.message).toBe('RunInstances at site umich: the site rejected a parameter value (InvalidParameterValue, HTTP 400)');
+    expect(err.detail).toMatch(/^Value \(x\) for parameter foo is invalid\. z+\.\.\.$/);
+    expect(err.detail!.length).toBeLessThanOrEqual(303);
+    // a site decides its error code too: one that is no code is not repeated
+    const odd = toComputeError(serviceError('DB password is hunter2', 400), { site: 'umich' });
+    expect(odd.message).toBe('site umich: the site answered with an error the broker does not know (HTTP 400)');
+    expect(odd.code).toBe('HTTP_400');
+  });
+
+  it('says what happened when the SDK cannot read the answer, never how to debug the SDK', () => {
+    const hint = '\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
+    const notXml = Object.assign(new Error(`@aws-sdk XML parse error: unexpected content.${hint}`), { $metadata: { httpStatusCode: 200 } });
+    const unreadable = Object.assign(new Error(`@aws-sdk/core/protocols - xml deserializer unhandled schema type for InstanceId${hint}`), { $metadata: { httpStatusCode: 200 } });
+    const notXmlError = Object.assign(new Error(`@aws-sdk XML parse error: unexpected content.${hint}`), { $metadata: { httpStatusCode: 400 } });
+    expect(toComputeError(notXml, { site: 'umich', operation: 'RunInstances' })).toMatchObject({
+      category: 'transient',
+      code: 'MALFORMED_REPLY',
+      message: 'RunInstances at site umich: the site answered HTTP 200 with a body that is not EC2 XML',
+    });
+    expect(toComputeError(unreadable, { site: 'umich' }).message).toBe('site umich: the site answered HTTP 200 with EC2 XML that the broker cannot read');
+    expect(toComputeError(notXmlError, { site: 'umich' }).message).toBe('site umich: the site answered HTTP 400 with a body that is not EC2 XML');
+    for (const err of [notXml, unreadable, notXmlError].map((e) => toComputeError(e))) {
+      expect(`${err.message} ${err.detail ?? ''}`).not.toMatch(/\$response|hidden field|@aws-sdk|deserializ/i);
+    }
   });
 
   it('passes a ComputeError through unchanged', () => {

@@ -85,7 +85,7 @@ export class ReconcilerService {
       remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
-      await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+      await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message, detail: error.detail });
       return { released: false, terminating: false };
     }
     // an answer ends a run of failures; latency and warnings are the probe's to judge
