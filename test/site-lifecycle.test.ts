@@ -209,7 +209,7 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
     const allowed = await cli('sites', 'apply', unreachable, '--allow-unhealthy');
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('good-lab  create  HEALTHY');
-    expect(allowed.stdout).toContain('down-lab  create  DEGRADED (DescribeAvailabilityZones at site down-lab: the site refused the connection (ECONNREFUSED))');
+    expect(allowed.stdout).toMatch(/down-lab  create  DEGRADED \(Describe\w+ at site down-lab: the site refused the connection \(ECONNREFUSED\)\)/);
     expect(await siteNamed('down-lab')).toMatchObject({ health: 'DEGRADED' });
     for (const name of ['good-lab', 'down-lab']) expect((await cli('sites', 'remove', name)).code).toBe(0);
   }, 90_000);
@@ -224,12 +224,15 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
     const { createServiceAccount } = await admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: createProject.id });
     const lastError = async (client: GraphqlClient) =>
       ((await client.data(`query($id: ID!) { site(id: $id) { healthReport { lastError } } }`, { id: registerSite.id })).site.healthReport.lastError as string);
-    const generic = 'DescribeAvailabilityZones at site chatty-lab: the site rejected a parameter value (InvalidParameterValue, HTTP 400)';
-    const forAdmins = await lastError(admin);
-    expect(forAdmins.slice(0, generic.length + CHATTY_DETAIL.length + 2)).toBe(`${generic}: ${CHATTY_DETAIL}`);
-    expect(forAdmins.length).toBeLessThan(generic.length + 320);
-    expect(await lastError(admin.withToken(cliEnv.SKYPOOL_TOKEN))).toBe(forAdmins); // a site admin of University of Michigan
-    expect(await lastError(admin.withToken(createServiceAccount.token))).toBe(generic);
+    // probes and reconcile passes both call the site, so the operation named may be either
+    const generic = /^Describe(?:AvailabilityZones|Instances) at site chatty-lab: the site rejected a parameter value \(InvalidParameterValue, HTTP 400\)/;
+    for (const admins of [admin, admin.withToken(cliEnv.SKYPOOL_TOKEN)]) {
+      // a federation admin, and a site admin of University of Michigan
+      const text = await lastError(admins);
+      expect(text).toMatch(new RegExp(`${generic.source}: ${CHATTY_DETAIL.replace(/[()]/g, '\\$&')} x+\\.\\.\\.$`));
+      expect(text.replace(generic, '').length).toBeLessThanOrEqual(2 + 303);
+    }
+    expect(await lastError(admin.withToken(createServiceAccount.token))).toMatch(new RegExp(`${generic.source}$`));
     await admin.data(`mutation($id: ID!) { removeSite(id: $id) { id } }`, { id: registerSite.id });
   });
 
