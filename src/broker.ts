@@ -44,7 +44,8 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     emulatorService.authorizeListing = async (authorization) => {
       if (!authorization) return false;
       const { principal } = await auth.authenticate({ authorization });
-      return principal !== null && isFederationAdmin(principal);
+      // a token limited to some GraphQL operations is for those alone
+      return principal !== null && isFederationAdmin(principal) && principal.operations === undefined;
     };
     // before any body parser: the emulator checks request signatures over the raw body
     app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulatorService.emulator.handle(req, res));

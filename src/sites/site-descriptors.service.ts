@@ -135,6 +135,7 @@ function refuseUnhealthy(descriptors: SiteDescriptor[], outcomes: (CallOutcome |
   const also = others.length > 0 ? `; the probe of ${others.join(', ')} failed too` : '';
   throw new BadInputError(
     `sites[${i}].${outcome.category === 'auth' ? 'accessKeyId' : 'endpoint'}`,
-    `the probe of the site failed: ${outcome.message}${also} (allowUnhealthy: true applies it anyway)`,
+    // the caller may manage this site (checked first), so the site's own words are theirs to read
+    `the probe of the site failed: ${outcome.message}${outcome.detail ? `: ${outcome.detail}` : ''}${also} (allowUnhealthy: true applies it anyway)`,
   );
 }

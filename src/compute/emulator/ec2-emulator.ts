@@ -165,10 +165,9 @@ export class Ec2Emulator {
     return this.writes;
   }
 
-  /** Saves what changed and stops the standalone server (if any), closing idle keep-alive connections too. */
+  /** Waits for the saves under way and stops the standalone server (if any), closing idle keep-alive connections too. */
   async close(): Promise<void> {
-    await this.saved().catch(() => undefined); // already reported
-
+    await (this.nextSave ?? this.saving)?.catch(() => undefined); // a failure was reported already
     const server = this.server;
     this.server = undefined;
     if (!server) return;
