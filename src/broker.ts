@@ -8,7 +8,8 @@ import type { Clock } from './common/clock.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
 import type { Config } from './config/config.js';
-import { DESCRIPTORS_PRINCIPAL } from './identity/principal.js';
+import { AuthService } from './identity/auth.service.js';
+import { isFederationAdmin } from './identity/principal.js';
 import { ProvisioningScheduler } from './provisioning/provisioning.scheduler.js';
 import { SiteHealthService } from './sites/health/site-health.service.js';
 import { readDescriptorFolder } from './sites/site-descriptors.js';
@@ -47,7 +48,8 @@ const BODY_LIMIT = '1mb';
  */
 export async function startBroker(config: Config, options: { clock?: Clock } = {}): Promise<Broker> {
   const logger = createLogger(config.LOG_LEVEL);
-  const descriptors = config.SKYPOOL_SITES ? readDescriptorFolder(config.SKYPOOL_SITES) : [];
+  const credentials = { env: process.env, envPrefix: config.SKYPOOL_SITE_ENV_PREFIX, credentialsDir: config.SKYPOOL_CREDENTIALS_DIR };
+  const descriptors = config.SKYPOOL_SITES ? readDescriptorFolder(config.SKYPOOL_SITES, credentials) : [];
   const servesEmulator = descriptors.some((d) => d.emulated);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, options.clock), {
     logger: new NestPinoLogger(logger),
@@ -55,9 +57,17 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     abortOnError: false, // throw, so main() reports one clear line
   });
   if (servesEmulator) {
+    const emulatorService = app.get(SiteEmulatorService);
+    // its listing shows every project's instances: federation admins only
+    const auth = app.get(AuthService);
+    emulatorService.authorizeListing = async (authorization) => {
+      if (!authorization) return false;
+      const { principal } = await auth.authenticate({ authorization });
+      // a token limited to some GraphQL operations is for those alone
+      return principal !== null && isFederationAdmin(principal) && principal.operations === undefined;
+    };
     // before any body parser: the emulator checks request signatures over the raw body
-    const { emulator } = app.get(SiteEmulatorService);
-    app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulator.handle(req, res));
+    app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulatorService.emulator.handle(req, res));
   }
   app.useBodyParser('json', { limit: BODY_LIMIT });
   try {
@@ -71,7 +81,7 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (servesEmulator) app.get(SiteEmulatorService).url = `${url}${EMULATOR_PATH}`;
-  await app.get(SiteDescriptorsService).apply(DESCRIPTORS_PRINCIPAL, descriptors, { dryRun: false, background: true });
+  await app.get(SiteDescriptorsService).applyAtStart(descriptors);
   logger.info({ url, graphql: `${url}/graphql`, database: config.DATABASE_URL ? 'postgresql' : 'embedded', sites: descriptors.length }, 'skypool broker is ready');
   return { app, url, close: () => closeBroker(app) };
 }

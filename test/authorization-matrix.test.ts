@@ -44,6 +44,13 @@ const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p
 
 const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEndsAt } }';
 
+/** A new site of the institution, removed by the bootstrap admin. */
+async function removedSiteOf(f: Fixture, institution: string): Promise<string> {
+  const id = await f.siteOf(institution);
+  await f.as.federationAdmin.data('mutation($id: ID!) { removeSite(id: $id) { id } }', { id });
+  return id;
+}
+
 /** [operation, allowed for anonymous, researcher, manager, siteAdmin, federationAdmin, the call] */
 const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Promise<GraphqlResponse<unknown>>][] = [
   ['query sites', [N, Y, Y, Y, Y], (_f, c) => c.request('{ sites { id } }')],
@@ -66,6 +73,8 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['resumeSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { resumeSite(id: $id) { id } }', { id: await f.siteOf('University of Michigan') })],
   ['removeSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: await f.siteOf('University of Michigan') })],
   ['removeSite of Edinburgh', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: await f.siteOf('Edinburgh') })],
+  ['restoreSite of University of Michigan', [N, N, N, Y, Y], async (f, c) => c.request('mutation($id: ID!) { restoreSite(id: $id) { id } }', { id: await removedSiteOf(f, 'University of Michigan') })],
+  ['restoreSite of Edinburgh', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { restoreSite(id: $id) { id } }', { id: await removedSiteOf(f, 'Edinburgh') })],
   ['applySites of University of Michigan', [N, N, N, Y, Y], (f, c) => c.request(`mutation { applySites(input: { dryRun: true, sites: [${siteInput(unique('um'), 'University of Michigan', `${f.t.url}/emulator/umich`)}] }) { dryRun } }`)],
   ['applySites of Edinburgh', [N, N, N, N, Y], (f, c) => c.request(`mutation { applySites(input: { dryRun: true, sites: [${siteInput(unique('ed'), 'Edinburgh', `${f.t.url}/emulator/umich`)}] }) { dryRun } }`)],
   ['createProject at University of Michigan', [N, N, N, Y, Y], (_f, c) => c.request(`mutation { createProject(input: { name: "${unique('p')}", institution: "University of Michigan" }) { id } }`)],

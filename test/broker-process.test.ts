@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
 import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
+import { runCli } from './helpers/cli.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { createTestDatabase, serverUrl } from './helpers/test-database.js';
 
@@ -18,6 +19,20 @@ function dataDir(): string {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const embeddedEnv = (dir: string) => ({ SKYPOOL_DATA_DIR: dir, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN });
+
+/** Whether something accepts TCP connections at this address. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const siteNames = async (client: GraphqlClient) => ((await client.data('{ sites { name } }')).sites as { name: string }[]).map((s) => s.name).sort();
 
 async function runningRequest(admin: GraphqlClient, projectName: string): Promise<{ projectId: string; requestId: string; siteInstanceId: string }> {
   const { createProject } = await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "University of Michigan" }) { id } }`, { n: projectName });
@@ -54,6 +69,108 @@ describe('the broker as a process', () => {
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toContain(`${join(sites, 'bad.yaml')}:7: instanceTypes[0].vcpus: must be a whole number from 1`);
   }, 60_000);
+
+  it("refuses a descriptor whose credentials name one of Skypool's own settings, without echoing it", async () => {
+    const sites = dataDir();
+    writeFileSync(
+      join(sites, 'leaky.yaml'),
+      'name: leaky\ninstitution: X\nendpoint: http://127.0.0.1:1/leaky\nregion: r1\naccessKeyId: AKIALEAKY\nsecretAccessKey: env:SKYPOOL_ADMIN_TOKEN\ncapacity: { vcpus: 8, memoryMiB: 1024 }\ninstanceTypes:\n  - { name: t1, vcpus: 1, memoryMiB: 512 }\nimages:\n  - { image: a, imageId: ami-1 }\n',
+    );
+    const outcome = await runBrokerToExit({ ...embeddedEnv(dataDir()), SKYPOOL_SITES: sites });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim()).toBe(`skypool: cannot start: ${join(sites, 'leaky.yaml')}:6: secretAccessKey: env:SKYPOOL_ADMIN_TOKEN is one of Skypool's own settings, never read as a site credential`);
+    expect(outcome.stderr + outcome.stdout).not.toContain(ADMIN_TOKEN);
+  }, 60_000);
+
+  it('listens on 127.0.0.1 unless HOST says otherwise, and keeps /metrics to holders of SKYPOOL_METRICS_TOKEN', async () => {
+    const metricsToken = 'metrics-token-0123456789';
+    const broker = await spawnBroker({ ...embeddedEnv(dataDir()), SKYPOOL_SITES: '', HOST: '', SKYPOOL_METRICS_TOKEN: metricsToken });
+    try {
+      const port = Number(new URL(broker.url).port);
+      expect(await accepts('127.0.0.1', port)).toBe(true);
+      // the rest of 127.0.0.0/8 is this machine too, but not the address bound: as any other interface would be
+      expect(await accepts('127.0.0.2', port)).toBe(false);
+
+      const refused = await fetch(`${broker.url}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect((await fetch(`${broker.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      expect((await fetch(`${broker.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(401);
+      const scraped = await fetch(`${broker.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('skypool_allocator_cycle_seconds');
+      expect((await fetch(`${broker.url}/healthz`)).status).toBe(200);
+    } finally {
+      await broker.stop();
+    }
+    const everywhere = await spawnBroker({ ...embeddedEnv(dataDir()), SKYPOOL_SITES: '', HOST: '0.0.0.0' });
+    try {
+      expect(await accepts('127.0.0.2', Number(new URL(everywhere.url).port))).toBe(true);
+      expect((await fetch(`${everywhere.url}/metrics`)).status).toBe(200); // without SKYPOOL_METRICS_TOKEN, open as before
+    } finally {
+      await everywhere.stop();
+    }
+  }, 120_000);
+
+  it('does not bring back a demo site removed through the API; `skypool sites restore` does, as it was', async () => {
+    const dir = dataDir();
+    const first = await spawnBroker(embeddedEnv(dir)); // SKYPOOL_SITES unset: the demo sites on the embedded database
+    const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
+    expect(await siteNames(admin)).toEqual(['edinburgh', 'tacc', 'umich']);
+    const edinburgh = (await admin.data('{ sites { id name } }')).sites.find((s: { name: string }) => s.name === 'edinburgh');
+    await admin.data('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: edinburgh.id });
+    await first.stop();
+
+    const second = await spawnBroker(embeddedEnv(dir));
+    try {
+      const again = new GraphqlClient(second.url, ADMIN_TOKEN);
+      expect(await siteNames(again)).toEqual(['tacc', 'umich']);
+      const warning = second
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"site":"edinburgh"') && line.includes('is not re-created'))
+        .map((line) => JSON.parse(line));
+      expect(warning).toHaveLength(1);
+      expect(warning[0]).toMatchObject({ level: 40, file: 'sites/demo/edinburgh.yaml' });
+      expect(warning[0].msg).toContain('To bring it back, run `skypool sites restore edinburgh`; to stop this warning, delete the file');
+
+      const restored = await runCli(['sites', 'restore', 'edinburgh'], { SKYPOOL_URL: second.url, SKYPOOL_TOKEN: ADMIN_TOKEN });
+      expect(restored).toMatchObject({ code: 0, stdout: 'edinburgh: back in the federation\n' });
+      expect(await siteNames(again)).toEqual(['edinburgh', 'tacc', 'umich']);
+      // the same site, served again by the emulator with the credentials it had
+      const { site } = await again.data('query($id: ID!) { site(id: $id) { name health removedAt } }', { id: edinburgh.id });
+      expect(site).toEqual({ name: 'edinburgh', health: 'HEALTHY', removedAt: null });
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
+
+  (serverUrl ? it : it.skip)('registers no demo site on PostgreSQL unless SKYPOOL_SITES names them, and removes none it registered before', async () => {
+    const database = await createTestDatabase();
+    try {
+      const env = { DATABASE_URL: database.url!, SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN };
+      const bare = await spawnBroker(env); // SKYPOOL_SITES unset
+      expect(await siteNames(new GraphqlClient(bare.url, ADMIN_TOKEN))).toEqual([]);
+      expect((await fetch(`${bare.url}/emulator/umich/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(404);
+      await bare.stop();
+
+      const demo = await spawnBroker({ ...env, SKYPOOL_SITES: 'sites/demo' }); // named explicitly: a demo on PostgreSQL
+      expect(await siteNames(new GraphqlClient(demo.url, ADMIN_TOKEN))).toEqual(['edinburgh', 'tacc', 'umich']);
+      await demo.stop();
+
+      const after = await spawnBroker(env);
+      try {
+        expect(await siteNames(new GraphqlClient(after.url, ADMIN_TOKEN))).toEqual(['edinburgh', 'tacc', 'umich']);
+        const warned = after.output().split('\n').filter((line) => line.includes('no descriptor in SKYPOOL_SITES describes it'));
+        expect(warned).toHaveLength(3);
+        expect(warned[0]).toContain('`skypool sites remove');
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await database.drop();
+    }
+  }, 180_000);
 
   it('refuses a claim mapping file it cannot read, naming it', async () => {
     const outcome = await runBrokerToExit({ SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '', SKYPOOL_CLAIM_MAPPINGS: '/nonexistent/mappings.yaml' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
 
 type EmulatorListing = { instanceId: string; state: string; tags: Record<string, string> }[];
@@ -45,7 +45,7 @@ describe(`the quota ledger under concurrent submissions on the ${databaseKind} d
     const sites = (await t.admin.data('{ sites { name } }')).sites.map((s: { name: string }) => s.name) as string[];
     const result: Record<string, { broker: string[]; site: string[] }> = {};
     for (const site of sites) {
-      const listing = (await (await fetch(`${t.url}/emulator/${site}/instances`)).json()) as EmulatorListing;
+      const listing = (await (await fetch(`${t.url}/emulator/${site}/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as EmulatorListing;
       result[site] = {
         broker: believed.filter((b) => b.name === site).map((b) => b.site_instance_id).sort(),
         site: listing.filter((i) => i.tags['skypool:project'] === project && i.state !== 'terminated' && i.state !== 'shutting-down').map((i) => i.instanceId).sort(),

@@ -34,7 +34,7 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // as `npm start` runs it: no token configured on the embedded database, one given on a server
+    // as `npm start` runs it: no token configured on the embedded database; on a server a token, and the demo sites named
     const env: Record<string, string> = database.url
       ? { DATABASE_URL: database.url, SKYPOOL_SECRET_KEY: SECRET_KEY, SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN, SKYPOOL_DATA_DIR: dataDir, SKYPOOL_SITES: 'sites/demo' }
       : { SKYPOOL_DATA_DIR: dataDir };

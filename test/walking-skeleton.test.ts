@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
 
 type EmulatorListing = { instanceId: string; state: string; tags: Record<string, string> }[];
@@ -29,7 +29,13 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
     expect(running.instances[0]).toMatchObject({ state: 'RUNNING', instanceType: 'standard.small', site: { name: 'edinburgh' } });
     expect(running.leaseEndsAt).toBeTruthy();
 
-    const atSite = (await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json()) as EmulatorListing;
+    // the site's own listing shows every project's instances: federation admins only
+    const listing = `${t.url}/emulator/edinburgh/instances`;
+    const asAdmin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+    const { createServiceAccount } = await t.admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: createProject.id });
+    expect((await fetch(listing)).status).toBe(401);
+    expect((await fetch(listing, { headers: { authorization: `Bearer ${createServiceAccount.token}` } })).status).toBe(401);
+    const atSite = (await (await fetch(listing, asAdmin)).json()) as EmulatorListing;
     const mine = atSite.find((i) => i.instanceId === running.instances[0].siteInstanceId);
     expect(mine).toMatchObject({ state: 'running', tags: { 'skypool:request': submitRequest.id, 'skypool:project': createProject.id, 'skypool:attempt': '1' } });
     expect(mine?.tags['skypool:broker']).toMatch(/^[0-9a-f-]{36}$/);
@@ -40,7 +46,7 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
       return resourceRequest.state === 'TERMINATED' ? resourceRequest : undefined;
     }, 'the request to end');
     expect(ended.instances[0].state).toBe('TERMINATED');
-    const after = (await (await fetch(`${t.url}/emulator/edinburgh/instances`)).json()) as EmulatorListing;
+    const after = (await (await fetch(listing, asAdmin)).json()) as EmulatorListing;
     expect(after.find((i) => i.instanceId === running.instances[0].siteInstanceId)?.state).toBe('terminated');
   }, 60_000);
 });

@@ -5,3 +5,11 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** The command line itself is wrong (an unknown command or flag, a missing operand): exit status 2, with the usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,4 +1,5 @@
-import { DescriptorError, readDescriptorFolder, type SiteDescriptor } from '../sites/site-descriptors.js';
+import { ConfigError } from '../config/config.js';
+import { credentialSourcesFrom, DescriptorError, readDescriptorFolder, type SiteDescriptor } from '../sites/site-descriptors.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { CliError } from './cli-error.js';
 
@@ -21,29 +22,40 @@ interface Change {
 
 const SITE_FIELDS = 'id name institution endpoint health draining healthReport { lastError }';
 
-/** `skypool sites apply <dir> [--dry-run]`: every descriptor in the folder, all or none. */
-export async function applySites(api: ApiClient, dir: string, dryRun: boolean, print: (line: string) => void): Promise<void> {
+/**
+ * `skypool sites apply <dir> [--dry-run] [--allow-unhealthy]`: every descriptor in the folder, all
+ * or none. The broker probes every site first; one that cannot be reached or refuses the
+ * credentials stops the apply, unless `allowUnhealthy`.
+ */
+export async function applySites(api: ApiClient, dir: string, options: { dryRun: boolean; allowUnhealthy: boolean }, print: (line: string) => void): Promise<void> {
+  const { dryRun, allowUnhealthy } = options;
   let descriptors: SiteDescriptor[];
   try {
-    descriptors = readDescriptorFolder(dir);
+    descriptors = readDescriptorFolder(dir, credentialSourcesFrom(process.env));
   } catch (err) {
-    if (err instanceof DescriptorError) throw new CliError(`${err.message}\nnothing was applied`);
+    if (err instanceof DescriptorError || err instanceof ConfigError) throw new CliError(`${err.message}\nnothing was applied`);
     throw err;
   }
   const emulated = descriptors.find((d) => d.emulated);
   if (emulated) {
     throw new CliError(`${emulated.file}: emulated: sites of the bundled emulator are set up when the broker starts (SKYPOOL_SITES); to try a descriptor against an emulator, run \`skypool emulate <file>\` and give its endpoint\nnothing was applied`);
   }
-  const sites = descriptors.map(({ file, spec }) => ({ ...spec, file, labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })) }));
+  const sites = descriptors.map(({ file, spec, references }) => ({
+    ...spec,
+    file,
+    accessKeyIdReference: references?.accessKeyId,
+    labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })),
+  }));
   let changes: Change[];
   try {
     const data = await api.request<{ applySites: { changes: Change[] } }>(
       `mutation Apply($input: ApplySitesInput!) { applySites(input: $input) { changes { name action fields site { health healthReport { lastError } } } } }`,
-      { input: { sites, dryRun } },
+      { input: { sites, dryRun, allowUnhealthy } },
     );
     changes = data.applySites.changes;
   } catch (err) {
-    throw new CliError(`${describeApiError(err, descriptors)}\nnothing was applied`);
+    // the API's option is the command's flag
+    throw new CliError(`${describeApiError(err, descriptors).replace('allowUnhealthy: true', '--allow-unhealthy')}\nnothing was applied`);
   }
   const width = Math.max(...changes.map((c) => c.name.length), 4);
   for (const change of changes) {
@@ -69,21 +81,28 @@ function describeApiError(err: unknown, descriptors: SiteDescriptor[]): string {
   return `${descriptor.file}${line ? `:${line}` : ''}: ${err.message.replace(/^sites\[\d+\]\./, '')}`;
 }
 
-export async function listSites(api: ApiClient, print: (line: string) => void): Promise<void> {
-  const { sites } = await api.request<{ sites: SiteRow[] }>(`{ sites { ${SITE_FIELDS} } }`);
+/** `skypool sites list [--removed]`: with --removed, the sites taken out of the federation too. */
+export async function listSites(api: ApiClient, options: { removed: boolean }, print: (line: string) => void): Promise<void> {
+  const { sites } = await api.request<{ sites: (SiteRow & { removedAt: string | null })[] }>(`query($removed: Boolean!) { sites(includeRemoved: $removed) { ${SITE_FIELDS} removedAt } }`, {
+    removed: options.removed,
+  });
   if (sites.length === 0) return print('no sites');
   const width = Math.max(...sites.map((s) => s.name.length), 4);
   for (const site of sites) {
-    const state = site.draining ? `${site.health}, draining` : site.health;
+    const state = site.removedAt ? `REMOVED ${site.removedAt.slice(0, 10)}` : site.draining ? `${site.health}, draining` : site.health;
     print(`${site.name.padEnd(width)}  ${state.padEnd(18)}  ${site.institution}  ${site.endpoint}${site.healthReport.lastError ? `  (${site.healthReport.lastError})` : ''}`);
   }
 }
 
-/** `skypool sites drain|resume|remove <name>` */
-export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'remove', name: string, print: (line: string) => void): Promise<void> {
-  const { sites } = await api.request<{ sites: SiteRow[] }>('{ sites { id name } }');
-  const site = sites.find((s) => s.name === name);
-  if (!site) throw new CliError(`no site named ${name} (see \`skypool sites list\`)`);
+/** `skypool sites drain|resume|remove|restore <name>`; restore takes the site of that name removed last. */
+export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'remove' | 'restore', name: string, print: (line: string) => void): Promise<void> {
+  const { sites } = await api.request<{ sites: (SiteRow & { removedAt: string | null })[] }>('{ sites(includeRemoved: true) { id name removedAt } }');
+  const named = sites.filter((s) => s.name === name);
+  const live = named.find((s) => s.removedAt === null);
+  const removed = named.filter((s) => s.removedAt !== null).sort((a, b) => Date.parse(b.removedAt!) - Date.parse(a.removedAt!))[0];
+  const site = verb === 'restore' ? removed : live;
+  if (verb === 'restore' && live) throw new CliError(`site ${name} is in the federation; there is nothing to restore`);
+  if (!site) throw new CliError(verb === 'restore' ? `no removed site named ${name} (see \`skypool sites list --removed\`)` : `no site named ${name} (see \`skypool sites list\`)`);
   const mutation = `${verb}Site`;
   try {
     await api.request(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: site.id });
@@ -91,6 +110,6 @@ export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'rem
     if (err instanceof ApiError) throw new CliError(err.message);
     throw err;
   }
-  const done = { drain: 'draining: no new placements; running leases finish', resume: 'takes placements again', remove: 'removed from the federation' };
+  const done = { drain: 'draining: no new placements; running leases finish', resume: 'takes placements again', remove: 'removed from the federation', restore: 'back in the federation' };
   print(`${name}: ${done[verb]}`);
 }

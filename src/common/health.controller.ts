@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CONFIG, type Config } from '../config/config.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
@@ -32,9 +33,22 @@ export class HealthController {
     }
   }
 
+  /** Prometheus text; with SKYPOOL_METRICS_TOKEN set, only for `Authorization: Bearer <it>`. */
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
-  async metricsText(@Res() res: Response): Promise<void> {
+  async metricsText(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
+    if (this.config.SKYPOOL_METRICS_TOKEN && !sameToken(authorization, this.config.SKYPOOL_METRICS_TOKEN)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="metrics"').type('text/plain').send('/metrics needs Authorization: Bearer <SKYPOOL_METRICS_TOKEN>\n');
+      return;
+    }
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
+}
+
+/** `Bearer <token>`, compared in constant time (hashes first, so the lengths match). */
+function sameToken(authorization: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
+  if (given === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

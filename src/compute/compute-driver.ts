@@ -102,6 +102,11 @@ export class ComputeError extends Error {
     message: string,
     /** Instances the site did start before the failure (e.g. CreateTags failed after RunInstances). */
     readonly startedInstances: SiteInstance[] = [],
+    /**
+     * What the site (or the network stack) said, in its own words, cut short: for the site's admins
+     * and the broker's log only, never for researchers. The message holds the broker's words alone.
+     */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'ComputeError';

@@ -106,7 +106,7 @@ describe('Ec2Driver against the emulator', () => {
     for (const instance of started) {
       expect(instance).toMatchObject({ state: 'pending', instanceType: 'm5.large', imageId: IMAGE, tags });
       expect(instance.siteInstanceId).toMatch(/^i-[0-9a-f]{17}$/);
-      expect(instance.privateIp).toMatch(/^10\./);
+      expect(instance.privateIp).toMatch(/^127\./);
       expect(instance.launchTime).toEqual(clock.now());
     }
 
@@ -263,7 +263,8 @@ describe('Ec2Driver against the emulator', () => {
       const tags = { 'skypool:request': 'req-old', 'skypool:attempt': '1' };
       const err = await expectComputeError(dialect.runInstances({ clientToken: 'old-1', imageId: IMAGE, instanceType: 'm5.large', minCount: 2, maxCount: 2, tags }));
       expect(err).toMatchObject({ category: 'malformed', code: 'MALFORMED_REPLY' });
-      expect(err.message).toBe('RunInstances at site old-dialect: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+      expect(err.message).toBe('RunInstances at site old-dialect: the site answered HTTP 200 with EC2 XML that the broker cannot read');
+      expect(err.detail).toBe('unhandled schema type for InstanceId');
       expect((await dialect.describeInstances({ tags })).map((i) => i.state)).toEqual(['pending', 'pending']);
     });
 
@@ -367,8 +368,36 @@ describe('toComputeError', () => {
       'bad request Credential=AKIAABCDEFGHIJKLMNOP/20260101/us-east-1/ec2/aws4_request, Signature=' + 'a'.repeat(64),
     );
     const err = toComputeError(leaky);
-    expect(err.message).not.toContain('AKIAABCDEFGHIJKLMNOP');
-    expect(err.message).not.toContain('a'.repeat(64));
+    expect(`${err.message} ${err.detail}`).not.toContain('AKIAABCDEFGHIJKLMNOP');
+    expect(`${err.message} ${err.detail}`).not.toContain('a'.repeat(64));
+  });
+
+  it("keeps the site's own words out of the message, in a detail cut to 300 characters (for admins and logs)", () => {
+    const err = toComputeError(serviceError('InvalidParameterValue', 400, `Value (x) for parameter foo is invalid. ${'z'.repeat(400)}`), { site: 'umich', operation: 'RunInstances' });
+    expect(err.message).toBe('RunInstances at site umich: the site rejected a parameter value (InvalidParameterValue, HTTP 400)');
+    expect(err.detail).toMatch(/^Value \(x\) for parameter foo is invalid\. z+\.\.\.$/);
+    expect(err.detail!.length).toBeLessThanOrEqual(303);
+    // a site decides its error code too: one that is no code is not repeated
+    const odd = toComputeError(serviceError('DB password is hunter2', 400), { site: 'umich' });
+    expect(odd.message).toBe('site umich: the site answered with an error the broker does not know (HTTP 400)');
+    expect(odd.code).toBe('HTTP_400');
+  });
+
+  it('says what happened when the SDK cannot read the answer, never how to debug the SDK', () => {
+    const hint = '\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
+    const notXml = Object.assign(new Error(`@aws-sdk XML parse error: unexpected content.${hint}`), { $metadata: { httpStatusCode: 200 } });
+    const unreadable = Object.assign(new Error(`@aws-sdk/core/protocols - xml deserializer unhandled schema type for InstanceId${hint}`), { $metadata: { httpStatusCode: 200 } });
+    const notXmlError = Object.assign(new Error(`@aws-sdk XML parse error: unexpected content.${hint}`), { $metadata: { httpStatusCode: 400 } });
+    expect(toComputeError(notXml, { site: 'umich', operation: 'RunInstances' })).toMatchObject({
+      category: 'malformed',
+      code: 'MALFORMED_REPLY',
+      message: 'RunInstances at site umich: the site answered HTTP 200 with a body that is not EC2 XML',
+    });
+    expect(toComputeError(unreadable, { site: 'umich' }).message).toBe('site umich: the site answered HTTP 200 with EC2 XML that the broker cannot read');
+    expect(toComputeError(notXmlError, { site: 'umich' }).message).toBe('site umich: the site answered HTTP 400 with a body that is not EC2 XML');
+    for (const err of [notXml, unreadable, notXmlError].map((e) => toComputeError(e))) {
+      expect(`${err.message} ${err.detail ?? ''}`).not.toMatch(/\$response|hidden field|@aws-sdk|deserializ/i);
+    }
   });
 
   it('a success status with an error is a reply the SDK could not read: malformed, and no SDK internals in the message', () => {
@@ -379,10 +408,10 @@ describe('toComputeError', () => {
     Object.defineProperty(unreadable, '$response', { value: { statusCode: 200 }, enumerable: false });
     const err = toComputeError(unreadable, { site: 'umich', operation: 'RunInstances' });
     expect(err).toMatchObject({ category: 'malformed', code: 'MALFORMED_REPLY' });
-    expect(err.message).toBe('RunInstances at site umich: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+    expect(err.message).toBe('RunInstances at site umich: the site answered HTTP 200 with EC2 XML that the broker cannot read');
     // XML that does not parse at all, and a reply whose text the SDK kept
     const broken = Object.assign(new Error('Unclosed tag RunInstancesResponse'), { $metadata: { httpStatusCode: 200 }, $responseBodyText: '<RunInstancesResponse>' });
-    expect(toComputeError(broken)).toMatchObject({ category: 'malformed', message: 'the site answered (HTTP 200), but the broker cannot read its reply (Unclosed tag RunInstancesResponse)' });
+    expect(toComputeError(broken)).toMatchObject({ category: 'malformed', message: 'the site answered HTTP 200 with EC2 XML that the broker cannot read', detail: 'Unclosed tag RunInstancesResponse' });
   });
 
   it('passes a ComputeError through unchanged', () => {

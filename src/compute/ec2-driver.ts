@@ -143,7 +143,7 @@ export class Ec2Driver implements ComputeDriver {
         await this.client.send(new CreateTagsCommand({ Resources: started.map((i) => i.siteInstanceId), Tags: tags }));
       } catch (err) {
         const error = toComputeError(err, { site: this.siteName, operation: 'CreateTags' });
-        throw new ComputeError(error.category, error.code, error.message, started);
+        throw new ComputeError(error.category, error.code, error.message, started, error.detail);
       }
     }
     return started.map((instance) => ({ ...instance, tags: { ...instance.tags, ...input.tags } }));
@@ -297,7 +297,7 @@ function networkParameters(network: RunNetworkSettings | undefined): Partial<Run
 
 /** The site does not know TagSpecifications (e.g. UnknownParameter: TagSpecification.1.ResourceType). */
 function rejectsTagSpecifications(err: unknown): boolean {
-  return err instanceof ComputeError && err.category === 'permanent' && /TagSpecification/i.test(err.message);
+  return err instanceof ComputeError && err.category === 'permanent' && /TagSpecification/i.test(err.detail ?? '');
 }
 
 /** The ids named by an InvalidInstanceID.NotFound error ("The instance IDs 'i-1, i-2' do not exist"). */

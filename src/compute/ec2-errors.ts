@@ -102,20 +102,23 @@ export function toComputeError(err: unknown, context: ComputeErrorContext = {}):
   };
   const status = e.$metadata?.httpStatusCode;
   const isServiceError = typeof status === 'number' && status > 0;
-  const siteCode = firstString(e.Code, isServiceError ? e.name : undefined);
+  // the site chooses its error code too: only something shaped like a code is repeated
+  const siteCode = [firstString(e.Code, isServiceError ? e.name : undefined)].find((code) => code !== undefined && ERROR_CODE.test(code));
 
-  // A success status, yet an error: the SDK could not deserialise the reply (it adds the status to
-  // its deserialisation errors, e.g. "xml deserializer unhandled schema type for InstanceId" where an
-  // older EC2 dialect repeats an element). The call reached the site and may well have done its work.
-  if (isServiceError && status >= 200 && status < 300) {
-    return new ComputeError('malformed', 'MALFORMED_REPLY', `${where}the site answered (HTTP ${status}), but the broker cannot read its reply${parserProblem(e.message)}`);
+  // The SDK could not read the reply: a body that is not XML, or an older EC2 dialect (an element
+  // repeated, e.g. "xml deserializer unhandled schema type for InstanceId"). With a success status
+  // the call reached the site and may well have done its work: the outcome is unknown ('malformed'),
+  // which is not the site failing.
+  const success = isServiceError && status >= 200 && status < 300;
+  if (isServiceError && (success || isUnreadableReply(e.message))) {
+    const what = /XML parse error/i.test(String(e.message)) ? 'a body that is not EC2 XML' : 'EC2 XML that the broker cannot read';
+    return new ComputeError(success ? 'malformed' : 'transient', 'MALFORMED_REPLY', `${where}the site answered HTTP ${status} with ${what}`, [], parserProblem(e.message));
   }
-
-  if (isServiceError && siteCode) {
+  if (isServiceError && siteCode && siteCode !== 'Error') {
     const rule = EXACT[siteCode] ?? PREFIXES.find(([prefix]) => siteCode.startsWith(prefix))?.[1] ?? ruleForStatus(status);
     // Auth messages are left out: some services echo parts of the signed request in them.
-    const detail = rule.category === 'auth' ? '' : siteMessage(e.message);
-    return new ComputeError(rule.category, siteCode, `${where}${rule.words} (${siteCode}, HTTP ${status})${detail}`);
+    const detail = rule.category === 'auth' ? undefined : siteMessage(e.message);
+    return new ComputeError(rule.category, siteCode, `${where}${rule.words} (${siteCode}, HTTP ${status})`, [], detail);
   }
   if (isServiceError) {
     const rule = ruleForStatus(status);
@@ -136,8 +139,21 @@ export function toComputeError(err: unknown, context: ComputeErrorContext = {}):
   return new ComputeError(
     'transient',
     systemCode && /^[A-Z][A-Z0-9_]+$/.test(systemCode) ? systemCode : 'UNKNOWN',
-    `${where}the call to the site failed unexpectedly${siteMessage(message)}`,
+    `${where}the call to the site failed unexpectedly`,
+    [],
+    siteMessage(message),
   );
+}
+
+/** An EC2 error code: `InvalidAMIID.NotFound`, `HTTP_500`; never free text. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.]{0,79}$/;
+
+/**
+ * The SDK could not read the site's answer (not XML, or XML of another shape): its message is
+ * about the SDK ("inspect the hidden field {error}.$response"), not about the site.
+ */
+function isUnreadableReply(message: unknown): boolean {
+  return typeof message === 'string' && /Deserialization error|XML parse error|deserializer/i.test(message);
 }
 
 function ruleForStatus(status: number | undefined): CodeRule {
@@ -154,22 +170,23 @@ function describeWhere({ site, operation }: ComputeErrorContext): string {
   return '';
 }
 
-/** What the SDK's parser said, without the SDK's own wording around it (its module name, its hint to inspect a hidden field). */
-function parserProblem(message: unknown): string {
-  if (typeof message !== 'string') return '';
+/** What the SDK's parser said, for admins: its first line, without the SDK's own wording (its module name, its hint to inspect a hidden field). */
+function parserProblem(message: unknown): string | undefined {
+  if (typeof message !== 'string') return undefined;
   const problem = message
     .split('\n')[0]!
-    .replace(/^@aws-sdk\/\S+ - /, '')
+    .replace(/^@aws-sdk\S*( - )?\s*/, '')
     .replace(/^xml deserializer /, '')
     .trim();
-  return problem === '' ? '' : ` (${redact(problem.length > MAX_SITE_MESSAGE ? `${problem.slice(0, MAX_SITE_MESSAGE)}...` : problem)})`;
+  return problem === '' ? undefined : siteMessage(problem);
 }
 
-function siteMessage(message: unknown): string {
-  if (typeof message !== 'string' || message.trim() === '' || message === 'UnknownError') return '';
+/** A site's message on one line, cut to MAX_SITE_MESSAGE characters, with anything like a credential taken out. */
+function siteMessage(message: unknown): string | undefined {
+  if (typeof message !== 'string' || message.trim() === '' || message === 'UnknownError' || message === 'Unknown') return undefined;
   const oneLine = message.replace(/\s+/g, ' ').trim();
   const short = oneLine.length > MAX_SITE_MESSAGE ? `${oneLine.slice(0, MAX_SITE_MESSAGE)}...` : oneLine;
-  return `: ${redact(short)}`;
+  return redact(short);
 }
 
 /** Belt and braces: nothing shaped like an AWS access key or a signature leaves here. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { CONFIG, type Config } from '../config/config.js';
-import { Ec2Emulator, type EmulatedSiteSpec } from './emulator/index.js';
+import { Ec2Emulator, type EmulatedSiteSpec, type ListingAuthorizer } from './emulator/index.js';
 
 /** Where the broker mounts the bundled EC2 emulator on its own HTTP server. */
 export const EMULATOR_PATH = '/emulator';
@@ -17,9 +17,15 @@ export class SiteEmulatorService implements OnApplicationShutdown {
   readonly emulator: Ec2Emulator;
   /** Where the broker serves the emulator, once it does (only when SKYPOOL_SITES names emulated sites). */
   url?: string;
+  /** Who may read the instance listing: set by the broker (its federation admins); until then, nobody. */
+  authorizeListing: ListingAuthorizer = () => false;
 
   constructor(@Inject(CONFIG) config: Config, @Inject(CLOCK) clock: Clock) {
-    this.emulator = new Ec2Emulator({ clock, stateFile: join(config.SKYPOOL_DATA_DIR, 'emulator-state.json') });
+    this.emulator = new Ec2Emulator({
+      clock,
+      stateFile: join(config.SKYPOOL_DATA_DIR, 'emulator-state.json'),
+      authorizeListing: (authorization) => this.authorizeListing(authorization),
+    });
   }
 
   register(spec: EmulatedSiteSpec): void {

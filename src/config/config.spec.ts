@@ -35,6 +35,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ SKYPOOL_SITES: '' }).SKYPOOL_SITES).toBe('');
   });
 
+  it('registers the demo sites only on the embedded database, or where SKYPOOL_SITES names them', () => {
+    const server = { DATABASE_URL: 'postgres://skypool@db.example.edu/skypool', SKYPOOL_SECRET_KEY: 'ab'.repeat(32) };
+    expect(loadConfig(server).SKYPOOL_SITES).toBe('');
+    expect(loadConfig({ ...server, SKYPOOL_SITES: 'sites/demo' }).SKYPOOL_SITES).toBe('sites/demo');
+  });
+
+  it('listens on the loopback interface unless HOST says otherwise', () => {
+    expect(loadConfig({}).HOST).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+
   it.each([
     ['PORT', 'http', /PORT: expected an integer from 0 to 65535, got "http"/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL$/],

@@ -41,6 +41,12 @@ function cronExpression(fallback: string): Variable<string>['parse'] {
   };
 }
 
+/** A prefix of environment variable names: letters, digits and underscores, not empty. */
+function envPrefix(raw: string | undefined): string | { expected: string } {
+  if (raw === undefined || raw === '') return 'SKYPOOL_SITE_';
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(raw) ? raw : { expected: 'the start of environment variable names (letters, digits, _), e.g. SKYPOOL_SITE_' };
+}
+
 /** 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`). */
 export function secretKey(raw: string | undefined): Buffer | undefined | { expected: string } {
   if (raw === undefined || raw === '') return undefined;
@@ -128,9 +134,9 @@ const variables = {
     parse: integer(0, 65535, 4000),
   },
   HOST: {
-    description: 'address the HTTP server binds to',
+    description: 'address the HTTP server binds to; 0.0.0.0 (or ::) serves a network or a container',
     sensitive: false,
-    parse: (raw) => raw || '0.0.0.0',
+    parse: (raw) => raw || '127.0.0.1',
   } as Variable<string>,
   NODE_ENV: {
     description: '"production" hardens the API (no introspection, no sandbox, no field suggestions)',
@@ -157,16 +163,35 @@ const variables = {
     parse: (raw) => raw || './.skypool',
   } as Variable<string>,
   SKYPOOL_SITES: {
-    description: 'a folder of site descriptors (YAML) applied at start; empty: none',
+    description: 'a folder of site descriptors (YAML) applied at start; empty: none; unset: sites/demo on the embedded database, none with DATABASE_URL',
     sensitive: false,
-    parse: (raw) => (raw === undefined ? 'sites/demo' : raw),
-  } as Variable<string>,
+    // unset is decided in loadConfig, which knows whether DATABASE_URL is set
+    parse: (raw) => raw,
+  } as Variable<string | undefined>,
+  SKYPOOL_SITE_ENV_PREFIX: {
+    description: 'site descriptors may read credentials (env:NAME) only from environment variables whose names start with this; never from Skypool\'s own settings',
+    sensitive: false,
+    parse: envPrefix,
+  },
+  SKYPOOL_CREDENTIALS_DIR: {
+    description: 'the folder site descriptors may read credential files from (file:PATH); unset: file: references are refused',
+    sensitive: false,
+    parse: optionalText,
+  },
   SKYPOOL_ADMIN_TOKEN: {
     description: 'bootstrap token of the built-in federation administrator',
     sensitive: true,
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined;
       return raw.length >= 16 ? raw : { expected: 'at least 16 characters' };
+    },
+  } as Variable<string | undefined>,
+  SKYPOOL_METRICS_TOKEN: {
+    description: 'when set, /metrics answers only requests with Authorization: Bearer <this token> (what a Prometheus scrape config sends as its bearer token)',
+    sensitive: true,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      return raw.length >= 16 && !/\s/.test(raw) ? raw : { expected: 'at least 16 characters, no spaces' };
     },
   } as Variable<string | undefined>,
   SKYPOOL_SECRET_KEY: {
@@ -345,6 +370,8 @@ const variables = {
 
 type Variables = typeof variables;
 export type Config = { [K in keyof Variables]: Exclude<ReturnType<Variables[K]['parse']>, { expected: string }> } & {
+  /** Always decided by loadConfig (see SKYPOOL_SITES). */
+  SKYPOOL_SITES: string;
   /** Every configured OpenID Connect provider, `default` first; empty: login is disabled. */
   oidcProviders: OidcProviderConfig[];
 };
@@ -401,8 +428,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((config.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS as number) > (config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS as number)) {
     throw new ConfigError('SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS', `at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS (${config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS})`, env.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS);
   }
+  // demo sites only where asked: a deployment on its own PostgreSQL server gets none unless it names them
+  config.SKYPOOL_SITES ??= config.DATABASE_URL ? '' : 'sites/demo';
   config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;
+}
+
+/** Where site descriptors may read credentials from: the two settings that decide it, read on their own (the CLI needs no more). */
+export function credentialSettings(env: NodeJS.ProcessEnv): Pick<Config, 'SKYPOOL_SITE_ENV_PREFIX' | 'SKYPOOL_CREDENTIALS_DIR'> {
+  return {
+    SKYPOOL_SITE_ENV_PREFIX: parseVariable('SKYPOOL_SITE_ENV_PREFIX', variables.SKYPOOL_SITE_ENV_PREFIX, env.SKYPOOL_SITE_ENV_PREFIX),
+    SKYPOOL_CREDENTIALS_DIR: parseVariable('SKYPOOL_CREDENTIALS_DIR', variables.SKYPOOL_CREDENTIALS_DIR, env.SKYPOOL_CREDENTIALS_DIR),
+  };
+}
+
+/** What the `skypool` command reads besides the broker's settings. */
+const COMMAND_VARIABLES = ['SKYPOOL_URL', 'SKYPOOL_TOKEN', 'SKYPOOL_NEW_SECRET_KEY'];
+
+/**
+ * Is this environment variable one of Skypool's own settings (the broker's, its OpenID Connect
+ * providers', or the command line's)? Such variables are never read as site credentials.
+ */
+export function isSkypoolSetting(name: string): boolean {
+  return Object.hasOwn(variables, name) || name.startsWith('OIDC_') || COMMAND_VARIABLES.includes(name);
 }
 
 /** The documented variables, for the README table and `skypool config`. */

@@ -28,6 +28,11 @@ export const AccessPolicy = {
     if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
   },
 
+  /** A site's own error text (it may name hosts, accounts, internals): its institution's site admins and federation admins. */
+  canSeeSiteErrorText(principal: Principal, institution: string): boolean {
+    return administersInstitution(principal, institution);
+  },
+
   /** Apply site descriptors: anyone who administers some institution (each site is then checked on its own). */
   assertCanManageAnySite(principal: Principal): void {
     if (!isFederationAdmin(principal) && !principal.grants.some((g) => g.role === 'SITE_ADMIN')) throw new ForbiddenError('only federation admins and site admins may apply site descriptors');

@@ -149,7 +149,7 @@ export class ProvisionerService {
       const error = err instanceof ComputeError ? err : new ComputeError('transient', 'UNKNOWN', String(err));
       if (error.category === 'malformed') return this.outcomeUnknown(placement, site, driver, rows, error);
       if (['transient', 'throttling', 'auth'].includes(error.category)) {
-        await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+        await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message, detail: error.detail });
       }
       if (error.startedInstances.length > 0) {
         // started but not tagged: keep them (recorded by id) rather than lose track of them
@@ -253,13 +253,13 @@ export class ProvisionerService {
     const tries = placement.tries + 1;
     const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(tries));
     await this.db.manager.getRepository(Instance).update({ id: In(rows.map((r) => r.id)), state: 'REQUESTED' }, { tries, nextAttemptAt });
-    this.logger.warn({ ...placement, site: site.name, tries, nextAttemptAt, code: error.code, err: error.message }, 'RunInstances failed; will look for its instances and retry with the same ClientToken');
+    this.logger.warn({ ...placement, site: site.name, tries, nextAttemptAt, code: error.code, err: error.message, detail: error.detail }, 'RunInstances failed; will look for its instances and retry with the same ClientToken');
   }
 
   private async fail(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
     const code = reasonCodeOf(error);
     const reason = `site ${site.name}: ${error.message}`;
-    this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category }, 'RunInstances failed; the request goes back to the allocator');
+    this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category, detail: error.detail }, 'RunInstances failed; the request goes back to the allocator');
     await this.db.transaction(async (manager) => {
       const request = await lockRequest(manager, placement.requestId);
       if (!request) return;

@@ -90,7 +90,7 @@ export class ReconcilerService {
       const error = toComputeError(err, { site: site.name });
       // an answer that cannot be read tells nothing of the instances, but the site did answer
       if (error.category === 'malformed') await this.health.recordMalformedReply(site, error.message);
-      else await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message });
+      else await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message, detail: error.detail });
       return { released: false, terminating: false };
     }
     // an answer ends a run of failures; latency and warnings are the probe's to judge

@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescriptorError, emulatorSiteOf, readDescriptor, readDescriptorFolder, resolveCredential } from './site-descriptors.js';
+import { credentialSourcesFrom, DescriptorError, emulatorSiteOf, readDescriptor, readDescriptorFolder, resolveCredential } from './site-descriptors.js';
 
 const real = `name: umich
 institution: University of Michigan
 endpoint: https://ec2.umich.example.edu:8788/
 region: RegionOne
-accessKeyId: env:UMICH_KEY
-secretAccessKey: env:UMICH_SECRET
+accessKeyId: env:SKYPOOL_SITE_UMICH_KEY
+secretAccessKey: env:SKYPOOL_SITE_UMICH_SECRET
 capacity: { vcpus: 64, memoryMiB: 262144 }
 instanceTypes:
   - { name: m1.small, vcpus: 1, memoryMiB: 2048 }
@@ -17,7 +17,7 @@ instanceTypes:
 images:
   - { image: ubuntu-22.04, imageId: ami-00000042 }
 `;
-const env = { UMICH_KEY: 'AKIAEXAMPLE', UMICH_SECRET: 's3cr3t' };
+const env = credentialSourcesFrom({ SKYPOOL_SITE_UMICH_KEY: 'AKIAEXAMPLE', SKYPOOL_SITE_UMICH_SECRET: 's3cr3t' });
 
 function errorOf(work: () => unknown): DescriptorError {
   try {
@@ -30,10 +30,11 @@ function errorOf(work: () => unknown): DescriptorError {
 }
 
 describe('site descriptors', () => {
-  it('reads a real site, resolving credential references', () => {
-    const { spec, emulated } = readDescriptor('umich.yaml', real, env);
+  it('reads a real site, resolving credential references and keeping the references', () => {
+    const { spec, emulated, references } = readDescriptor('umich.yaml', real, env);
     expect(emulated).toBe(false);
     expect(spec).toMatchObject({ name: 'umich', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 's3cr3t', homeShare: undefined });
+    expect(references).toEqual({ accessKeyId: 'env:SKYPOOL_SITE_UMICH_KEY', secretAccessKey: 'env:SKYPOOL_SITE_UMICH_SECRET' });
     expect(spec.instanceTypes).toHaveLength(2);
   });
 
@@ -91,14 +92,75 @@ describe('site descriptors', () => {
   });
 
   it('says which environment variable or file a credential reference lacks, never its value', () => {
-    expect(errorOf(() => readDescriptor('umich.yaml', real, { UMICH_KEY: 'x' })).message).toBe('umich.yaml:6: secretAccessKey: environment variable UMICH_SECRET is not set');
-    expect(() => resolveCredential('file:/nonexistent/secret', 'secretAccessKey')).toThrow('secretAccessKey: cannot read /nonexistent/secret');
-    expect(resolveCredential('plain', 'accessKeyId')).toBe('plain');
+    const onlyKey = credentialSourcesFrom({ SKYPOOL_SITE_UMICH_KEY: 'x' });
+    expect(errorOf(() => readDescriptor('umich.yaml', real, onlyKey)).message).toBe('umich.yaml:6: secretAccessKey: environment variable SKYPOOL_SITE_UMICH_SECRET is not set');
+    const dir = mkdtempSync(join(tmpdir(), 'skypool-credentials-'));
+    expect(() => resolveCredential('file:missing.secret', 'secretAccessKey', credentialSourcesFrom({ SKYPOOL_CREDENTIALS_DIR: dir }))).toThrow(
+      `secretAccessKey: cannot read ${join(dir, 'missing.secret')}`,
+    );
+    expect(resolveCredential('plain', 'accessKeyId', env)).toBe('plain');
+  });
+
+  describe('credential references read only what the operator set aside for site credentials', () => {
+    const secrets = { PGPASSWORD: 'hunter2', SKYPOOL_SITE_UMICH_KEY: 'AKIAUMICH' };
+
+    it.each([
+      ['PGPASSWORD', 'accessKeyId: env:PGPASSWORD is refused: site credentials are read only from environment variables whose names start with SKYPOOL_SITE_ (SKYPOOL_SITE_ENV_PREFIX)'],
+      ['HOME', 'accessKeyId: env:HOME is refused: site credentials are read only from environment variables whose names start with SKYPOOL_SITE_ (SKYPOOL_SITE_ENV_PREFIX)'],
+    ])('refuses env:%s outside the prefix, without reading it', (name, message) => {
+      expect(() => resolveCredential(`env:${name}`, 'accessKeyId', credentialSourcesFrom({ ...secrets, HOME: '/root' }))).toThrow(message);
+    });
+
+    it.each(['SKYPOOL_SECRET_KEY', 'DATABASE_URL', 'SKYPOOL_ADMIN_TOKEN', 'OIDC_CLIENT_SECRET', 'OIDC_EGI_CLIENT_SECRET', 'SKYPOOL_SITE_ENV_PREFIX', 'SKYPOOL_SITE_TIMEOUT_MS', 'SKYPOOL_TOKEN'])(
+      "never reads the broker's own setting %s, whatever the prefix",
+      (name) => {
+        const sources = credentialSourcesFrom({ [name]: 'a-secret-value', SKYPOOL_SITE_ENV_PREFIX: name.slice(0, 3) });
+        expect(() => resolveCredential(`env:${name}`, 'secretAccessKey', sources)).toThrow(
+          `secretAccessKey: env:${name} is one of Skypool's own settings, never read as a site credential`,
+        );
+      },
+    );
+
+    it('takes the prefix the operator chooses', () => {
+      const sources = credentialSourcesFrom({ LAB_CLOUD_KEY: 'AKIALAB', SKYPOOL_SITE_ENV_PREFIX: 'LAB_CLOUD_' });
+      expect(resolveCredential('env:LAB_CLOUD_KEY', 'accessKeyId', sources)).toBe('AKIALAB');
+      expect(() => resolveCredential('env:SKYPOOL_SITE_UMICH_KEY', 'accessKeyId', sources)).toThrow(/start with LAB_CLOUD_/);
+    });
+
+    it('refuses file: references until SKYPOOL_CREDENTIALS_DIR is set', () => {
+      expect(() => resolveCredential('file:/etc/shadow', 'secretAccessKey', credentialSourcesFrom({}))).toThrow(
+        'secretAccessKey: file: references are refused until SKYPOOL_CREDENTIALS_DIR names the folder that holds site credentials',
+      );
+    });
+
+    it('reads files inside SKYPOOL_CREDENTIALS_DIR only, after resolving .. and symbolic links', () => {
+      const work = mkdtempSync(join(tmpdir(), 'skypool-credentials-'));
+      const dir = join(work, 'credentials');
+      mkdirSync(join(dir, 'umich'), { recursive: true });
+      writeFileSync(join(dir, 'umich', 'secret'), 's3cr3t\n');
+      writeFileSync(join(work, 'outside.secret'), 'not for sites');
+      symlinkSync(join(work, 'outside.secret'), join(dir, 'sneaky'));
+      symlinkSync(join(dir, 'umich', 'secret'), join(work, 'link-in'));
+      const sources = credentialSourcesFrom({ SKYPOOL_CREDENTIALS_DIR: dir });
+      expect(resolveCredential('file:umich/secret', 'secretAccessKey', sources)).toBe('s3cr3t');
+      expect(resolveCredential(`file:${join(dir, 'umich', 'secret')}`, 'secretAccessKey', sources)).toBe('s3cr3t');
+      expect(resolveCredential(`file:${join(work, 'link-in')}`, 'secretAccessKey', sources)).toBe('s3cr3t');
+      const outside = `is outside SKYPOOL_CREDENTIALS_DIR (${dir})`;
+      expect(() => resolveCredential('file:/etc/shadow', 'secretAccessKey', sources)).toThrow(`secretAccessKey: file:/etc/shadow ${outside}`);
+      expect(() => resolveCredential('file:../outside.secret', 'secretAccessKey', sources)).toThrow(`secretAccessKey: file:../outside.secret ${outside}`);
+      expect(() => resolveCredential('file:umich/../../outside.secret', 'secretAccessKey', sources)).toThrow(outside);
+      expect(() => resolveCredential('file:sneaky', 'secretAccessKey', sources)).toThrow(`secretAccessKey: file:sneaky ${outside}`);
+      expect(() => resolveCredential(`file:${dir}`, 'secretAccessKey', sources)).toThrow(outside);
+    });
+
+    it('refuses a bad prefix or credentials folder setting, naming the variable', () => {
+      expect(() => credentialSourcesFrom({ SKYPOOL_SITE_ENV_PREFIX: 'no spaces' })).toThrow(/SKYPOOL_SITE_ENV_PREFIX: expected/);
+    });
   });
 
   it('needs no endpoint or credentials for an emulated site', () => {
     const emulated = real.replace(/endpoint:.*\n|accessKeyId:.*\n|secretAccessKey:.*\n/g, '') + 'emulated: true\n';
-    expect(readDescriptor('e.yaml', emulated, {}).emulated).toBe(true);
+    expect(readDescriptor('e.yaml', emulated, credentialSourcesFrom({})).emulated).toBe(true);
   });
 
   it('refuses a folder where two files name the same site', () => {

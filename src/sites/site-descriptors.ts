@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { BadInputError, DomainError } from '../common/errors.js';
+import { credentialSettings, isSkypoolSetting } from '../config/config.js';
 import { typeCapacityProblem, type EmulatedCompatibility, type EmulatedFaults, type EmulatedSiteSpec } from '../compute/emulator/index.js';
 import type { ImageMappingSpec } from './entities/site.entity.js';
 import type { NetworkSpec, SiteSpec } from './site-spec.js';
@@ -17,6 +18,32 @@ export interface SiteDescriptor {
   emulator?: EmulatorSettings;
   /** The line of a setting (e.g. `capacity.vcpus`) in the file, so that errors found later can point at it. */
   lineOf?: (field: string) => number;
+  /** The `env:`/`file:` references the credentials were read from: what the audit log keeps instead of the values. */
+  references?: CredentialReferences;
+}
+
+export interface CredentialReferences {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/**
+ * Where `env:` and `file:` credential references may read from, as the operator decided: a
+ * descriptor is written by a site admin, and must not be able to send the broker's own secrets
+ * (or any file of the machine) to an endpoint of its choosing.
+ */
+export interface CredentialSources {
+  env: NodeJS.ProcessEnv;
+  /** `env:NAME` only for names starting with this (SKYPOOL_SITE_ENV_PREFIX). */
+  envPrefix: string;
+  /** `file:PATH` only inside this folder (SKYPOOL_CREDENTIALS_DIR); unset: no `file:` references. */
+  credentialsDir?: string;
+}
+
+/** The sources an environment allows: its variables, with its SKYPOOL_SITE_ENV_PREFIX and SKYPOOL_CREDENTIALS_DIR. */
+export function credentialSourcesFrom(env: NodeJS.ProcessEnv): CredentialSources {
+  const settings = credentialSettings(env);
+  return { env, envPrefix: settings.SKYPOOL_SITE_ENV_PREFIX, credentialsDir: settings.SKYPOOL_CREDENTIALS_DIR };
 }
 
 export type EmulatorSettings = Partial<
@@ -34,21 +61,48 @@ export class DescriptorError extends Error {
   }
 }
 
-/** `env:NAME` and `file:PATH` keep credentials out of descriptors; anything else is taken as is. */
-export function resolveCredential(value: string, field: string, env: NodeJS.ProcessEnv = process.env): string {
+const isReference = (value: string): boolean => value.startsWith('env:') || value.startsWith('file:');
+
+/**
+ * `env:NAME` and `file:PATH` keep credentials out of descriptors; anything else is taken as is.
+ * A reference reads only what the sources allow; errors name the reference, never a value.
+ */
+export function resolveCredential(value: string, field: string, sources: CredentialSources): string {
   if (value.startsWith('env:')) {
-    const resolved = env[value.slice(4)];
-    if (resolved === undefined || resolved === '') throw new Error(`${field}: environment variable ${value.slice(4)} is not set`);
+    const name = value.slice(4);
+    if (isSkypoolSetting(name)) throw new Error(`${field}: env:${name} is one of Skypool's own settings, never read as a site credential`);
+    if (!name.startsWith(sources.envPrefix)) {
+      throw new Error(
+        `${field}: env:${name} is refused: site credentials are read only from environment variables whose names start with ${sources.envPrefix} (SKYPOOL_SITE_ENV_PREFIX)`,
+      );
+    }
+    const resolved = sources.env[name];
+    if (resolved === undefined || resolved === '') throw new Error(`${field}: environment variable ${name} is not set`);
     return resolved;
   }
-  if (value.startsWith('file:')) {
-    try {
-      return readFileSync(value.slice(5), 'utf8').trim();
-    } catch {
-      throw new Error(`${field}: cannot read ${value.slice(5)}`);
-    }
-  }
+  if (value.startsWith('file:')) return readCredentialFile(value.slice(5), field, sources.credentialsDir);
   return value;
+}
+
+/** A file inside the credentials folder, once `..` and symbolic links are resolved; a relative path is taken from the folder. */
+function readCredentialFile(path: string, field: string, credentialsDir: string | undefined): string {
+  if (!credentialsDir) throw new Error(`${field}: file: references are refused until SKYPOOL_CREDENTIALS_DIR names the folder that holds site credentials`);
+  const wanted = resolve(credentialsDir, path);
+  let dir: string;
+  let file: string;
+  try {
+    dir = realpathSync(credentialsDir);
+    file = realpathSync(wanted);
+  } catch {
+    throw new Error(`${field}: cannot read ${wanted}`);
+  }
+  const inside = relative(dir, file);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new Error(`${field}: file:${path} is outside SKYPOOL_CREDENTIALS_DIR (${credentialsDir})`);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new Error(`${field}: cannot read ${wanted}`);
+  }
 }
 
 const PLACEHOLDER = 'emulated';
@@ -146,7 +200,7 @@ function tooLarge(file: string, bytes: number): DescriptorError {
 }
 
 /** Reads one descriptor; errors name the file, the line and the reason. */
-export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEnv = process.env): SiteDescriptor {
+export function readDescriptor(file: string, text: string, sources: CredentialSources): SiteDescriptor {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_DESCRIPTOR_BYTES) throw tooLarge(file, bytes);
   const lineCounter = new LineCounter();
@@ -184,8 +238,8 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
       institution: text_('institution'),
       endpoint: emulated ? 'http://127.0.0.1/emulator' : text_('endpoint'),
       region: text_('region'),
-      accessKeyId: emulated ? PLACEHOLDER : resolveCredential(text_('accessKeyId'), 'accessKeyId', env),
-      secretAccessKey: emulated ? PLACEHOLDER : resolveCredential(text_('secretAccessKey'), 'secretAccessKey', env),
+      accessKeyId: emulated ? PLACEHOLDER : resolveCredential(text_('accessKeyId'), 'accessKeyId', sources),
+      secretAccessKey: emulated ? PLACEHOLDER : resolveCredential(text_('secretAccessKey'), 'secretAccessKey', sources),
       capacity: raw.capacity as SiteSpec['capacity'],
       instanceTypes: (raw.instanceTypes ?? []) as SiteSpec['instanceTypes'],
       images: ((raw.images ?? []) as SiteSpec['images']).map((m) => ({ image: String(m.image ?? ''), imageId: String(m.imageId ?? '') })),
@@ -199,7 +253,8 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
     validateSiteSpec(spec);
     const typeCapacity = typeCapacityProblem(emulator?.typeCapacity, spec.instanceTypes.map((t) => t.name));
     if (typeCapacity) throw new BadInputError(`emulator.typeCapacity.${typeCapacity.type}`, typeCapacity.problem);
-    return { file, emulated, spec, emulator, lineOf };
+    const references = emulated ? undefined : referencesOf(text_('accessKeyId'), text_('secretAccessKey'));
+    return { file, emulated, spec, emulator, lineOf, references };
   } catch (err) {
     if (err instanceof DescriptorError) throw err;
     const field = err instanceof DomainError ? err.field : /^([\w.[\]]+):/.exec((err as Error).message)?.[1];
@@ -207,19 +262,27 @@ export function readDescriptor(file: string, text: string, env: NodeJS.ProcessEn
   }
 }
 
+function referencesOf(accessKeyId: string, secretAccessKey: string): CredentialReferences | undefined {
+  const references: CredentialReferences = {};
+  if (isReference(accessKeyId)) references.accessKeyId = accessKeyId;
+  if (isReference(secretAccessKey)) references.secretAccessKey = secretAccessKey;
+  return Object.keys(references).length > 0 ? references : undefined;
+}
+
 /** Reads every `*.yaml` / `*.yml` in a folder; one bad file fails the whole folder. */
-export function readDescriptorFolder(dir: string, env: NodeJS.ProcessEnv = process.env): SiteDescriptor[] {
+export function readDescriptorFolder(dir: string, sources: CredentialSources): SiteDescriptor[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
   } catch {
     throw new DescriptorError(dir, undefined, 'cannot read the site descriptor folder');
   }
+  if (names.length === 0) throw new DescriptorError(dir, undefined, 'no site descriptors (*.yaml or *.yml) in this folder');
   const descriptors = names.map((n) => {
     const file = join(dir, n);
     const { size } = statSync(file);
     if (size > MAX_DESCRIPTOR_BYTES) throw tooLarge(file, size);
-    return readDescriptor(file, readFileSync(file, 'utf8'), env);
+    return readDescriptor(file, readFileSync(file, 'utf8'), sources);
   });
   const seen = new Map<string, string>();
   for (const d of descriptors) {

@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 import { SiteHealthMetrics } from './health/site-health.metrics.js';
 import { SiteHealthService } from './health/site-health.service.js';
 import { SiteDescriptorsService } from './site-descriptors.service.js';
-import { SitesResolver } from './sites.resolver.js';
+import { SiteHealthReportResolver, SitesResolver } from './sites.resolver.js';
 import { SitesService } from './sites.service.js';
 
 @Module({
-  providers: [SitesService, SiteHealthService, SiteHealthMetrics, SitesResolver, SiteDescriptorsService],
+  providers: [SitesService, SiteHealthService, SiteHealthMetrics, SitesResolver, SiteHealthReportResolver, SiteDescriptorsService],
   exports: [SitesService, SiteHealthService, SiteDescriptorsService],
 })
 export class SitesModule {}

@@ -1,10 +1,11 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { BadInputError } from '../common/errors.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal } from '../identity/current-principal.decorator.js';
 import type { Principal } from '../identity/principal.js';
 import { isUuid } from '../common/validation.js';
-import { ApplySitesInput, RegisterSiteInput, SitesApplyResultView, SiteView, UpdateSiteInput, type SiteLabelInput } from './dto/site.types.js';
+import { ApplySitesInput, RegisterSiteInput, SiteHealthReportView, SitesApplyResultView, SiteView, UpdateSiteInput, type SiteLabelInput } from './dto/site.types.js';
+import { healthErrorFor } from './health/site-health.js';
 import { SiteHealthService } from './health/site-health.service.js';
 import { SiteDescriptorsService } from './site-descriptors.service.js';
 import type { SiteSpec } from './site-spec.js';
@@ -20,6 +21,13 @@ function labelsOf(labels: SiteLabelInput[] | null | undefined, field = 'labels')
     map[key] = value;
   }
   return map;
+}
+
+/** What `skypool sites apply` says the access key id was read from: a reference, never a value. */
+function checkedReference(reference: string | null | undefined, field: string): string | undefined {
+  if (reference == null) return undefined;
+  if (!/^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^\0]{1,1024})$/.test(reference)) throw new BadInputError(field, 'expected env:NAME or file:PATH');
+  return reference;
 }
 
 function specOf(input: RegisterSiteInput): SiteSpec {
@@ -79,13 +87,25 @@ export class SitesResolver {
     return toSiteView(site);
   }
 
+  @Mutation(() => SiteView, { description: 'brings a removed site back into the federation as it was (settings, credentials, history) and probes it; refused while another site has its name' })
+  async restoreSite(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<SiteView> {
+    const site = await this.descriptors.restore(principal, this.siteId(id));
+    await this.health.probe(site);
+    return toSiteView((await this.registry.findById(site.id)) ?? site);
+  }
+
   @Mutation(() => SitesApplyResultView, { description: 'creates or updates sites by name from descriptors, all or none (`skypool sites apply`)' })
   async applySites(@CurrentPrincipal() principal: Principal, @Args('input') input: ApplySitesInput): Promise<SitesApplyResultView> {
     // each site is checked against the caller's grants in the service, with the stored institution too
     AccessPolicy.assertCanManageAnySite(principal);
     const dryRun = input.dryRun ?? false;
-    const descriptors = input.sites.map(({ file, ...site }, i) => ({ file: file ?? `sites[${i}]`, emulated: false, spec: specOf(site) }));
-    const changes = await this.descriptors.apply(principal, descriptors, { dryRun });
+    const descriptors = input.sites.map(({ file, accessKeyIdReference, ...site }, i) => ({
+      file: file ?? `sites[${i}]`,
+      emulated: false,
+      spec: specOf(site),
+      references: { accessKeyId: checkedReference(accessKeyIdReference, `sites[${i}].accessKeyIdReference`) },
+    }));
+    const changes = await this.descriptors.apply(principal, descriptors, { dryRun, healthyOnly: !(input.allowUnhealthy ?? false) });
     return {
       dryRun,
       changes: changes.map((c) => ({ name: c.name, action: c.action, fields: c.fields, site: dryRun && c.action === 'CREATE' ? null : toSiteView(c.site) })),
@@ -95,5 +115,16 @@ export class SitesResolver {
   private siteId(id: string): string {
     if (!isUuid(id)) throw new BadInputError('id', `${JSON.stringify(id.slice(0, 60))} is not a site id`);
     return id;
+  }
+}
+
+@Resolver(() => SiteHealthReportView)
+export class SiteHealthReportResolver {
+  @ResolveField(() => String, {
+    nullable: true,
+    description: "what went wrong last, or why the site is DEGRADED; the site's own error text only for its institution's site admins and federation admins",
+  })
+  lastError(@Parent() report: SiteHealthReportView, @CurrentPrincipal() principal: Principal | null): string | null {
+    return healthErrorFor(report.storedError, principal !== null && AccessPolicy.canSeeSiteErrorText(principal, report.institution));
   }
 }

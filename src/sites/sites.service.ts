@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, IsNull, type EntityManager } from 'typeorm';
+import { In, IsNull, Not, type EntityManager } from 'typeorm';
 import { BadInputError, ConflictError, DomainError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import type { Clock } from '../common/clock.js';
@@ -21,6 +21,8 @@ import { instanceTypesOf, networkOf, type SiteSpec, validateSiteSpec } from './s
 export interface SiteToApply {
   spec: SiteSpec;
   emulated: boolean;
+  /** The `env:`/`file:` reference the access key id was read from: the audit log keeps it instead of the value. */
+  accessKeyIdReference?: string;
 }
 
 export type SiteChangeAction = 'CREATE' | 'UPDATE' | 'UNCHANGED';
@@ -163,7 +165,7 @@ export class SitesService {
     return changes;
   }
 
-  private async applyOne(manager: EntityManager, principal: Principal, { spec, emulated }: SiteToApply, options: { dryRun: boolean }): Promise<SiteChange> {
+  private async applyOne(manager: EntityManager, principal: Principal, { spec, emulated, accessKeyIdReference }: SiteToApply, options: { dryRun: boolean }): Promise<SiteChange> {
     const repo = manager.getRepository(Site);
     AccessPolicy.assertCanManageSites(principal, spec.institution);
     const existing = await repo.findOne({ where: { name: spec.name, removedAt: IsNull() }, lock: { mode: 'for_no_key_update' } });
@@ -171,12 +173,12 @@ export class SitesService {
     const columns = this.columnsOf(spec, emulated);
     if (!existing) {
       const site = options.dryRun ? repo.create(columns) : await this.insertNamed(manager, spec.name, () => repo.save(repo.create(columns)));
-      if (!options.dryRun) await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: siteAuditView(site) });
+      if (!options.dryRun) await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: site.id, after: siteAuditView(site, accessKeyIdReference) });
       return { name: spec.name, action: 'CREATE', fields: [], site };
     }
     const fields = this.changedFields(existing, columns, spec.secretAccessKey);
     if (fields.length === 0 || options.dryRun) return { name: spec.name, action: fields.length === 0 ? 'UNCHANGED' : 'UPDATE', fields, site: existing };
-    return { name: spec.name, action: 'UPDATE', fields, site: await this.write(manager, principal, existing, columns, fields) };
+    return { name: spec.name, action: 'UPDATE', fields, site: await this.write(manager, principal, existing, columns, fields, accessKeyIdReference) };
   }
 
   /** Changes some of a site's settings; the rest stay. The secret is replaced only when given. */
@@ -258,6 +260,32 @@ export class SitesService {
     return site;
   }
 
+  /**
+   * Brings a removed site back into the federation as it was (settings, credentials, history),
+   * e.g. one removed by mistake; refused while another site has its name.
+   */
+  async restore(principal: Principal, id: string, endpointOf: (site: Site) => string = (site) => site.endpoint): Promise<Site> {
+    const site = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(Site);
+      const removed = await repo.findOne({ where: { id, removedAt: Not(IsNull()) }, lock: { mode: 'for_no_key_update' } });
+      if (!removed) throw new NotFoundError('removed site', id);
+      AccessPolicy.assertCanManageSites(principal, removed.institution);
+      if (await repo.findOneBy({ name: removed.name, removedAt: IsNull() })) {
+        throw new ConflictError(`name: a site named ${removed.name} is in the federation; remove it first to restore this one`);
+      }
+      const endpoint = endpointOf(removed);
+      await this.insertNamed(manager, removed.name, async () => {
+        await repo.update(removed.id, { removedAt: null, endpoint });
+        return removed;
+      });
+      const restored = { ...removed, removedAt: null, endpoint };
+      await this.audit.record(manager, principal, { action: 'site.restore', targetType: 'site', targetId: removed.id, before: { removedAt: removed.removedAt }, after: siteAuditView(restored) });
+      return restored;
+    });
+    this.logger.info({ siteId: site.id, site: site.name }, 'site restored to the federation');
+    return site;
+  }
+
   /** The sites in the federation (and, if asked, the removed ones too). */
   list(options: { includeRemoved?: boolean } = {}): Promise<Site[]> {
     return this.db.manager.getRepository(Site).find({ where: options.includeRemoved ? {} : { removedAt: IsNull() }, order: { name: 'ASC', createdAt: 'ASC' } });
@@ -269,6 +297,11 @@ export class SitesService {
 
   findByIds(ids: readonly string[]): Promise<Site[]> {
     return this.db.manager.getRepository(Site).findBy({ id: In([...ids]) });
+  }
+
+  /** The site of that name removed last, e.g. to tell why a descriptor's site is not re-created. */
+  findLastRemoved(name: string): Promise<Site | null> {
+    return this.db.manager.getRepository(Site).findOne({ where: { name, removedAt: Not(IsNull()) }, order: { removedAt: 'DESC' } });
   }
 
   /** The live site of that name (removed sites free their names). */
@@ -316,7 +349,7 @@ export class SitesService {
     return fields;
   }
 
-  private async write(manager: EntityManager, principal: Principal, existing: Site, columns: Partial<Site>, fields: string[]): Promise<Site> {
+  private async write(manager: EntityManager, principal: Principal, existing: Site, columns: Partial<Site>, fields: string[], accessKeyIdReference?: string): Promise<Site> {
     const repo = manager.getRepository(Site);
     await repo.update(existing.id, columns);
     const site = await repo.findOneByOrFail({ id: existing.id });
@@ -325,16 +358,19 @@ export class SitesService {
       targetType: 'site',
       targetId: site.id,
       before: siteAuditView(existing),
-      after: { ...siteAuditView(site), changed: fields },
+      after: { ...siteAuditView(site, accessKeyIdReference), changed: fields },
     });
     this.logger.info({ siteId: site.id, site: site.name, changed: fields }, 'site updated');
     return site;
   }
 }
 
-/** What the audit log keeps of a site: its settings, never its secret. */
-function siteAuditView(site: Site): Record<string, unknown> {
-  return { id: site.id, name: site.name, ...settingsOf(site) };
+/**
+ * What the audit log keeps of a site: its settings, never its credentials. The access key id is
+ * shown as the reference it was read from (`env:SKYPOOL_SITE_UMICH_KEY`), when there was one.
+ */
+function siteAuditView(site: Site, accessKeyIdReference?: string): Record<string, unknown> {
+  return { id: site.id, name: site.name, ...settingsOf(site), accessKeyId: accessKeyIdReference ?? '[redacted]' };
 }
 
 /**

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { ADMIN_TOKEN } from './broker.js';
 
 /**
  * A site served by `skypool emulate` in a process of its own (needs `npm run build`), so a broker
@@ -11,11 +12,13 @@ export interface EmulatorProcess {
   name: string;
   /** Where the site's EC2 endpoint is: `<base>/<name>`. */
   endpoint: string;
-  /** The emulator's base URL, for its listing at `<base>/<name>/instances`. */
+  /** The emulator's base URL, for its listing at `<base>/<name>/instances` (with the test admin token). */
   base: string;
   /** A descriptor that registers the site with a broker (its endpoint and credentials), for SKYPOOL_SITES. */
   brokerDescriptor: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: no chance to save anything. */
+  kill(): Promise<void>;
 }
 
 export interface EmulatedSiteOptions {
@@ -25,6 +28,8 @@ export interface EmulatedSiteOptions {
   images: { image: string; imageId: string }[];
   /** The descriptor's `emulator:` settings (pendingSeconds, faults, compatibility, ...). */
   emulator?: Record<string, unknown>;
+  /** A state file (`--state`), so the site keeps its instances across a restart. */
+  stateFile?: string;
 }
 
 /**
@@ -48,8 +53,9 @@ export async function startEmulatorProcess(dir: string, options: EmulatedSiteOpt
   const emulatorFile = join(dir, 'emulators', `${options.name}.yaml`);
   // the emulator does not use the endpoint; the broker's descriptor gets the real one below
   writeFileSync(emulatorFile, stringify({ ...spec, endpoint: 'http://127.0.0.1:1/unused', emulator: options.emulator ?? {} }));
-  const child: ChildProcess = spawn(process.execPath, ['dist/cli/main.js', 'emulate', emulatorFile, '--port', '0'], {
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  const state = options.stateFile ? ['--state', options.stateFile] : [];
+  const child: ChildProcess = spawn(process.execPath, ['dist/cli/main.js', 'emulate', emulatorFile, '--port', '0', ...state], {
+    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -70,16 +76,18 @@ export async function startEmulatorProcess(dir: string, options: EmulatedSiteOpt
   });
   const brokerDescriptor = join(dir, 'sites', `${options.name}.yaml`);
   writeFileSync(brokerDescriptor, stringify({ ...spec, endpoint }));
+  const ended = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   return {
     name: options.name,
     endpoint,
     base: endpoint.slice(0, endpoint.length - options.name.length - 1),
     brokerDescriptor,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => ended('SIGTERM'),
+    kill: () => ended('SIGKILL'),
   };
 }

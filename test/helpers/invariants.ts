@@ -1,12 +1,13 @@
 import { expect } from '@jest/globals';
+import { ADMIN_TOKEN } from './broker.js';
 import type { GraphqlClient } from './graphql-client.js';
 
 /**
  * What must hold between the broker's books and the sites once provisioning has settled, whatever
  * went wrong on the way: no duplicates, no orphans, and a quota recount that matches what the sites
- * hold. The sites are read over HTTP from the emulator's unauthenticated listing
- * (`GET <base>/<site>/instances`), so the same checks work for the emulator a broker serves
- * itself and for `skypool emulate` processes.
+ * hold. The sites are read over HTTP from the emulator's listing (`GET <base>/<site>/instances`,
+ * with the test admin token), so the same checks work for the emulator a broker serves itself and
+ * for `skypool emulate` processes.
  */
 
 /** One instance as the emulator lists it (terminated ones stay listed for an hour). */
@@ -53,7 +54,7 @@ const LIVE = new Set(['pending', 'running']);
 const HOLDING_AT_SITE = new Set(['PENDING', 'RUNNING', 'TERMINATING']);
 
 export async function listSite(base: string, site: string): Promise<SiteListing[]> {
-  const res = await fetch(`${base}/${site}/instances`);
+  const res = await fetch(`${base}/${site}/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (!res.ok) throw new Error(`GET ${base}/${site}/instances: HTTP ${res.status}`);
   return (await res.json()) as SiteListing[];
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll, jest } from '@jest/globals';
@@ -16,7 +16,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 import express from 'express';
 import { ManualClock } from '../../common/clock.js';
-import { Ec2Emulator } from './ec2-emulator.js';
+import { bearerToken, Ec2Emulator } from './ec2-emulator.js';
 import { QueryParams } from './ec2-query.js';
 import { escapeXml } from './ec2-xml.js';
 import type { EmulatedSiteSpec } from './emulated-site.js';
@@ -81,9 +81,12 @@ function sdkClient(endpoint: string, spec: EmulatedSiteSpec, secret = spec.secre
 
 const creds = (spec: EmulatedSiteSpec) => ({ accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey });
 
+const LISTING_TOKEN = 'listing-token-0123456789';
+const listingHeaders = { authorization: `Bearer ${LISTING_TOKEN}` };
+
 describe('Ec2Emulator over HTTP', () => {
   const clock = new ManualClock();
-  const emulator = new Ec2Emulator({ clock });
+  const emulator = new Ec2Emulator({ clock, authorizeListing: bearerToken(LISTING_TOKEN) });
   const umich = site('umich', { capacity: { vcpus: 16, memoryMiB: 65536, gpus: 1 } });
   let base: string;
 
@@ -174,7 +177,7 @@ describe('Ec2Emulator over HTTP', () => {
   });
 
   it('works mounted in an Express app, where req.url loses the mount prefix but the signature covers it', async () => {
-    const mounted = new Ec2Emulator({ clock });
+    const mounted = new Ec2Emulator({ clock, authorizeListing: bearerToken(LISTING_TOKEN) });
     mounted.upsertSite(umich);
     const app = express();
     app.use('/emulator', (req, res) => mounted.handle(req, res));
@@ -185,7 +188,7 @@ describe('Ec2Emulator over HTTP', () => {
     try {
       const run = await client.send(new RunInstancesCommand({ ImageId: IMAGE, InstanceType: 'c1.small' as _InstanceType, MinCount: 1, MaxCount: 1 }));
       expect(run.Instances).toHaveLength(1);
-      const listing = await fetch(`http://127.0.0.1:${port}/emulator/umich/instances`);
+      const listing = await fetch(`http://127.0.0.1:${port}/emulator/umich/instances`, { headers: listingHeaders });
       expect(((await listing.json()) as unknown[]).length).toBe(1);
     } finally {
       client.destroy();
@@ -224,15 +227,45 @@ describe('Ec2Emulator over HTTP', () => {
     expect(noPath.status).toBe(404);
   });
 
-  it('lists a site\'s instances as JSON without authentication (emulator only)', async () => {
-    const response = await fetch(`${base}/umich/instances`);
+  it("lists a site's instances as JSON, only to a caller with the listing's token (emulator only)", async () => {
+    const refused = await fetch(`${base}/umich/instances`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await refused.json()).toEqual({ error: 'the instance listing needs Authorization: Bearer <the admin token>' });
+    expect((await fetch(`${base}/umich/instances`, { headers: { authorization: 'Bearer not-the-token' } })).status).toBe(401);
+    expect((await fetch(`${base}/umich/instances`, { headers: { authorization: LISTING_TOKEN } })).status).toBe(401);
+    const response = await fetch(`${base}/umich/instances`, { headers: listingHeaders });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     const listing = (await response.json()) as Array<Record<string, unknown>>;
     expect(listing.length).toBeGreaterThan(0);
     // Network settings not asked for are left out (publicIp, subnetId, keyName).
     expect(Object.keys(listing[0]).sort()).toEqual(['gpus', 'imageId', 'instanceId', 'instanceType', 'launchTime', 'memoryMiB', 'privateIp', 'securityGroupIds', 'state', 'tags', 'vcpus'].sort());
-    expect(listing[0].privateIp).toMatch(/^10\.\d+\.\d+\.\d+$/);
+    expect(listing[0].privateIp).toMatch(/^127\.\d+\.\d+\.\d+$/);
+  });
+
+  it('refuses the listing altogether when it was given no way to check callers', async () => {
+    const closed = new Ec2Emulator({ clock });
+    closed.upsertSite(umich);
+    const closedBase = await closed.listen(0);
+    try {
+      expect((await fetch(`${closedBase}/umich/instances`, { headers: listingHeaders })).status).toBe(401);
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('gives every instance a private address of its own on the loopback network (127.0.0.0/8), never the broker\'s 127.0.0.1', async () => {
+    const wisc = site('wisc', { region: 'us-central-1', availabilityZones: ['us-central-1a', 'us-central-1b'] });
+    for (const spec of [umich, wisc]) {
+      const answer = await rawCall(`${base}/${spec.name}`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '3', MaxCount: '3' }, { ...creds(spec), region: spec.region });
+      expect(answer.status).toBe(200);
+    }
+    const addresses = ['umich', 'wisc'].flatMap((name) => emulator.instances(name).map((instance) => instance.privateIp));
+    expect(addresses.length).toBeGreaterThanOrEqual(6);
+    for (const address of addresses) expect(address).toMatch(/^127\.(\d+)\.(\d+)\.(\d+)$/);
+    expect(addresses).not.toContain('127.0.0.1');
+    expect(new Set(addresses).size).toBe(addresses.length);
   });
 
   it('RunInstances: validation errors in EC2 terms', async () => {
@@ -423,6 +456,47 @@ describe('Ec2Emulator state file', () => {
     }
   });
 
+  it('has written the state (0600, in folders it makes 0700) by the time RunInstances is answered', async () => {
+    const stateFile = join(dir, 'durable', 'deeper', 'emulator-state.json');
+    const spec = site('durable');
+    const emulator = new Ec2Emulator({ clock: new ManualClock(), stateFile });
+    emulator.upsertSite(spec);
+    const emulatorBase = await emulator.listen();
+    try {
+      const answer = await rawCall(`${emulatorBase}/durable`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec));
+      const [instanceId] = [...answer.body.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map((m) => m[1]);
+      // read at once, as a process restarted right after a SIGKILL would
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).sites.durable.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([instanceId]);
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'durable')).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, 'durable', 'deeper')).mode & 0o777).toBe(0o700);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('writes the state of RunInstances calls that arrive together in a few writes, not one each', async () => {
+    const stateFile = join(dir, 'batched.json');
+    const spec = site('batched', { capacity: { vcpus: 1000, memoryMiB: 4_000_000, gpus: 0 } });
+    const emulator = new Ec2Emulator({ clock: new ManualClock(), stateFile });
+    emulator.upsertSite(spec);
+    const emulatorBase = await emulator.listen();
+    try {
+      const calls = 40;
+      const before = emulator.stateWrites;
+      const answers = await Promise.all(
+        Array.from({ length: calls }, () => rawCall(`${emulatorBase}/batched`, { Action: 'RunInstances', ImageId: IMAGE, InstanceType: 'c1.small', MinCount: '1', MaxCount: '1' }, creds(spec))),
+      );
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      expect(JSON.parse(readFileSync(stateFile, 'utf8')).sites.batched.instances).toHaveLength(calls);
+      const writes = emulator.stateWrites - before;
+      expect(writes).toBeGreaterThanOrEqual(1);
+      expect(writes).toBeLessThan(calls / 2);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('names the file when it cannot read it', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{not json');
@@ -513,7 +587,7 @@ describe('Ec2Emulator network settings on RunInstances', () => {
   const clock = new ManualClock();
   const dir = mkdtempSync(join(tmpdir(), 'skypool-emulator-network-'));
   const stateFile = join(dir, 'state.json');
-  const emulator = new Ec2Emulator({ clock, stateFile });
+  const emulator = new Ec2Emulator({ clock, stateFile, authorizeListing: bearerToken(LISTING_TOKEN) });
   const spec = site('net', { securityGroups: ['sg-0a1', 'sg-0b2'], subnets: ['subnet-0c3', 'subnet-0d4'], keyPairs: ['lab-key'] });
   let base: string;
   let client: EC2Client;
@@ -540,7 +614,7 @@ describe('Ec2Emulator network settings on RunInstances', () => {
     expect(emulator.instances('net')[0]).toMatchObject({ securityGroupIds: ['sg-0a1', 'sg-0b2'], subnetId: 'subnet-0c3', keyName: 'lab-key', publicIp: undefined });
   });
 
-  it('a network interface with a public address: one unique TEST-NET address per instance, given back at termination', async () => {
+  it('a network interface with a public address: one unique loopback address per instance, given back at termination', async () => {
     const withInterface = (count: number) =>
       run({
         MinCount: count,
@@ -549,16 +623,17 @@ describe('Ec2Emulator network settings on RunInstances', () => {
         NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0d4', Groups: ['sg-0b2'], AssociatePublicIpAddress: true }],
       });
     const output = await withInterface(2);
-    const addresses = output.Instances?.map((instance) => instance.PublicIpAddress);
-    expect(addresses).toEqual(['203.0.113.1', '203.0.113.2']);
+    const addresses = output.Instances?.map((instance) => instance.PublicIpAddress) as string[];
+    for (const address of addresses) expect(address).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(new Set([...addresses, ...emulator.instances('net').map((instance) => instance.privateIp)]).size).toBe(emulator.instances('net').length + 2);
     expect(output.Instances?.[0]).toMatchObject({ SubnetId: 'subnet-0d4', KeyName: 'lab-key', SecurityGroups: [{ GroupId: 'sg-0b2' }] });
 
     const described = await client.send(new DescribeInstancesCommand({ InstanceIds: output.Instances?.map((instance) => instance.InstanceId as string) }));
     expect(described.Reservations?.[0].Instances?.map((instance) => instance.PublicIpAddress)).toEqual(addresses);
 
-    const listing = (await (await fetch(`${base}/net/instances`)).json()) as Array<Record<string, unknown>>;
+    const listing = (await (await fetch(`${base}/net/instances`, { headers: listingHeaders })).json()) as Array<Record<string, unknown>>;
     expect(listing.find((entry) => entry.instanceId === output.Instances?.[0].InstanceId)).toMatchObject({
-      publicIp: '203.0.113.1',
+      publicIp: addresses[0],
       subnetId: 'subnet-0d4',
       securityGroupIds: ['sg-0b2'],
       keyName: 'lab-key',
@@ -567,7 +642,7 @@ describe('Ec2Emulator network settings on RunInstances', () => {
     await client.send(new TerminateInstancesCommand({ InstanceIds: [output.Instances?.[0].InstanceId as string] }));
     expect(emulator.instances('net').find((instance) => instance.instanceId === output.Instances?.[0].InstanceId)?.publicIp).toBeUndefined();
     const again = await withInterface(1);
-    expect(again.Instances?.[0].PublicIpAddress).toBe('203.0.113.1');
+    expect(again.Instances?.[0].PublicIpAddress).toBe(addresses[0]);
   });
 
   it('DescribeInstances filters subnet-id, key-name, instance.group-id and ip-address', async () => {
@@ -581,8 +656,9 @@ describe('Ec2Emulator network settings on RunInstances', () => {
     expect(await ids('key-name', ['lab-key'])).toHaveLength(all.length);
     expect(await ids('instance.group-id', ['sg-0a1'])).toEqual(idsWhere((instance) => instance.securityGroupIds.includes('sg-0a1')));
     expect(await ids('instance.group-id', ['sg-0b2'])).toHaveLength(all.length);
-    expect(await ids('ip-address', ['203.0.113.2'])).toEqual(idsWhere((instance) => instance.publicIp === '203.0.113.2'));
-    expect(await ids('ip-address', ['203.0.113.*'])).toHaveLength(2);
+    const [first, second] = all.flatMap((instance) => (instance.publicIp ? [instance.publicIp] : []));
+    expect(await ids('ip-address', [second!])).toEqual(idsWhere((instance) => instance.publicIp === second));
+    expect(await ids('ip-address', [`${first!.split('.').slice(0, 3).join('.')}.*`])).toHaveLength(2);
   });
 
   it("rejects EC2's invalid combinations and unknown groups, subnets and key pairs", async () => {
@@ -636,9 +712,8 @@ describe('Ec2Emulator network settings on RunInstances', () => {
   });
 
   it('keeps the network settings in the state file, and loads state files written before them', async () => {
-    emulator.flush();
     const stored = JSON.parse(readFileSync(stateFile, 'utf8')).sites.net.instances as Array<Record<string, unknown>>;
-    expect(stored.find((instance) => instance.publicIp === '203.0.113.2')).toMatchObject({ subnetId: 'subnet-0d4', securityGroupIds: ['sg-0b2'], keyName: 'lab-key' });
+    expect(stored.find((instance) => instance.publicIp !== undefined && instance.subnetId === 'subnet-0d4')).toMatchObject({ securityGroupIds: ['sg-0b2'], keyName: 'lab-key' });
     const reloaded = new Ec2Emulator({ clock, stateFile });
     reloaded.upsertSite(spec);
     expect(reloaded.instances('net')).toEqual(emulator.instances('net'));

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../common/clock.js';
@@ -14,12 +15,31 @@ import { verifySigV4 } from './sigv4-check.js';
 export interface Ec2EmulatorOptions {
   /** Drives the instance lifecycle (pending -> running, terminated instances vanishing). Default: the system clock. */
   clock?: Clock;
-  /** When set, instances and ClientTokens are loaded from this JSON file and written back after every change. */
+  /**
+   * When set, instances and ClientTokens are loaded from this JSON file and written back after
+   * every change; a call that changed them is answered only once they are on disk.
+   */
   stateFile?: string;
   /** A prefix to strip from request paths when the emulator serves them itself, e.g. `/emulator`. */
   basePath?: string;
   /** Decides which calls the `errorRate` fault fails: a call fails when it returns less than the rate. Default Math.random. */
   random?: () => number;
+  /**
+   * Who may read the instance listing (`GET <base>/<site>/instances`), from the request's
+   * Authorization header, e.g. `bearerToken(adminToken)`. Unset: nobody.
+   */
+  authorizeListing?: ListingAuthorizer;
+}
+
+export type ListingAuthorizer = (authorization: string | undefined) => boolean | Promise<boolean>;
+
+/** A listing authorizer that takes `Authorization: Bearer <token>`, compared in constant time. */
+export function bearerToken(token: string): ListingAuthorizer {
+  const expected = createHash('sha256').update(token).digest();
+  return (authorization) => {
+    const given = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
+    return given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+  };
 }
 
 /** One EC2 API call on its way through the emulator. */
@@ -35,8 +55,6 @@ export type Ec2CallOutcome = { status: number; body: string } | { dropConnection
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const XML = 'text/xml;charset=UTF-8';
-/** How long changes gather before the state file is written. */
-const SAVE_DELAY_MS = 200;
 
 /**
  * A test double of EC2-compatible clouds: speaks the EC2 Query API the way `@aws-sdk/client-ec2`
@@ -46,14 +64,21 @@ const SAVE_DELAY_MS = 200;
  * `<base>/umich` (the SDK keeps an endpoint's path and appends `/`, so it POSTs to `<base>/umich/`).
  *
  * Emulator only (no EC2 equivalent): `GET <base>/<site>/instances` lists the site's instances as
- * JSON, without authentication, for humans and the README walkthrough.
+ * JSON, for humans, tests and the README walkthrough, to callers `authorizeListing` accepts (the
+ * broker's admin token): the tags and user-data of every project's instances are in it.
  */
 export class Ec2Emulator {
   private readonly clock: Clock;
-  private saveTimer?: NodeJS.Timeout;
   private readonly stateFile?: string;
+  /** Changes of the state so far; a call that changed it waits for a save before it answers. */
+  private changes = 0;
+  /** The save under way, and the next one, which takes in every change made until it starts. */
+  private saving?: Promise<void>;
+  private nextSave?: Promise<void>;
+  private writes = 0;
   private readonly basePath: string;
   private readonly random: () => number;
+  private readonly authorizeListing?: ListingAuthorizer;
   private readonly sites = new Map<string, EmulatedSite>();
   /** State loaded from the state file for sites not upserted yet. */
   private readonly dormant = new Map<string, StoredSiteState>();
@@ -66,6 +91,7 @@ export class Ec2Emulator {
     this.stateFile = options.stateFile;
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
     this.random = options.random ?? Math.random;
+    this.authorizeListing = options.authorizeListing;
     if (this.stateFile) {
       for (const [name, state] of Object.entries(loadState(this.stateFile).sites)) this.dormant.set(name, state);
     }
@@ -136,12 +162,17 @@ export class Ec2Emulator {
     return `http://${hostPart}:${address.port}${this.basePath}`;
   }
 
+  /** How many times the state file was written: saves of changes that came together are shared. */
+  get stateWrites(): number {
+    return this.writes;
+  }
+
   /**
-   * Stops the standalone server (if any) and saves what changed. With `drainMs` it goes away as a
-   * cloud endpoint would for maintenance: no new connections, but the calls under way are answered
-   * first (a RunInstances whose answer never came leaves its caller not knowing what started), and
-   * connections close as they fall idle; whatever is still open after `drainMs` is cut. Without it,
-   * every connection is cut at once (tests that leave calls hanging).
+   * Stops the standalone server (if any), then waits for the saves under way. With `drainMs` it
+   * goes away as a cloud endpoint would for maintenance: no new connections, but the calls under
+   * way are answered first (a RunInstances whose answer never came leaves its caller not knowing
+   * what started), and connections close as they fall idle; whatever is still open after
+   * `drainMs` is cut. Without it, every connection is cut at once (tests that leave calls hanging).
    */
   async close(options: { drainMs?: number } = {}): Promise<void> {
     const server = this.server;
@@ -157,7 +188,7 @@ export class Ec2Emulator {
         server.closeIdleConnections();
       });
     }
-    this.flush();
+    await (this.nextSave ?? this.saving)?.catch(() => undefined); // a failure was reported already
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -173,6 +204,10 @@ export class Ec2Emulator {
       return this.reply(res, 404, XML, renderError('NotFound', message, requestId), requestId);
     }
     if (rest.length === 1 && rest[0] === 'instances' && req.method === 'GET') {
+      if (!(await this.authorizeListing?.(req.headers.authorization))) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return this.reply(res, 401, 'application/json', JSON.stringify({ error: 'the instance listing needs Authorization: Bearer <the admin token>' }));
+      }
       return this.reply(res, 200, 'application/json', JSON.stringify(site.instances().map(listingEntry), null, 2));
     }
     if (rest.length > 0) {
@@ -215,7 +250,10 @@ export class Ec2Emulator {
     if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs).unref());
     if (fault.error) return errorOutcome(fault.error, requestId);
     try {
+      const changesBefore = this.changes;
       const fields = actionFor(action)(site, context.params);
+      // a site never acknowledges what a restart would forget (a lost reply included: the instances exist)
+      if (this.changes !== changesBefore) await this.saved();
       if (site.faults.dropReply(action)) return { dropConnection: true };
       return { status: 200, body: site.faults.reply(action, renderResponse(action, requestId, fields)) };
     } catch (err) {
@@ -243,21 +281,33 @@ export class Ec2Emulator {
     return pathname;
   }
 
-  /** Changes come in bursts (a RunInstances of many instances, many requests at once): save them together, soon. */
+  /** A change of the state: it is saved at once, and together with the changes that come while a save is under way. */
   private persist(): void {
-    if (!this.stateFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
-    this.saveTimer.unref();
+    this.changes++;
+    this.saved().catch((err: unknown) => console.error(`EC2 emulator: could not save its state to ${this.stateFile}`, err));
   }
 
-  /** Writes the state now, if anything changed since the last save. */
-  flush(): void {
-    if (!this.saveTimer || !this.stateFile) return;
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
+  /**
+   * Resolves once every change made so far is on disk. Calls that arrive while a save is under
+   * way share the next one (a group commit), so a burst of RunInstances costs a few writes.
+   */
+  private saved(): Promise<void> {
+    if (!this.stateFile) return Promise.resolve();
+    this.nextSave ??= (this.saving ?? Promise.resolve())
+      .catch(() => undefined) // that save's callers heard of its failure; this one tries again
+      .then(() => {
+        this.nextSave = undefined;
+        this.saving = this.write();
+        return this.saving;
+      });
+    return this.nextSave;
+  }
+
+  private async write(): Promise<void> {
     const state: StoredEmulatorState = { version: 1, sites: Object.fromEntries(this.dormant) };
     for (const [name, site] of this.sites) state.sites[name] = site.snapshot();
-    saveState(this.stateFile, state);
+    this.writes++;
+    await saveState(this.stateFile!, state);
   }
 }
 

@@ -16,7 +16,10 @@ export function ownerIdFor(siteName: string): string {
   return String(digest.readUInt32BE(0) * 1000 + (digest.readUInt16BE(4) % 1000)).padStart(12, '0').slice(-12);
 }
 
-/** A per-site second octet, so sites hand out different 10.x.y.z addresses. */
+/**
+ * A per-site second octet (1 to 239) of the loopback network, so sites hand out different
+ * 127.x.y.z private addresses; 240 and above are left to public addresses.
+ */
 export function siteOctet(siteName: string): number {
-  return (createHash('sha256').update(`net:${siteName}`).digest().readUInt8(0) % 254) + 1;
+  return (createHash('sha256').update(`net:${siteName}`).digest().readUInt8(0) % 239) + 1;
 }

@@ -153,8 +153,14 @@ export interface StateChange {
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
 const USER_DATA_MAX_BYTES = 16 * 1024;
 const CLIENT_TOKEN_MAX_LENGTH = 64;
-/** Public addresses come from the documentation ranges (RFC 5737), so they never reach anyone. */
-const PUBLIC_NETWORKS = ['203.0.113', '198.51.100', '192.0.2'];
+/**
+ * Every address the emulator hands out is on the loopback network (127.0.0.0/8), so whatever a
+ * test connects to (an instance's ssh, Slurm's controller) stays on the machine: private ones are
+ * 127.<site>.x.y, public ones 127.<240..242>.<site>.z.
+ */
+const PUBLIC_NETWORK_OCTETS = [240, 241, 242];
+/** Hosts per site: 127.<site>.0.1 to 127.<site>.255.254. */
+const PRIVATE_HOSTS = 256 * 254;
 
 /**
  * The state and actions of one site. Actions take parsed, typed input and throw `Ec2ApiError`
@@ -252,6 +258,7 @@ export class EmulatedSite {
     const zone = request.availabilityZone ?? this.availabilityZones[0];
     const count = this.countThatFits(type, request.minCount, request.maxCount, zone);
     const publicIps = request.associatePublicIp ? this.freePublicIps(count) : [];
+    const privateIps = this.freePrivateIps(count);
     const stuckPending = this.faults.stuckPending ? true : undefined;
     const reservationId = newReservationId();
     const launchTime = this.clock.now().toISOString();
@@ -267,7 +274,7 @@ export class EmulatedSite {
         memoryMiB: type.memoryMiB,
         gpus: type.gpus ?? 0,
         availabilityZone: zone,
-        privateIp: this.nextPrivateIp(),
+        privateIp: privateIps[index]!,
         launchTime,
         amiLaunchIndex: index,
         clientToken: token,
@@ -570,10 +577,12 @@ export class EmulatedSite {
   /** `count` public addresses that no live instance of the site holds. */
   private freePublicIps(count: number): string[] {
     const taken = new Set(this.state.instances.map((stored) => this.view(stored).publicIp));
+    const site = siteOctet(this.spec.name);
     const free: string[] = [];
-    for (const network of PUBLIC_NETWORKS) {
+    for (const network of PUBLIC_NETWORK_OCTETS) {
       for (let host = 1; host <= 254 && free.length < count; host++) {
-        if (!taken.has(`${network}.${host}`)) free.push(`${network}.${host}`);
+        const address = `127.${network}.${site}.${host}`;
+        if (!taken.has(address)) free.push(address);
       }
     }
     if (free.length < count) {
@@ -582,9 +591,20 @@ export class EmulatedSite {
     return free;
   }
 
-  private nextPrivateIp(): string {
-    const host = this.state.nextHost++;
-    return `10.${siteOctet(this.spec.name)}.${Math.floor(host / 254) % 256}.${(host % 254) + 1}`;
+  /** `count` private addresses no instance the site still lists has, taken in turn so a freed one is not reused at once. */
+  private freePrivateIps(count: number): string[] {
+    const taken = new Set(this.state.instances.map((stored) => stored.privateIp));
+    const site = siteOctet(this.spec.name);
+    const free: string[] = [];
+    for (let tries = 0; free.length < count && tries < PRIVATE_HOSTS; tries++) {
+      const host = this.state.nextHost++ % PRIVATE_HOSTS;
+      const address = `127.${site}.${Math.floor(host / 254)}.${(host % 254) + 1}`;
+      if (!taken.has(address)) free.push(address);
+    }
+    if (free.length < count) {
+      throw new Ec2ApiError('InsufficientAddressCapacity', 'Not enough available addresses to satisfy your minimum request.', 500);
+    }
+    return free;
   }
 }
 

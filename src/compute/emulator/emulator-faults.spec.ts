@@ -14,7 +14,7 @@ import {
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { ManualClock } from '../../common/clock.js';
-import { Ec2Emulator } from './ec2-emulator.js';
+import { bearerToken, Ec2Emulator } from './ec2-emulator.js';
 import { SiteFaults } from './ec2-faults.js';
 import type { EmulatedSiteSpec } from './emulated-site.js';
 
@@ -62,7 +62,7 @@ describe('Ec2Emulator fault injection over HTTP', () => {
   const clock = new ManualClock();
   /** What `random` hands out next; once empty, 0.99 (no error at any rate below 1). */
   const rolls: number[] = [];
-  const emulator = new Ec2Emulator({ clock, random: () => rolls.shift() ?? 0.99 });
+  const emulator = new Ec2Emulator({ clock, random: () => rolls.shift() ?? 0.99, authorizeListing: bearerToken('listing-token-0123456789') });
   const clients: EC2Client[] = [];
   let base: string;
 
@@ -209,7 +209,7 @@ describe('Ec2Emulator fault injection over HTTP', () => {
     expectConnectionLost(await failure(client.send(new DescribeInstancesCommand({}))));
     expectConnectionLost(await failure(client.send(new RunInstancesCommand(runInput()))));
     expect(emulator.instances('gone')).toHaveLength(0);
-    expect((await fetch(`${base}/gone/instances`)).status).toBe(200);
+    expect((await fetch(`${base}/gone/instances`, { headers: { authorization: 'Bearer listing-token-0123456789' } })).status).toBe(200);
 
     const wrongSecret = new EC2Client({
       endpoint: `${base}/gone`,

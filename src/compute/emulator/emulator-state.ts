@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -81,10 +82,29 @@ export function loadState(file: string): StoredEmulatorState {
   return { version: 1, sites: state.sites };
 }
 
-/** Writes the whole state to a temporary file, then renames it over the old one (atomic on POSIX). */
-export function saveState(file: string, state: StoredEmulatorState): void {
-  mkdirSync(dirname(file), { recursive: true });
+/**
+ * Writes the whole state durably: to a temporary file (0600, in folders made 0700: instances
+ * carry user-data and tags), flushed to disk, renamed over the old one (atomic on POSIX), and the
+ * rename flushed too. When it resolves, a crash of the process or of the machine keeps it.
+ */
+export async function saveState(file: string, state: StoredEmulatorState): Promise<void> {
+  const text = JSON.stringify(state); // the state as it is now, before anything else can change it
+  const folder = dirname(file);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(state, null, 1));
-  renameSync(temporary, file);
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.chmod(0o600); // a leftover of an earlier process may have had another mode
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, file);
+  const directory = await open(folder, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }

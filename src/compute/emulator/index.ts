@@ -1,4 +1,4 @@
-export { Ec2Emulator, type Ec2EmulatorOptions, type Ec2CallContext, type Ec2CallOutcome } from './ec2-emulator.js';
+export { bearerToken, Ec2Emulator, type Ec2EmulatorOptions, type Ec2CallContext, type Ec2CallOutcome, type ListingAuthorizer } from './ec2-emulator.js';
 export type { EmulatedFaults } from './ec2-faults.js';
 export type {
   EmulatedCapacity,

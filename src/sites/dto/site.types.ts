@@ -49,7 +49,9 @@ export class SiteHealthReportView {
   @Field(() => Date, { description: 'when the site entered this state' }) since!: Date;
   @Field(() => Date, { nullable: true }) checkedAt!: Date | null;
   @Field(() => Int, { nullable: true, description: 'latency of the last successful probe' }) latencyMs!: number | null;
-  @Field(() => String, { nullable: true, description: 'what went wrong last, or why the site is DEGRADED' }) lastError!: string | null;
+  /** `lastError` as stored (see healthErrorFor), and the site's institution: `lastError` depends on who asks. */
+  storedError!: string | null;
+  institution!: string;
   @Field(() => Int) consecutiveFailures!: number;
   @Field({ description: 'DOWN: the allocator places nothing here until a probe succeeds' }) circuitOpen!: boolean;
   @Field(() => Int, {
@@ -148,12 +150,19 @@ export class UpdateSiteInput extends PartialType(OmitType(RegisterSiteInput, ['n
 @InputType({ description: 'one site descriptor, as `skypool sites apply` reads it from a YAML file' })
 export class SiteDescriptorInput extends RegisterSiteInput {
   @Field({ nullable: true, description: 'the file it came from, for messages' }) file?: string;
+  @Field(() => String, { nullable: true, description: 'the env:NAME or file:PATH reference accessKeyId was read from; the audit log keeps it instead of the value' })
+  accessKeyIdReference?: string | null;
 }
 
 @InputType()
 export class ApplySitesInput {
   @Field(() => [SiteDescriptorInput]) sites!: SiteDescriptorInput[];
   @Field({ nullable: true, description: 'show what would change and change nothing' }) dryRun?: boolean;
+  @Field({
+    nullable: true,
+    description: 'apply even sites that cannot be reached or refuse the credentials; default false: every site is probed first, and one that fails stops the whole apply (BAD_USER_INPUT naming its endpoint or accessKeyId)',
+  })
+  allowUnhealthy?: boolean;
 }
 
 @ObjectType('SiteChange')

@@ -1,12 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
 import { withinDeadline } from '../../common/deadline.js';
 import { LOGGER } from '../../common/logging.js';
-import { ComputeError } from '../../compute/compute-driver.js';
+import { ComputeError, type SiteConnection } from '../../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../../compute/compute.tokens.js';
 import { toComputeError } from '../../compute/ec2-errors.js';
 import { CONFIG, type Config } from '../../config/config.js';
@@ -14,9 +15,19 @@ import { Db } from '../../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.service.js';
 import { Site } from '../entities/site.entity.js';
 import { TAG_BROKER } from '../../compute/site-tags.js';
+import type { SiteSpec } from '../site-spec.js';
 import { SitesService } from '../sites.service.js';
 import { missingOfferings, nextHealth, type CallOutcome, type HealthPolicy } from './site-health.js';
 import { SiteHealthMetrics } from './site-health.metrics.js';
+
+/** What a probe needs of a site: how to reach it, and what it should offer. */
+interface ProbeTarget {
+  key: string;
+  name: string;
+  connection: SiteConnection;
+  zones: string[];
+  instanceTypes: string[];
+}
 
 /**
  * Keeps each site's health: probes every site on a schedule (and right after registration), and
@@ -80,12 +91,27 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
     if (this.probing.has(site.id) || this.stopping) return;
     this.probing.add(site.id);
     try {
-      const outcome = await this.callSite(site);
+      const target = { key: site.id, name: site.name, connection: this.sites.connectionOf(site), zones: site.availabilityZones, instanceTypes: site.instanceTypes.map((t) => t.name) };
+      const outcome = await this.callSite(target);
       if (!this.stopping) await this.record(site.id, outcome);
     } catch (err) {
       this.logger.error({ err, siteId: site.id, site: site.name }, 'could not record a health probe');
     } finally {
       this.probing.delete(site.id);
+    }
+  }
+
+  /**
+   * The same probe for a site that is not registered yet (or not with these settings), e.g. before
+   * `skypool sites apply` registers it. Records nothing.
+   */
+  async check(spec: SiteSpec): Promise<CallOutcome> {
+    const key = `check:${randomUUID()}`;
+    const connection = { siteKey: key, siteName: spec.name, endpoint: spec.endpoint, region: spec.region, accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey };
+    try {
+      return await this.callSite({ key, name: spec.name, connection, zones: spec.availabilityZones ?? [], instanceTypes: spec.instanceTypes.map((t) => t.name) });
+    } finally {
+      this.drivers.forget(key);
     }
   }
 
@@ -137,8 +163,8 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
     this.logger.warn({ siteId: site.id, site: site.name, detail: message }, `site ${site.name} sent a reply the broker cannot read; not counted as a failure`);
   }
 
-  private async callSite(site: Site): Promise<CallOutcome> {
-    const driver = this.drivers.forSite(this.sites.connectionOf(site));
+  private async callSite(site: ProbeTarget): Promise<CallOutcome> {
+    const driver = this.drivers.forSite(site.connection);
     const started = performance.now();
     const within = <T>(call: Promise<T>) => this.withDeadline(site, call, started);
     try {
@@ -147,13 +173,13 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
       const instanceTypes = await within(driver.describeInstanceTypes());
       const latencyMs = Math.round(performance.now() - started);
       const warning = missingOfferings(
-        { zones: site.availabilityZones, instanceTypes: site.instanceTypes.map((type) => type.name) },
+        { zones: site.zones, instanceTypes: site.instanceTypes },
         { zones, instanceTypes: instanceTypes?.map((type) => type.name) ?? null },
       );
       return { ok: true, latencyMs, warning };
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
-      return { ok: false, latencyMs: null, category: error.category, message: error.message };
+      return { ok: false, latencyMs: null, category: error.category, message: error.message, detail: error.detail };
     }
   }
 
@@ -161,7 +187,7 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
    * The probe's own deadline, shorter than the driver's timeouts and retries put together. It runs
    * from the probe's start, so it covers all of its calls, and a call after a late one is never made.
    */
-  private withDeadline<T>(site: Site, call: Promise<T>, started: number): Promise<T> {
+  private withDeadline<T>(site: ProbeTarget, call: Promise<T>, started: number): Promise<T> {
     const ms = this.config.SKYPOOL_SITE_TIMEOUT_MS;
     return withinDeadline(call, Math.max(0, started + ms - performance.now()), () => {
       throw new ComputeError('transient', 'TIMEOUT', `site ${site.name} did not answer the health probe within ${ms} ms`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { missingOfferings, nextHealth, type CallOutcome, type HealthRecord } from './site-health.js';
+import { healthErrorFor, missingOfferings, nextHealth, type CallOutcome, type HealthRecord } from './site-health.js';
 
 const policy = { downAfterFailures: 3, slowMs: 1000 };
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -54,5 +54,14 @@ describe('site health and circuit breaker', () => {
       'the site no longer offers availability zone nova-2; the site does not offer instance type g1.xlarge',
     );
     expect(missingOfferings(expected, { zones: ['nova', 'nova-2'], instanceTypes: null })).toBeUndefined();
+  });
+
+  it("keeps the site's own words apart, for its admins only", () => {
+    const failure: CallOutcome = { ok: false, latencyMs: null, category: 'permanent', message: 'site lab: the site rejected a parameter (InvalidParameter, HTTP 400)', detail: 'db01.lab.internal: account ops' };
+    const { error } = run([failure]);
+    expect(healthErrorFor(error, true)).toBe('site lab: the site rejected a parameter (InvalidParameter, HTTP 400): db01.lab.internal: account ops');
+    expect(healthErrorFor(error, false)).toBe('site lab: the site rejected a parameter (InvalidParameter, HTTP 400)');
+    expect(healthErrorFor(run([failed()]).error, false)).toBe('transient failure');
+    expect(healthErrorFor(null, true)).toBeNull();
   });
 });

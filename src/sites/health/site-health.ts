@@ -14,7 +14,7 @@ export interface HealthRecord {
 /** One call to the site (a probe, a reconcile pass, a provisioning call) and how it went. */
 export type CallOutcome =
   | { ok: true; latencyMs: number | null; warning?: string }
-  | { ok: false; latencyMs: number | null; category: ComputeErrorCategory; message: string };
+  | { ok: false; latencyMs: number | null; category: ComputeErrorCategory; message: string; /** the site's own words, for its admins */ detail?: string };
 
 export interface HealthPolicy {
   /** Failed calls in a row after which the site is DOWN: its circuit opens. */
@@ -40,7 +40,7 @@ export function nextHealth(current: HealthRecord, outcome: CallOutcome, policy: 
     health = error ? 'DEGRADED' : 'HEALTHY';
   } else {
     failures = current.consecutiveFailures + 1;
-    error = outcome.message;
+    error = outcome.detail ? `${outcome.message}\n${outcome.detail}` : outcome.message;
     if (outcome.category === 'auth') health = 'DOWN';
     else if (outcome.category === 'throttling') health = 'DEGRADED';
     else health = failures >= policy.downAfterFailures ? 'DOWN' : 'DEGRADED';
@@ -72,4 +72,16 @@ export function missingOfferings(
     types.length > 0 ? `the site does not offer instance type${plural(types)} ${types.join(', ')}` : undefined,
   ];
   return problems.filter(Boolean).join('; ') || undefined;
+}
+
+/**
+ * What a caller sees of a stored health error. It holds the broker's words, and the site's own
+ * words (when any) on a second line: those reach only the site's admins and federation admins, as
+ * a site's error text may say more than a researcher should read (hosts, accounts, internals).
+ */
+export function healthErrorFor(stored: string | null, withSiteWords: boolean): string | null {
+  if (stored === null) return null;
+  const newline = stored.indexOf('\n');
+  if (newline < 0) return stored;
+  return withSiteWords ? `${stored.slice(0, newline)}: ${stored.slice(newline + 1)}` : stored.slice(0, newline);
 }
