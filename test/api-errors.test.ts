@@ -578,6 +578,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
       'Mutation.removeProjectMember(projectId:)': `mutation { removeProjectMember(projectId: "${BAD}", userId: "${randomUUID()}") }`,
       'Mutation.removeProjectMember(userId:)': `mutation { removeProjectMember(projectId: "PROJECT", userId: "${BAD}") }`,
       'Mutation.removeSite(id:)': `mutation { removeSite(id: "${BAD}") { id } }`,
+      'Mutation.restoreSite(id:)': `mutation { restoreSite(id: "${BAD}") { id } }`,
       'Mutation.resumeSite(id:)': `mutation { resumeSite(id: "${BAD}") { id } }`,
       'Mutation.revokeAllocation(id:)': `mutation { revokeAllocation(id: "${BAD}") { id } }`,
       'Mutation.revokeApiToken(id:)': `mutation { revokeApiToken(id: "${BAD}") { id } }`,

@@ -347,7 +347,7 @@ describe(`provisioning under site faults on the ${databaseKind} database`, () =>
       const { sites } = await b.t.admin.data(`{ sites { name healthReport { state consecutiveFailures malformedReplies lastMalformedReply lastMalformedReplyAt } } }`);
       const health = sites.find((s: { name: string }) => s.name === 'old-dialect').healthReport;
       expect(health).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, malformedReplies: 8 });
-      expect(health.lastMalformedReply).toBe('RunInstances at site old-dialect: the site answered (HTTP 200), but the broker cannot read its reply (unhandled schema type for InstanceId)');
+      expect(health.lastMalformedReply).toBe('RunInstances at site old-dialect: the site answered HTTP 200 with EC2 XML that the broker cannot read');
       expect(health.lastMalformedReplyAt).not.toBeNull();
     }, 90_000);
   });
