@@ -137,6 +137,16 @@ async function submit(admin: GraphqlClient, projectId: string, count: number, ke
   return submitRequest.id;
 }
 
+/** Submits 8 requests of 2 instances, waits until all are placed, and a little longer, so that the first RunInstances (1.5 s each) are on their way. */
+async function placeInFlight(admin: GraphqlClient, projectId: string, keyPrefix: string): Promise<void> {
+  const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(admin, projectId, 2, `${keyPrefix}-${i}`)));
+  await eventually(async () => {
+    const { resourceRequests } = await admin.data(`query($p: ID) { resourceRequests(projectId: $p, states: [PROVISIONING]) { id } }`, { p: projectId });
+    return resourceRequests.length === ids.length ? true : undefined;
+  }, 'every request to be placed');
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Instances the sites hold (any state) for this project. */
 async function launched(d: Deployment, projectId: string): Promise<number> {
   const listings = await Promise.all(d.sites.map((s) => listSites(s.base, [s.name])));
@@ -273,12 +283,7 @@ describe(`crash and shutdown safety of broker processes on the ${databaseKind} d
     const first = await broker(d);
     const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
     const p = await project(admin, 'graceful');
-    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(admin, p, 2, `graceful-${i}`)));
-    await eventually(async () => {
-      const { resourceRequests } = await admin.data(`query($p: ID) { resourceRequests(projectId: $p, states: [PROVISIONING]) { id } }`, { p });
-      return resourceRequests.length === ids.length ? true : undefined;
-    }, 'every request to be placed');
-    await new Promise((r) => setTimeout(r, 300)); // the first RunInstances are on their way (each takes 1.5 s)
+    await placeInFlight(admin, p, 'graceful');
 
     const stopping = Date.now();
     expect(await first.stop('SIGTERM')).toBe(0);
@@ -327,12 +332,7 @@ describe(`crash and shutdown safety of broker processes on the ${databaseKind} d
     const first = await broker(d);
     const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
     const p = await project(admin, 'bundled');
-    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(admin, p, 2, `bundled-${i}`)));
-    await eventually(async () => {
-      const { resourceRequests } = await admin.data(`query($p: ID) { resourceRequests(projectId: $p, states: [PROVISIONING]) { id } }`, { p });
-      return resourceRequests.length === ids.length ? true : undefined;
-    }, 'every request to be placed');
-    await new Promise((r) => setTimeout(r, 300)); // the first RunInstances are on their way (each takes 1.5 s)
+    await placeInFlight(admin, p, 'bundled');
 
     const stopping = Date.now();
     expect(await first.stop('SIGTERM')).toBe(0);
