@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { In, IsNull, Not, type EntityManager } from 'typeorm';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { loadProjectStates } from '../allocator/federation-state.js';
-import type { Limits, Resources } from '../allocator/allocator.types.js';
+import type { Limits, Resources } from '../allocator/core/allocator.types.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
-import { decayed } from '../allocator/fair-share.js';
+import { decayed } from '../allocator/core/fair-share.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';

@@ -1,8 +1,8 @@
 import { IsNull, type EntityManager } from 'typeorm';
 import { HOLDING_STATES } from '../requests/instance-state.js';
 import { Site } from '../sites/entities/site.entity.js';
-import type { ProjectState, Resources, SiteState } from './allocator.types.js';
-import { decayed } from './fair-share.js';
+import type { ProjectState, Resources, SiteState } from './core/allocator.types.js';
+import { decayed } from './core/fair-share.js';
 
 /** What the allocator needs of the database, read in a few grouped queries (each the same on PostgreSQL and PGlite). */
 

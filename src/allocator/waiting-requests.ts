@@ -3,7 +3,7 @@ import { ResourceRequest } from '../requests/entities/resource-request.entity.js
 import { parseRequirement } from '../requests/requirements.js';
 import { WAITING_STATES } from '../requests/request-state.js';
 import { ALIVE_STATES } from '../requests/instance-state.js';
-import type { WaitingRequest } from './allocator.types.js';
+import type { WaitingRequest } from './core/allocator.types.js';
 
 /** Per request, the sites where one of its instances failed in the last `coolDownMinutes`. */
 export async function avoidedSites(manager: EntityManager, requestIds: string[], now: Date, coolDownMinutes: number): Promise<Map<string, string[]>> {

@@ -1,4 +1,4 @@
-import { round2 } from '../common/rounding.js';
+import { round2 } from '../allocator/core/rounding.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
