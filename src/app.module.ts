@@ -14,7 +14,7 @@ import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { MembersModule } from './identity/members/members.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
-import { RequestsModule } from './requests/requests.module.js';
+import { RequestsModule, SiteOccupancyModule } from './requests/requests.module.js';
 import { SitesModule } from './sites/sites.module.js';
 
 @Module({})
@@ -33,6 +33,7 @@ export class AppModule {
         SitesModule,
         AllocationsModule,
         RequestsModule,
+        SiteOccupancyModule,
         AllocatorModule,
         ProvisioningModule,
         AccountingModule,

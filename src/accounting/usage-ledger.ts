@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
+import { allocationsInTerm } from '../allocations/allocations-in-force.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { decayed } from '../allocator/core/fair-share.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
@@ -106,35 +108,15 @@ export class UsageLedger {
     return charged;
   }
 
-  /** The projects' allocations in force now, soonest-ending first, with their budgets left. */
+  /** The projects' allocations in their term now, soonest-ending first, with their budgets left (spent ones too: see chooseAllocation). */
   private async budgetsInForce(manager: EntityManager, projectIds: string[], now: Date): Promise<Map<string, Budget[]>> {
-    const allocations = await manager
-      .getRepository(Allocation)
-      .createQueryBuilder('a')
-      .where('a.project_id = ANY(:projectIds)', { projectIds })
-      .andWhere('a.revoked_at IS NULL')
-      .andWhere('(a.starts_at IS NULL OR a.starts_at <= :now)', { now })
-      .andWhere('(a.ends_at IS NULL OR a.ends_at > :now)', { now })
-      .orderBy('a.ends_at', 'ASC', 'NULLS LAST')
-      .addOrderBy('a.created_at', 'ASC')
-      .getMany();
-    const charged: { allocation_id: string; core_hours: number; gpu_hours: number }[] = allocations.length
-      ? await manager.query(`SELECT allocation_id, sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE allocation_id = ANY($1) GROUP BY allocation_id`, [
-          allocations.map((a) => a.id),
-        ])
-      : [];
-    const spent = new Map(charged.map((c) => [c.allocation_id, c]));
-    const byProject = new Map<string, Budget[]>();
-    for (const allocation of allocations) {
-      const used = spent.get(allocation.id);
-      const budget = {
-        allocation,
-        coreLeft: (allocation.coreHours ?? 0) - Number(used?.core_hours ?? 0),
-        gpuLeft: (allocation.gpuHours ?? 0) - Number(used?.gpu_hours ?? 0),
-      };
-      byProject.set(allocation.projectId, [...(byProject.get(allocation.projectId) ?? []), budget]);
-    }
-    return byProject;
+    const inTerm = await allocationsInTerm(manager, projectIds, now);
+    const budgets = inTerm.map(({ allocation, chargedCoreHours, chargedGpuHours }) => ({
+      allocation,
+      coreLeft: (allocation.coreHours ?? 0) - chargedCoreHours,
+      gpuLeft: (allocation.gpuHours ?? 0) - chargedGpuHours,
+    }));
+    return groupBy(budgets, (b) => b.allocation.projectId);
   }
 
   /** One row per instance and allocation, grown by each charge. */

@@ -4,11 +4,6 @@ import { In } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireName, requireNumber } from '../common/validation.js';
-import { loadProjectStates } from '../allocator/federation-state.js';
-import type { Clock } from '../common/clock.js';
-import { CLOCK } from '../common/clock.provider.js';
-import { CONFIG, type Config } from '../config/config.js';
-import type { ProjectUsageView } from './dto/project.types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
@@ -20,8 +15,6 @@ export class ProjectsService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -69,44 +62,6 @@ export class ProjectsService {
     });
     this.logger.info({ projectId: id, priorityFactor: factor, by: principal.id }, 'project priority factor set');
     return project;
-  }
-
-  /** Limits in force, what is in use, budget left and usage so far. */
-  async usage(project: Project): Promise<ProjectUsageView> {
-    const manager = this.db.manager;
-    const now = this.clock.now();
-    const [state] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id]);
-    const [used]: { core_hours: number | null; gpu_hours: number | null }[] = await manager.query(
-      'SELECT sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE project_id = $1',
-      [project.id],
-    );
-    const totals = { coreHoursUsed: Number(used?.core_hours ?? 0), gpuHoursUsed: Number(used?.gpu_hours ?? 0) };
-    if (!state) {
-      // no allocation in force: nothing may start, but what runs still shows
-      const [held] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id], { withoutAllocation: true });
-      return {
-        limits: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-        inUse: held!.used,
-        coreHoursLeft: 0,
-        gpuHoursLeft: 0,
-        coreHoursPromised: held!.promisedCoreHours,
-        gpuHoursPromised: held!.promisedGpuHours,
-        ...totals,
-        fairShareUsage: held!.usage,
-        priorityFactor: project.priorityFactor,
-      };
-    }
-    return {
-      limits: state.limits,
-      inUse: state.used,
-      coreHoursLeft: state.coreHoursLeft,
-      gpuHoursLeft: state.gpuHoursLeft,
-      coreHoursPromised: state.promisedCoreHours,
-      gpuHoursPromised: state.promisedGpuHours,
-      ...totals,
-      fairShareUsage: state.usage,
-      priorityFactor: state.priorityFactor,
-    };
   }
 
   findByIds(ids: readonly string[]): Promise<Project[]> {
