@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AccountingModule } from './accounting/accounting.module.js';
-import { AllocationsModule } from './allocations/allocations.module.js';
+import { AllocationsModule, ProjectDirectoryModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import type { Clock } from './common/clock.js';
@@ -32,6 +32,7 @@ export class AppModule {
         MembersModule,
         SitesModule,
         AllocationsModule,
+        ProjectDirectoryModule,
         RequestsModule,
         SiteOccupancyModule,
         AllocatorModule,

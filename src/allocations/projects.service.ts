@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireName, requireNumber } from '../common/validation.js';
@@ -8,10 +8,12 @@ import { AuditService } from '../audit/audit.service.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import type { Principal } from '../identity/principal.js';
+import { ProjectDirectory } from '../identity/project-directory.js';
 import { Project } from './entities/project.entity.js';
 
 @Injectable()
-export class ProjectsService {
+/** Projects; also identity's directory of them (it grants roles in projects it does not own). */
+export class ProjectsService implements ProjectDirectory {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
@@ -62,6 +64,15 @@ export class ProjectsService {
     });
     this.logger.info({ projectId: id, priorityFactor: factor, by: principal.id }, 'project priority factor set');
     return project;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.manager.getRepository(Project).countBy({ id })) > 0;
+  }
+
+  async idsByName(manager: EntityManager, names: readonly string[]): Promise<Map<string, string>> {
+    const projects = await manager.getRepository(Project).findBy({ name: In([...names]) });
+    return new Map(projects.map((p) => [p.name, p.id]));
   }
 
   findByIds(ids: readonly string[]): Promise<Project[]> {
