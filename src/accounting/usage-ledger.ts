@@ -24,6 +24,8 @@ export function startedMinutes(startedAt: Date, until: Date): number {
   return Math.max(0, Math.ceil((until.getTime() - startedAt.getTime()) / MINUTE_MS));
 }
 
+const recordKey = (instanceId: string, allocationId: string | null) => `${instanceId} ${allocationId ?? 'none'}`;
+
 /** An allocation with what is left of its budgets during one charge. */
 interface Budget {
   allocation: Allocation;
@@ -79,6 +81,7 @@ export class UsageLedger {
     if (projectIds.length === 0) return 0;
     const projects = await manager.getRepository(Project).find({ where: { id: In(projectIds) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
     const budgets = await this.budgetsInForce(manager, projectIds, now);
+    const records = await this.recordsOf(manager, instances);
     const added = new Map<string, number>();
     let charged = 0;
     for (const instance of instances) {
@@ -88,7 +91,7 @@ export class UsageLedger {
       const coreHours = (instance.vcpus * minutes) / 60;
       const gpuHours = (instance.gpus * minutes) / 60;
       const budget = chooseAllocation(budgets.get(instance.projectId) ?? []);
-      await this.record(manager, instance, budget?.allocation.id ?? null, { minutes, coreHours, gpuHours }, until);
+      await this.record(manager, records, instance, budget?.allocation.id ?? null, { minutes, coreHours, gpuHours }, until);
       if (budget) {
         budget.coreLeft -= coreHours;
         budget.gpuLeft -= gpuHours;
@@ -119,14 +122,23 @@ export class UsageLedger {
     return groupBy(budgets, (b) => b.allocation.projectId);
   }
 
+  /** The usage records of the batch's instances, by instance and allocation (see recordKey): one query for the batch. */
+  private async recordsOf(manager: EntityManager, instances: Instance[]): Promise<Map<string, UsageRecord>> {
+    const rows = await manager.getRepository(UsageRecord).findBy({ instanceId: In(instances.map((i) => i.id)) });
+    return new Map(rows.map((r) => [recordKey(r.instanceId, r.allocationId), r]));
+  }
+
   /** One row per instance and allocation, grown by each charge. */
-  private async record(manager: EntityManager, instance: Instance, allocationId: string | null, charge: { minutes: number; coreHours: number; gpuHours: number }, until: Date): Promise<void> {
+  private async record(
+    manager: EntityManager,
+    records: Map<string, UsageRecord>,
+    instance: Instance,
+    allocationId: string | null,
+    charge: { minutes: number; coreHours: number; gpuHours: number },
+    until: Date,
+  ): Promise<void> {
     const repo = manager.getRepository(UsageRecord);
-    const existing = await repo
-      .createQueryBuilder('u')
-      .where('u.instance_id = :instanceId', { instanceId: instance.id })
-      .andWhere('u.allocation_id IS NOT DISTINCT FROM :allocationId', { allocationId })
-      .getOne();
+    const existing = records.get(recordKey(instance.id, allocationId));
     if (existing) {
       await repo.update(existing.id, {
         minutes: existing.minutes + charge.minutes,

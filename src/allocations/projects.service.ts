@@ -47,8 +47,10 @@ export class ProjectsService implements ProjectDirectory {
 
   /** Projects the principal may see. */
   async listVisible(principal: Principal): Promise<Project[]> {
-    const all = await this.db.manager.getRepository(Project).find({ order: { name: 'ASC' } });
-    return all.filter((p) => AccessPolicy.canSeeProject(principal, p));
+    const visible = AccessPolicy.visibleProjects(principal);
+    const qb = this.db.manager.getRepository(Project).createQueryBuilder('p').orderBy('p.name', 'ASC');
+    if (visible !== 'all') qb.where('p.id = ANY(:ids) OR p.institution = ANY(:institutions)', { ids: visible.ids.filter(isUuid), institutions: visible.institutions });
+    return qb.getMany();
   }
 
   /** Sets the project's fair-share priority factor (HTCondor-style: 2 gets half the share of 1). */
