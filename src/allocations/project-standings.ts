@@ -33,7 +33,6 @@ interface StandingRow {
   gpu_hours_left: number | null;
 }
 
-const NONE: Limits = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
 
 /**
  * The standing at `now` of each project with an allocation in force (of those in `projectIds`,
@@ -65,7 +64,7 @@ export async function loadProjectStandings(
     id: r.id,
     institution: r.institution,
     inForce: r.in_force,
-    limits: r.in_force ? { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: r.instances === null ? null : Number(r.instances) } : NONE,
+    limits: r.in_force ? { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: r.instances === null ? null : Number(r.instances) } : { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
     coreHoursLeft: !r.in_force ? 0 : r.core_hours_left === null ? null : Number(r.core_hours_left),
     gpuHoursLeft: !r.in_force ? 0 : r.gpu_hours_left === null ? null : Number(r.gpu_hours_left),
     usage: decayed(Number(r.decayed_usage), r.usage_decayed_at ? (now.getTime() - r.usage_decayed_at.getTime()) / 3_600_000 : 0, halfLifeHours),

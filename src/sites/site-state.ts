@@ -2,7 +2,7 @@ import { IsNull, type EntityManager } from 'typeorm';
 import type { Resources, SiteState } from '../allocator/core/allocator.types.js';
 import { Site } from './entities/site.entity.js';
 
-const NOTHING: Resources = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
+const nothing = (): Resources => ({ vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 });
 
 /** The sites in the federation (not removed), by name. */
 export function liveSites(manager: EntityManager): Promise<Site[]> {
@@ -10,7 +10,7 @@ export function liveSites(manager: EntityManager): Promise<Site[]> {
 }
 
 /** The allocator's view of a site; what is in use there is told by whoever places instances (nothing, if not told). */
-export function siteStateOf(site: Site, usage: { used: Resources; usedByHome: Resources } = { used: NOTHING, usedByHome: NOTHING }): SiteState {
+export function siteStateOf(site: Site, usage: { used: Resources; usedByHome: Resources } = { used: nothing(), usedByHome: nothing() }): SiteState {
   return {
     id: site.id,
     name: site.name,
