@@ -6,7 +6,7 @@
 // BENCH_ALLOCATOR=/path/to/allocator.js runs another build of it.
 import { pathToFileURL } from 'node:url';
 
-const { allocate } = await import(process.env.BENCH_ALLOCATOR ? pathToFileURL(process.env.BENCH_ALLOCATOR).href : '../dist/allocator/allocator.js');
+const { allocate } = await import(process.env.BENCH_ALLOCATOR ? pathToFileURL(process.env.BENCH_ALLOCATOR).href : '../dist/allocator/core/allocator.js');
 
 const SITES = Number(process.env.BENCH_SITES ?? 200);
 const TYPES = 10;

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AccountingModule } from './accounting/accounting.module.js';
-import { AllocationsModule } from './allocations/allocations.module.js';
+import { AllocationsModule, ProjectDirectoryModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import type { Clock } from './common/clock.js';
@@ -14,7 +14,7 @@ import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { MembersModule } from './identity/members/members.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
-import { RequestsModule } from './requests/requests.module.js';
+import { RequestsModule, SiteOccupancyModule } from './requests/requests.module.js';
 import { SitesModule } from './sites/sites.module.js';
 
 @Module({})
@@ -32,7 +32,9 @@ export class AppModule {
         MembersModule,
         SitesModule,
         AllocationsModule,
+        ProjectDirectoryModule,
         RequestsModule,
+        SiteOccupancyModule,
         AllocatorModule,
         ProvisioningModule,
         AccountingModule,

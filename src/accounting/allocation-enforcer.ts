@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, IsNull, Not, type EntityManager } from 'typeorm';
+import { endedAt } from '../allocations/allocations-in-force.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
-import { loadProjectStates } from '../allocator/federation-state.js';
-import type { Limits, Resources } from '../allocator/allocator.types.js';
+import type { Limits, Resources } from '../allocator/core/allocator.types.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
@@ -11,14 +11,9 @@ import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { loadProjectStates } from '../requests/federation-state.js';
 import { ALIVE_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
-
-/** When an allocation stopped counting: its end, its revocation or the charge that used up its budget, whichever came first. */
-export function endedAt(a: Pick<Allocation, 'endsAt' | 'revokedAt' | 'exhaustedAt'>): Date | null {
-  const times = [a.endsAt, a.revokedAt, a.exhaustedAt].filter((t): t is Date => t !== null);
-  return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
-}
 
 const within = (used: Resources, limits: Limits) =>
   used.vcpus <= limits.vcpus && used.memoryMiB <= limits.memoryMiB && used.gpus <= limits.gpus && (limits.instances === null || used.instances <= limits.instances);

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
+import { allocationsInTerm } from '../allocations/allocations-in-force.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
-import { decayed } from '../allocator/fair-share.js';
+import { decayed } from '../allocator/core/fair-share.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
@@ -21,6 +23,8 @@ const MINUTE_MS = 60_000;
 export function startedMinutes(startedAt: Date, until: Date): number {
   return Math.max(0, Math.ceil((until.getTime() - startedAt.getTime()) / MINUTE_MS));
 }
+
+const recordKey = (instanceId: string, allocationId: string | null) => `${instanceId} ${allocationId ?? 'none'}`;
 
 /** An allocation with what is left of its budgets during one charge. */
 interface Budget {
@@ -77,6 +81,7 @@ export class UsageLedger {
     if (projectIds.length === 0) return 0;
     const projects = await manager.getRepository(Project).find({ where: { id: In(projectIds) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
     const budgets = await this.budgetsInForce(manager, projectIds, now);
+    const records = await this.recordsOf(manager, instances);
     const added = new Map<string, number>();
     let charged = 0;
     for (const instance of instances) {
@@ -86,7 +91,7 @@ export class UsageLedger {
       const coreHours = (instance.vcpus * minutes) / 60;
       const gpuHours = (instance.gpus * minutes) / 60;
       const budget = chooseAllocation(budgets.get(instance.projectId) ?? []);
-      await this.record(manager, instance, budget?.allocation.id ?? null, { minutes, coreHours, gpuHours }, until);
+      await this.record(manager, records, instance, budget?.allocation.id ?? null, { minutes, coreHours, gpuHours }, until);
       if (budget) {
         budget.coreLeft -= coreHours;
         budget.gpuLeft -= gpuHours;
@@ -106,45 +111,34 @@ export class UsageLedger {
     return charged;
   }
 
-  /** The projects' allocations in force now, soonest-ending first, with their budgets left. */
+  /** The projects' allocations in their term now, soonest-ending first, with their budgets left (spent ones too: see chooseAllocation). */
   private async budgetsInForce(manager: EntityManager, projectIds: string[], now: Date): Promise<Map<string, Budget[]>> {
-    const allocations = await manager
-      .getRepository(Allocation)
-      .createQueryBuilder('a')
-      .where('a.project_id = ANY(:projectIds)', { projectIds })
-      .andWhere('a.revoked_at IS NULL')
-      .andWhere('(a.starts_at IS NULL OR a.starts_at <= :now)', { now })
-      .andWhere('(a.ends_at IS NULL OR a.ends_at > :now)', { now })
-      .orderBy('a.ends_at', 'ASC', 'NULLS LAST')
-      .addOrderBy('a.created_at', 'ASC')
-      .getMany();
-    const charged: { allocation_id: string; core_hours: number; gpu_hours: number }[] = allocations.length
-      ? await manager.query(`SELECT allocation_id, sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE allocation_id = ANY($1) GROUP BY allocation_id`, [
-          allocations.map((a) => a.id),
-        ])
-      : [];
-    const spent = new Map(charged.map((c) => [c.allocation_id, c]));
-    const byProject = new Map<string, Budget[]>();
-    for (const allocation of allocations) {
-      const used = spent.get(allocation.id);
-      const budget = {
-        allocation,
-        coreLeft: (allocation.coreHours ?? 0) - Number(used?.core_hours ?? 0),
-        gpuLeft: (allocation.gpuHours ?? 0) - Number(used?.gpu_hours ?? 0),
-      };
-      byProject.set(allocation.projectId, [...(byProject.get(allocation.projectId) ?? []), budget]);
-    }
-    return byProject;
+    const inTerm = await allocationsInTerm(manager, projectIds, now);
+    const budgets = inTerm.map(({ allocation, chargedCoreHours, chargedGpuHours }) => ({
+      allocation,
+      coreLeft: (allocation.coreHours ?? 0) - chargedCoreHours,
+      gpuLeft: (allocation.gpuHours ?? 0) - chargedGpuHours,
+    }));
+    return groupBy(budgets, (b) => b.allocation.projectId);
+  }
+
+  /** The usage records of the batch's instances, by instance and allocation (see recordKey): one query for the batch. */
+  private async recordsOf(manager: EntityManager, instances: Instance[]): Promise<Map<string, UsageRecord>> {
+    const rows = await manager.getRepository(UsageRecord).findBy({ instanceId: In(instances.map((i) => i.id)) });
+    return new Map(rows.map((r) => [recordKey(r.instanceId, r.allocationId), r]));
   }
 
   /** One row per instance and allocation, grown by each charge. */
-  private async record(manager: EntityManager, instance: Instance, allocationId: string | null, charge: { minutes: number; coreHours: number; gpuHours: number }, until: Date): Promise<void> {
+  private async record(
+    manager: EntityManager,
+    records: Map<string, UsageRecord>,
+    instance: Instance,
+    allocationId: string | null,
+    charge: { minutes: number; coreHours: number; gpuHours: number },
+    until: Date,
+  ): Promise<void> {
     const repo = manager.getRepository(UsageRecord);
-    const existing = await repo
-      .createQueryBuilder('u')
-      .where('u.instance_id = :instanceId', { instanceId: instance.id })
-      .andWhere('u.allocation_id IS NOT DISTINCT FROM :allocationId', { allocationId })
-      .getOne();
+    const existing = records.get(recordKey(instance.id, allocationId));
     if (existing) {
       await repo.update(existing.id, {
         minutes: existing.minutes + charge.minutes,

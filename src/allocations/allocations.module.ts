@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { ProjectDirectory } from '../identity/project-directory.js';
 import { AllocationsService } from './allocations.service.js';
 import { ProjectsResolver, AllocationsResolver } from './projects.resolver.js';
 import { ProjectsService } from './projects.service.js';
@@ -8,3 +9,8 @@ import { ProjectsService } from './projects.service.js';
   exports: [ProjectsService, AllocationsService],
 })
 export class AllocationsModule {}
+
+/** Answers identity's questions about projects, so that identity need not import this domain. */
+@Global()
+@Module({ imports: [AllocationsModule], providers: [{ provide: ProjectDirectory, useExisting: ProjectsService }], exports: [ProjectDirectory] })
+export class ProjectDirectoryModule {}

@@ -4,7 +4,7 @@ import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.
 import type { Principal } from '../identity/principal.js';
 import type { Loaders } from '../graphql/loaders.js';
 import { AllocationsService, toAllocationView } from './allocations.service.js';
-import { AllocationView, CreateProjectInput, GrantAllocationInput, ProjectUsageView, ProjectView, UpdateAllocationInput } from './dto/project.types.js';
+import { AllocationView, CreateProjectInput, GrantAllocationInput, ProjectView, UpdateAllocationInput } from './dto/project.types.js';
 import { ProjectsService } from './projects.service.js';
 
 @Resolver(() => ProjectView)
@@ -63,11 +63,6 @@ export class ProjectsResolver {
   private async assertCanAdministerAllocation(principal: Principal, allocationId: string): Promise<void> {
     const allocation = await this.allocationsService.get(allocationId);
     AccessPolicy.assertCanAdministerProject(principal, await this.projectsService.get(allocation.projectId));
-  }
-
-  @ResolveField(() => ProjectUsageView, { description: 'limits, what is in use, the budget left and the usage so far' })
-  async usage(@Parent() project: ProjectView): Promise<ProjectUsageView> {
-    return this.projectsService.usage(await this.projectsService.get(project.id));
   }
 
   @ResolveField(() => [AllocationView])

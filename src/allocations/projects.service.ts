@@ -1,27 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireName, requireNumber } from '../common/validation.js';
-import { loadProjectStates } from '../allocator/federation-state.js';
-import type { Clock } from '../common/clock.js';
-import { CLOCK } from '../common/clock.provider.js';
-import { CONFIG, type Config } from '../config/config.js';
-import type { ProjectUsageView } from './dto/project.types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import type { Principal } from '../identity/principal.js';
+import { ProjectDirectory } from '../identity/project-directory.js';
 import { Project } from './entities/project.entity.js';
 
 @Injectable()
-export class ProjectsService {
+/** Projects; also identity's directory of them (it grants roles in projects it does not own). */
+export class ProjectsService implements ProjectDirectory {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -52,8 +47,10 @@ export class ProjectsService {
 
   /** Projects the principal may see. */
   async listVisible(principal: Principal): Promise<Project[]> {
-    const all = await this.db.manager.getRepository(Project).find({ order: { name: 'ASC' } });
-    return all.filter((p) => AccessPolicy.canSeeProject(principal, p));
+    const visible = AccessPolicy.visibleProjects(principal);
+    const qb = this.db.manager.getRepository(Project).createQueryBuilder('p').orderBy('p.name', 'ASC');
+    if (visible !== 'all') qb.where('p.id = ANY(:ids) OR p.institution = ANY(:institutions)', { ids: visible.ids.filter(isUuid), institutions: visible.institutions });
+    return qb.getMany();
   }
 
   /** Sets the project's fair-share priority factor (HTCondor-style: 2 gets half the share of 1). */
@@ -71,42 +68,13 @@ export class ProjectsService {
     return project;
   }
 
-  /** Limits in force, what is in use, budget left and usage so far. */
-  async usage(project: Project): Promise<ProjectUsageView> {
-    const manager = this.db.manager;
-    const now = this.clock.now();
-    const [state] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id]);
-    const [used]: { core_hours: number | null; gpu_hours: number | null }[] = await manager.query(
-      'SELECT sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE project_id = $1',
-      [project.id],
-    );
-    const totals = { coreHoursUsed: Number(used?.core_hours ?? 0), gpuHoursUsed: Number(used?.gpu_hours ?? 0) };
-    if (!state) {
-      // no allocation in force: nothing may start, but what runs still shows
-      const [held] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id], { withoutAllocation: true });
-      return {
-        limits: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-        inUse: held!.used,
-        coreHoursLeft: 0,
-        gpuHoursLeft: 0,
-        coreHoursPromised: held!.promisedCoreHours,
-        gpuHoursPromised: held!.promisedGpuHours,
-        ...totals,
-        fairShareUsage: held!.usage,
-        priorityFactor: project.priorityFactor,
-      };
-    }
-    return {
-      limits: state.limits,
-      inUse: state.used,
-      coreHoursLeft: state.coreHoursLeft,
-      gpuHoursLeft: state.gpuHoursLeft,
-      coreHoursPromised: state.promisedCoreHours,
-      gpuHoursPromised: state.promisedGpuHours,
-      ...totals,
-      fairShareUsage: state.usage,
-      priorityFactor: state.priorityFactor,
-    };
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.manager.getRepository(Project).countBy({ id })) > 0;
+  }
+
+  async idsByName(manager: EntityManager, names: readonly string[]): Promise<Map<string, string>> {
+    const projects = await manager.getRepository(Project).findBy({ name: In([...names]) });
+    return new Map(projects.map((p) => [p.name, p.id]));
   }
 
   findByIds(ids: readonly string[]): Promise<Project[]> {

@@ -14,11 +14,11 @@ import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { RequestUpdates } from '../requests/request-updates.js';
-import { allocate } from './allocator.js';
-import type { Decision, Placement, SiteState } from './allocator.types.js';
+import { loadFederationState } from '../requests/federation-state.js';
+import { waitingRequestsOf } from '../requests/waiting-requests.js';
+import { allocate } from './core/allocator.js';
+import type { Decision, Placement, SiteState } from './core/allocator.types.js';
 import { AllocatorMetrics } from './allocator.metrics.js';
-import { loadProjectStates, loadSiteStates } from './federation-state.js';
-import { waitingRequestsOf } from './waiting-requests.js';
 
 type Move = Parameters<RequestLifecycle['moveRequests']>[1][number];
 
@@ -104,9 +104,9 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const now = this.clock.now();
     const waiting = await waitingRequestsOf(manager, now, this.config.SKYPOOL_COOL_DOWN_MINUTES);
     if (waiting.length === 0) return { considered: 0, placed: 0 };
-    const sites = await loadSiteStates(manager);
-    const projects = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS);
-    const decisions = allocate({ sites, projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
+    const federation = await loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS);
+    const sites = federation.sites.map((s) => s.state);
+    const decisions = allocate({ sites, projects: federation.projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
     const siteById = new Map(sites.map((s) => [s.id, s]));
     const rows: Partial<Instance>[] = [];
     const moves: Move[] = [];

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { requireCursor } from '../common/validation.js';
 import { Db } from '../database/db.js';
-import type { Principal } from '../identity/principal.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 const SECRET_KEY = /secret|token|password|sealed|userdata/i;
@@ -15,6 +14,12 @@ export function redact(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v)]));
   }
   return value;
+}
+
+/** Who made a change: the audit log sits below identity, so any principal will do. */
+export interface Actor {
+  id: string;
+  name: string;
 }
 
 export interface AuditEntry {
@@ -30,7 +35,7 @@ export interface AuditEntry {
 export class AuditService {
   constructor(private readonly db: Db) {}
 
-  async record(manager: EntityManager, principal: Principal, entry: AuditEntry): Promise<void> {
+  async record(manager: EntityManager, principal: Actor, entry: AuditEntry): Promise<void> {
     const event = Object.assign(new AuditEvent(), {
       actorId: principal.id,
       actorName: principal.name,

@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { AllocationsService } from '../allocations/allocations.service.js';
 import type { Allocation } from '../allocations/entities/allocation.entity.js';
 import type { Project } from '../allocations/entities/project.entity.js';
+import { groupBy } from '../common/group-by.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import type { Instance } from '../requests/entities/instance.entity.js';
 import type { RequestEvent } from '../requests/entities/request-event.entity.js';
@@ -17,9 +18,8 @@ function byKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string)
 }
 
 function groupByKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
-  const map = new Map<string, T[]>();
-  for (const row of rows) map.set(keyOf(row), [...(map.get(keyOf(row)) ?? []), row]);
-  return keys.map((k) => map.get(k) ?? []);
+  const groups = groupBy(rows, keyOf);
+  return keys.map((k) => groups.get(k) ?? []);
 }
 
 /**

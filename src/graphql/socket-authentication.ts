@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CloseCode } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { AuthService, type Authentication, type Credentials } from '../identity/auth.service.js';
@@ -91,12 +92,7 @@ export class SocketAuthentication implements OnModuleDestroy {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const byCredentials = new Map<string, SocketExtra[]>();
-      for (const extra of this.open) {
-        const key = JSON.stringify(extra.credentials);
-        byCredentials.set(key, [...(byCredentials.get(key) ?? []), extra]);
-      }
-      for (const sockets of byCredentials.values()) {
+      for (const sockets of groupBy(this.open, (extra) => JSON.stringify(extra.credentials)).values()) {
         const authentication = await this.auth.authenticate(sockets[0]!.credentials!);
         for (const extra of sockets) this.apply(extra, authentication);
       }

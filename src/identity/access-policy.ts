@@ -67,6 +67,19 @@ export const AccessPolicy = {
     if (!managesProject(principal, project)) throw new ForbiddenError(`a researcher may ${action} only the requests they submitted`);
   },
 
+  /**
+   * The projects canSeeProject lets the principal see, as a filter a query can apply: every
+   * project, or those with these ids or of these institutions.
+   */
+  visibleProjects(principal: Principal): 'all' | { ids: string[]; institutions: string[] } {
+    if (isFederationAdmin(principal)) return 'all';
+    const ids = principal.grants.flatMap((g) => (g.projectId !== undefined ? [g.projectId] : []));
+    const institutions = principal.grants.flatMap((g) =>
+      g.institution !== undefined && (g.role === 'SITE_ADMIN' || (g.role === 'PROJECT_MANAGER' && g.projectId === undefined)) ? [g.institution] : [],
+    );
+    return { ids, institutions };
+  },
+
   canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {
     try {
       AccessPolicy.assertCanActInProject(principal, project);

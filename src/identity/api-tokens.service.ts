@@ -9,9 +9,9 @@ import { AuditService } from '../audit/audit.service.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
+import { ProjectDirectory } from './project-directory.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
 import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
 
@@ -38,6 +38,7 @@ export class ApiTokensService {
     @Inject(CONFIG) private readonly config: Config,
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly projects: ProjectDirectory,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -50,8 +51,7 @@ export class ApiTokensService {
     if (scoped && !spec.projectId) throw new BadInputError('projectId', `is required for a ${spec.role} service account`);
     if (spec.role === 'SITE_ADMIN' && !spec.institution) throw new BadInputError('institution', 'is required for a SITE_ADMIN service account');
     if (spec.projectId) {
-      const project = isUuid(spec.projectId) ? await this.db.manager.getRepository(Project).findOneBy({ id: spec.projectId }) : null;
-      if (!project) throw new NotFoundError('project', spec.projectId);
+      if (!isUuid(spec.projectId) || !(await this.projects.exists(spec.projectId))) throw new NotFoundError('project', spec.projectId);
     }
 
     // made with a limited token, the account may call what that token may call, and no more

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { In, IsNull, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { ComputeError, isLive, type ComputeDriver, type SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
@@ -70,17 +71,18 @@ export class ProvisionerService {
    * something, whether a request went back to the allocator, and when the next retry is due.
    */
   async provisionAll(): Promise<{ started: boolean; requeued: boolean; nextRetryAt: Date | null }> {
-    this.requeued = false;
     const placements = await this.claims.claimDue();
-    const bySite = new Map<string, Placement[]>();
-    for (const p of placements) bySite.set(p.siteId, [...(bySite.get(p.siteId) ?? []), p]);
+    let requeued = false;
     await Promise.all(
-      [...bySite.values()].map(async (queue) => {
+      [...groupBy(placements, (p) => p.siteId).values()].map(async (queue) => {
         const worker = async () => {
           // once stopping, placements not yet started stay in the queue; the shutdown hands their claims back
           for (let next = this.stopping ? undefined : queue.shift(); next; next = this.stopping ? undefined : queue.shift()) {
             const placement = next;
             await this.provision(placement)
+              .then((wentBack) => {
+                requeued ||= wentBack;
+              })
               .catch(async (err) => {
                 this.logger.error({ err, ...placement }, 'provisioning failed unexpectedly');
                 // RunInstances may have been sent (e.g. the database failed while recording its answer):
@@ -94,11 +96,8 @@ export class ProvisionerService {
       }),
     );
     const [{ next }] = await this.db.manager.query(`SELECT min(next_attempt_at) AS next FROM instance WHERE state = 'REQUESTED' AND next_attempt_at > $1`, [this.clock.now()]);
-    return { started: placements.length > 0, requeued: this.requeued, nextRetryAt: next ?? null };
+    return { started: placements.length > 0, requeued, nextRetryAt: next ?? null };
   }
-
-  /** Set by a pass that failed a placement over (its request went back to the allocator). */
-  private requeued = false;
 
   /** Set at shutdown: the calls under way finish, no new placement is started. */
   private stopping = false;
@@ -108,7 +107,8 @@ export class ProvisionerService {
     this.stopping = true;
   }
 
-  private async provision(placement: Placement): Promise<void> {
+  /** Resolves to whether the placement failed over (its request went back to the allocator). */
+  private async provision(placement: Placement): Promise<boolean> {
     const manager = this.db.manager;
     const [request, site, rows] = await Promise.all([
       manager.getRepository(ResourceRequest).findOneByOrFail({ id: placement.requestId }),
@@ -117,7 +117,7 @@ export class ProvisionerService {
         where: { requestId: placement.requestId, attempt: placement.attempt, siteId: placement.siteId, state: 'REQUESTED', claimedBy: this.claims.owner },
       }),
     ]);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return false;
     const driver = this.drivers.forSite(this.sites.connectionOf(site));
 
     // a retry, or a placement another process may have sent before it stopped: the instances may exist
@@ -126,7 +126,8 @@ export class ProvisionerService {
       if (earlier === undefined) return this.retryLater(placement, site, rows, new ComputeError('transient', 'UNREACHABLE', `site ${site.name} did not answer DescribeInstances`));
       if (earlier.length > 0) {
         this.logger.info({ ...placement, site: site.name, siteInstanceIds: earlier.map((i) => i.siteInstanceId) }, 'adopting instances an earlier try started');
-        return this.record(placement, site, driver, earlier);
+        await this.record(placement, site, driver, earlier);
+        return false;
       }
     }
 
@@ -154,20 +155,24 @@ export class ProvisionerService {
       if (error.startedInstances.length > 0) {
         // started but not tagged: keep them (recorded by id) rather than lose track of them
         this.logger.warn({ ...placement, site: site.name, err: error.message }, 'instances started but could not be tagged');
-        return this.record(placement, site, driver, error.startedInstances);
+        await this.record(placement, site, driver, error.startedInstances);
+        return false;
       }
       if (error.category === 'transient' || error.category === 'throttling') return this.retryLater(placement, site, rows, error);
-      // The SDK resends RunInstances on its own after a lost reply; at a site that ignores ClientToken
-      // the earlier sends may have started the placement's instances before this one was refused (e.g.
-      // for capacity those very instances use). Adopt them rather than fail a placement that started.
+      // At a site that ignores ClientToken an earlier send of this placement (a retry after a lost or
+      // unreadable reply, or a send by a broker process that stopped) may have started its instances
+      // before this one was refused (e.g. for capacity those very instances use). Adopt them rather
+      // than fail a placement that started.
       const earlier = error.category === 'auth' ? [] : await this.findEarlierLaunch(driver, placement);
       if (earlier && earlier.length > 0) {
         this.logger.info({ ...placement, site: site.name, code: error.code, siteInstanceIds: earlier.map((i) => i.siteInstanceId) }, 'RunInstances was refused, but an earlier send had started the instances: adopting them');
-        return this.record(placement, site, driver, earlier);
+        await this.record(placement, site, driver, earlier);
+        return false;
       }
       return this.fail(placement, site, rows, error);
     }
     await this.record(placement, site, driver, created);
+    return false;
   }
 
   /**
@@ -177,13 +182,13 @@ export class ProvisionerService {
    * lookup does not find yet (a site may list new instances a little late) is looked for again,
    * before any resend, at the next try.
    */
-  private async outcomeUnknown(placement: Placement, site: Site, driver: ComputeDriver, rows: Instance[], error: ComputeError): Promise<void> {
+  private async outcomeUnknown(placement: Placement, site: Site, driver: ComputeDriver, rows: Instance[], error: ComputeError): Promise<boolean> {
     await this.health.recordMalformedReply(site, error.message);
     const found = await this.findEarlierLaunch(driver, placement);
     if (found && found.length > 0) {
       this.logger.info({ ...placement, site: site.name, siteInstanceIds: found.map((i) => i.siteInstanceId) }, 'the answer to RunInstances could not be read: adopting the instances found by tag');
       await this.record(placement, site, driver, found, { whole: found.length >= rows.length });
-      if (found.length >= rows.length) return;
+      if (found.length >= rows.length) return false;
     }
     return this.retryLater(placement, site, rows, error);
   }
@@ -247,16 +252,18 @@ export class ProvisionerService {
   }
 
   /** A transient failure: try again after a backoff, or fail over once the placement is too old. */
-  private async retryLater(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
+  private async retryLater(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<boolean> {
     const age = this.clock.now().getTime() - Math.min(...rows.map((r) => r.createdAt.getTime()));
     if (age >= this.config.SKYPOOL_PROVISION_TIMEOUT_SECONDS * 1000) return this.fail(placement, site, rows, error);
     const tries = placement.tries + 1;
     const nextAttemptAt = new Date(this.clock.now().getTime() + backoffMs(tries));
     await this.db.manager.getRepository(Instance).update({ id: In(rows.map((r) => r.id)), state: 'REQUESTED' }, { tries, nextAttemptAt });
     this.logger.warn({ ...placement, site: site.name, tries, nextAttemptAt, code: error.code, err: error.message, detail: error.detail }, 'RunInstances failed; will look for its instances and retry with the same ClientToken');
+    return false;
   }
 
-  private async fail(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<void> {
+  /** Fails the placement's instances over: its request goes back to the allocator (resolves to true). */
+  private async fail(placement: Placement, site: Site, rows: Instance[], error: ComputeError): Promise<boolean> {
     const code = reasonCodeOf(error);
     const reason = `site ${site.name}: ${error.message}`;
     this.logger.warn({ ...placement, site: site.name, code: error.code, category: error.category, detail: error.detail }, 'RunInstances failed; the request goes back to the allocator');
@@ -267,6 +274,6 @@ export class ProvisionerService {
       for (const row of current) await this.lifecycle.moveInstance(manager, row, 'FAILED', { endedAt: this.clock.now(), failureCode: code, failureReason: reason }, reason);
       await this.settlement.settle(manager, placement.requestId);
     });
-    this.requeued = true;
+    return true;
   }
 }

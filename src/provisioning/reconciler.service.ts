@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { In, Not, IsNull, LessThanOrEqual, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { isLive, type SiteInstance } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
@@ -13,7 +14,7 @@ import { Db } from '../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
+import { AT_SITE_STATES, HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
@@ -101,7 +102,7 @@ export class ReconcilerService {
 
     // which requests have instances to move, from the books as they are; each is then moved under its locks
     const books = await this.db.manager.getRepository(Instance).find({
-      where: { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) },
+      where: { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) },
       select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
     });
     const outcome: ReconcileOutcome = { released: false, terminating: false };
@@ -109,7 +110,7 @@ export class ReconcilerService {
       const moved = await this.db.transaction(async (manager) => {
         const request = await lockRequest(manager, requestId);
         if (!request) return { released: false, terminating: false };
-        const rows = await lockInstancesOf(manager, request, { siteId: site.id, state: In(['PENDING', 'RUNNING', 'TERMINATING']), siteInstanceId: Not(IsNull()) });
+        const rows = await lockInstancesOf(manager, request, { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) });
         let freed = false; // an instance ended or failed: its quota and capacity are free again
         let touched = false;
         for (const row of rows) {
@@ -169,11 +170,7 @@ export class ReconcilerService {
     // most are known and live: only the others need a look under locks
     const known = await this.db.manager.getRepository(Instance).find({ where: { siteId: site.id, siteInstanceId: In(live.map((r) => r.siteInstanceId)) }, select: { siteInstanceId: true, state: true } });
     const held = new Set(known.filter((k) => HOLDING_STATES.includes(k.state)).map((k) => k.siteInstanceId));
-    const byRequest = new Map<string, SiteInstance[]>();
-    for (const instance of live.filter((r) => !held.has(r.siteInstanceId))) {
-      const requestId = instance.tags[TAG_REQUEST] ?? '';
-      byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), instance]);
-    }
+    const byRequest = groupBy(live.filter((r) => !held.has(r.siteInstanceId)), (instance) => instance.tags[TAG_REQUEST] ?? '');
     const orphans: string[] = [];
     for (const [requestId, instances] of byRequest) {
       if (!isUuid(requestId)) orphans.push(...instances.map((i) => i.siteInstanceId));
@@ -194,7 +191,7 @@ export class ReconcilerService {
     const rows = await lockInstancesOf(manager, request, { siteId: site.id });
     const bySiteInstanceId = new Map(rows.filter((r) => r.siteInstanceId !== null).map((r) => [r.siteInstanceId!, r]));
     const orphans: string[] = [];
-    const awaited = new Map<number, SiteInstance[]>();
+    const waitedFor: SiteInstance[] = [];
     for (const instance of instances) {
       const row = bySiteInstanceId.get(instance.siteInstanceId);
       if (row) {
@@ -203,10 +200,10 @@ export class ReconcilerService {
         continue;
       }
       const attempt = Number(instance.tags[TAG_ATTEMPT]);
-      if (rows.some((r) => r.attempt === attempt && r.state === 'REQUESTED' && r.siteInstanceId === null)) awaited.set(attempt, [...(awaited.get(attempt) ?? []), instance]);
+      if (rows.some((r) => r.attempt === attempt && r.state === 'REQUESTED' && r.siteInstanceId === null)) waitedFor.push(instance);
       else orphans.push(instance.siteInstanceId);
     }
-    for (const [attempt, found] of awaited) {
+    for (const [attempt, found] of groupBy(waitedFor, (instance) => Number(instance.tags[TAG_ATTEMPT]))) {
       const placement = { requestId, attempt, siteId: site.id };
       this.db.afterCommit(manager, () =>
         this.logger.info({ ...placement, site: site.name, siteInstanceIds: found.map((i) => i.siteInstanceId) }, 'adopting instances their placement was waiting for'),

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { IsNull, Not } from 'typeorm';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
 import { Db } from '../database/db.js';
@@ -23,6 +26,7 @@ export class TerminatorService {
     private readonly lifecycle: RequestLifecycle,
     private readonly settlement: RequestSettlement,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,7 +41,7 @@ export class TerminatorService {
         const request = await lockRequest(manager, requestId);
         if (!request) return false;
         const rows = await lockInstancesOf(manager, request, { state: 'TERMINATING', siteInstanceId: IsNull() });
-        for (const row of rows) await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: new Date() }, 'never started at the site');
+        for (const row of rows) await this.lifecycle.moveInstance(manager, row, 'TERMINATED', { endedAt: this.clock.now() }, 'never started at the site');
         if (rows.length === 0) return false;
         await this.settlement.settle(manager, requestId);
         return true; // what they held is free again
@@ -45,10 +49,9 @@ export class TerminatorService {
       released ||= ended;
     }
     const started = await repo.find({ where: { state: 'TERMINATING', siteInstanceId: Not(IsNull()) } });
-    const bySite = new Map<string, string[]>();
-    for (const row of started) bySite.set(row.siteId, [...(bySite.get(row.siteId) ?? []), row.siteInstanceId!]);
     const sent = await Promise.all(
-      [...bySite].map(async ([siteId, ids]) => {
+      [...groupBy(started, (row) => row.siteId)].map(async ([siteId, rows]) => {
+        const ids = rows.map((row) => row.siteInstanceId!);
         const site = await this.db.manager.getRepository(Site).findOneByOrFail({ id: siteId });
         try {
           await this.drivers.forSite(this.sites.connectionOf(site)).terminateInstances(ids);

@@ -21,3 +21,6 @@ export const ALIVE_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING']
 
 /** Instances in these states hold quota and site capacity. */
 export const HOLDING_STATES: InstanceState[] = ['REQUESTED', 'PENDING', 'RUNNING', 'TERMINATING'];
+
+/** Instances the site has: started there and not yet confirmed ended (what the reconciler compares with the site's listing). */
+export const AT_SITE_STATES: InstanceState[] = ['PENDING', 'RUNNING', 'TERMINATING'];

@@ -1,6 +1,6 @@
-import { round2 } from '../common/rounding.js';
-import { missingLabel, smallestFittingType } from '../allocator/site-filter.js';
-import type { ProjectState, SiteState } from '../allocator/allocator.types.js';
+import { round2 } from '../allocator/core/rounding.js';
+import { missingLabel, smallestFittingType } from '../allocator/core/site-filter.js';
+import type { ProjectState, SiteState } from '../allocator/core/allocator.types.js';
 import { BadInputError } from '../common/errors.js';
 import { InvalidRequestError, QuotaExceededError } from './dto/request.types.js';
 import type { NormalizedRequest } from './request-input.js';

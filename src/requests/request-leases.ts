@@ -1,8 +1,7 @@
-import { round2 } from '../common/rounding.js';
+import { round2 } from '../allocator/core/rounding.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
-import { loadProjectStates } from '../allocator/federation-state.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -19,6 +18,7 @@ import { ResourceRequest } from './entities/resource-request.entity.js';
 import { ALIVE_STATES } from './instance-state.js';
 import { MAX_LEASE_HOURS } from './request-input.js';
 import { RequestLifecycle } from './request-lifecycle.js';
+import { loadProjectStates } from './federation-state.js';
 
 const HOUR_MS = 3_600_000;
 

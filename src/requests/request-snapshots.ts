@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { ResourceRequest } from './entities/resource-request.entity.js';
 import { requestStateMachine } from './request-state.js';
-import type { RequestUpdates } from './request-updates.js';
 
 const DONE: IteratorResult<never> = { value: undefined, done: true };
+
+/** Where a change to a request is announced (RequestUpdates, which makes the snapshots). */
+export interface RequestChanges {
+  watch(requestId: string, listener: () => void): () => void;
+}
 
 /**
  * The request as it is now, then again, read fresh, after each change; it ends after a final
@@ -21,7 +25,7 @@ export class RequestSnapshots implements AsyncIterableIterator<ResourceRequest> 
   private readonly unwatch: () => void;
 
   constructor(
-    updates: RequestUpdates,
+    updates: RequestChanges,
     private readonly requestId: string,
     private readonly read: (id: string) => Promise<ResourceRequest | null>,
     private readonly logger: Logger,

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AllocationsModule } from '../allocations/allocations.module.js';
+import { SiteOccupancy } from '../sites/site-occupancy.js';
+import { InstanceSiteOccupancy } from './instance-holdings.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import { RequestUpdates } from './request-updates.js';
@@ -12,3 +14,8 @@ import { RequestsService } from './requests.service.js';
   exports: [RequestsService, RequestLifecycle, RequestUpdates],
 })
 export class RequestsModule {}
+
+/** Tells sites what holds resources on them, so that sites need not know who places instances there. */
+@Global()
+@Module({ providers: [{ provide: SiteOccupancy, useClass: InstanceSiteOccupancy }], exports: [SiteOccupancy] })
+export class SiteOccupancyModule {}

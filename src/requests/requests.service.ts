@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, type EntityManager } from 'typeorm';
-import { loadProjectStates, loadSitesWithState, loadSiteStates } from '../allocator/federation-state.js';
-import { evaluate } from '../allocator/allocator.js';
-import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } from '../allocator/allocator.types.js';
-import { avoidedSites, heldInstances, toWaitingRequest } from '../allocator/waiting-requests.js';
+import { In } from 'typeorm';
+import { evaluate } from '../allocator/core/allocator.js';
+import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } from '../allocator/core/allocator.types.js';
 import { CONFIG, type Config } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -19,11 +17,13 @@ import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type Reques
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
+import { loadFederationState, type FederationState } from './federation-state.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import type { RequestState } from './request-state.js';
+import { avoidedSites, heldInstances, toWaitingRequest } from './waiting-requests.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
 
@@ -64,8 +64,9 @@ export class RequestsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  private projectState(manager: EntityManager, projectId: string, options: { holdings?: boolean } = {}): Promise<ProjectState | undefined> {
-    return loadProjectStates(manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [projectId], options).then((found) => found[0]);
+  /** Every site, and the project when it has an allocation in force. */
+  private federationFor(projectId: string, options: { holdings?: boolean } = {}): Promise<FederationState> {
+    return loadFederationState(this.db.manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds: [projectId], ...options });
   }
 
   private findByIdempotencyKey(principal: Principal, key: string): Promise<ResourceRequest | null> {
@@ -79,10 +80,9 @@ export class RequestsService {
       const earlier = await this.findByIdempotencyKey(principal, request.idempotencyKey);
       if (earlier) return earlier;
     }
-    const manager = this.db.manager;
     // whether it could ever run needs neither what is in use nor what is promised: the allocator judges those
-    const [sites, project] = await Promise.all([loadSiteStates(manager, { usage: false }), this.projectState(manager, request.projectId, { holdings: false })]);
-    const refusal = assessRequest(request, sites, project);
+    const federation = await this.federationFor(request.projectId, { holdings: false });
+    const refusal = assessRequest(request, federation.sites.map((s) => s.state), federation.projects[0]);
     if (refusal) return refusal;
 
     let saved: ResourceRequest;
@@ -127,9 +127,9 @@ export class RequestsService {
   /** What would happen to this request now, without submitting it. */
   async plan(input: SubmitRequestInput): Promise<RequestPlanView> {
     const request = normalizeRequestInput(input);
-    const manager = this.db.manager;
     const now = this.clock.now();
-    const [withState, project] = await Promise.all([loadSitesWithState(manager), this.projectState(manager, request.projectId)]);
+    const { sites: withState, projects } = await this.federationFor(request.projectId);
+    const project = projects[0];
     const sites = withState.map((s) => s.state);
     const plan = { estimatedCoreHours: request.vcpus * request.count * request.leaseHours, estimatedGpuHours: request.gpus * request.count * request.leaseHours };
     const refusal = assessRequest(request, sites, project);
@@ -176,11 +176,12 @@ export class RequestsService {
     if (waiting.length > 0) {
       const now = this.clock.now();
       const projectIds = [...new Set(waiting.map((r) => r.projectId))];
-      const [sites, projects, avoided] = await Promise.all([
-        loadSiteStates(manager),
-        loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, projectIds),
+      const [federation, avoided] = await Promise.all([
+        loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds }),
         avoidedSites(manager, waiting.map((r) => r.id), now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
       ]);
+      const { projects } = federation;
+      const sites = federation.sites.map((s) => s.state);
       const projectById = new Map(projects.map((p) => [p.id, p]));
       for (const request of waiting) {
         const asWaiting = toWaitingRequest(request, held.get(request.id) ?? 0, avoided.get(request.id) ?? [], now);

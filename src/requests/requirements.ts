@@ -1,4 +1,4 @@
-import type { LabelRequirement } from '../allocator/allocator.types.js';
+import type { LabelRequirement } from '../allocator/core/allocator.types.js';
 import { BadInputError } from '../common/errors.js';
 
 const REQUIREMENT = /^([a-z0-9][a-z0-9._/-]{0,62})(?:=([^=\s]{1,128}))?$/i;

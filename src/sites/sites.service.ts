@@ -13,8 +13,8 @@ import { AccessPolicy } from '../identity/access-policy.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.service.js';
 import type { SiteConnection } from '../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.tokens.js';
-import { HOLDING_STATES } from '../requests/instance-state.js';
 import { Site } from './entities/site.entity.js';
+import { SiteOccupancy } from './site-occupancy.js';
 import { instanceTypesOf, networkOf, type SiteSpec, validateSiteSpec } from './site-spec.js';
 
 /** A site to create or update by name, as a descriptor gives it. */
@@ -71,6 +71,7 @@ export class SitesService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly occupancy: SiteOccupancy,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -239,13 +240,10 @@ export class SitesService {
       AccessPolicy.assertCanManageSites(principal, existing.institution);
       // no cycle may place anything there while the check below holds
       await holdAllocatorLock(manager);
-      const rows: { state: string; n: string }[] = await manager.query(
-        'SELECT state, count(*) AS n FROM instance WHERE site_id = $1 AND state = ANY($2) GROUP BY state ORDER BY state',
-        [existing.id, HOLDING_STATES],
-      );
+      const rows = await this.occupancy.holdingAt(manager, existing.id);
       if (rows.length > 0) {
-        const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
-        const states = rows.map((r) => `${r.n} ${r.state}`).join(', ');
+        const total = rows.reduce((sum, r) => sum + r.count, 0);
+        const states = rows.map((r) => `${r.count} ${r.state}`).join(', ');
         throw new ConflictError(
           `site ${existing.name} still has ${total} instance${total === 1 ? '' : 's'} (${states}); drain it and let their leases end, or cancel their requests, then remove it`,
         );

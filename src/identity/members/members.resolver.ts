@@ -5,7 +5,7 @@ import type { Loaders } from '../../graphql/loaders.js';
 import { AccessPolicy } from '../access-policy.js';
 import { CurrentPrincipal, RequestLoaders } from '../current-principal.decorator.js';
 import type { Principal } from '../principal.js';
-import { AddProjectMemberInput, MeView, ProjectMemberView } from './member.types.js';
+import { AddProjectMemberInput, MeView, ProjectMemberView } from './dto/member.types.js';
 import { MembersService } from './members.service.js';
 
 @Resolver(() => ProjectView)

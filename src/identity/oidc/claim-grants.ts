@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In, type EntityManager } from 'typeorm';
-import { Project } from '../../allocations/entities/project.entity.js';
+import type { EntityManager } from 'typeorm';
 import { LOGGER } from '../../common/logging.js';
 import { CONFIG, type Config } from '../../config/config.js';
 import { type ClaimRule, loadClaimRules, mapClaims } from '../claims-mapping.js';
 import { RoleGrant } from '../entities/role-grant.entity.js';
+import { ProjectDirectory } from '../project-directory.js';
 
 /**
  * Applies SKYPOOL_CLAIM_MAPPINGS at each login: the user's grants from claims are replaced by what
@@ -16,7 +16,11 @@ import { RoleGrant } from '../entities/role-grant.entity.js';
 export class ClaimGrants {
   private readonly rules: ClaimRule[];
 
-  constructor(@Inject(CONFIG) config: Config, @Inject(LOGGER) private readonly logger: Logger) {
+  constructor(
+    @Inject(CONFIG) config: Config,
+    private readonly projects: ProjectDirectory,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     this.rules = config.SKYPOOL_CLAIM_MAPPINGS ? loadClaimRules(config.SKYPOOL_CLAIM_MAPPINGS) : [];
   }
 
@@ -24,8 +28,7 @@ export class ClaimGrants {
     if (this.rules.length === 0) return;
     const mapped = mapClaims(this.rules, claims);
     const names = [...new Set(mapped.flatMap((g) => (g.projectName ? [g.projectName] : [])))];
-    const projects = names.length ? await manager.getRepository(Project).findBy({ name: In(names) }) : [];
-    const byName = new Map(projects.map((p) => [p.name, p.id]));
+    const byName = names.length ? await this.projects.idsByName(manager, names) : new Map<string, string>();
     const unknown = names.filter((n) => !byName.has(n));
     if (unknown.length) this.logger.info({ userId, projects: unknown }, 'claims name projects that do not exist; those grants are skipped');
     const grants = mapped

@@ -1,4 +1,4 @@
-import { round2 } from '../common/rounding.js';
+import { round2 } from './rounding.js';
 import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { ProjectView } from '../../allocations/dto/project.types.js';
-import { RoleEnum } from '../dto/identity.types.js';
-import type { Role } from '../principal.js';
+import { ProjectView } from '../../../allocations/dto/project.types.js';
+import { RoleEnum } from '../../dto/identity.types.js';
+import type { Role } from '../../principal.js';
 
 @ObjectType('User', { description: 'A person who has logged in through an identity provider' })
 export class UserView {

@@ -1,9 +1,9 @@
 import { In, type EntityManager } from 'typeorm';
-import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { parseRequirement } from '../requests/requirements.js';
-import { WAITING_STATES } from '../requests/request-state.js';
-import { ALIVE_STATES } from '../requests/instance-state.js';
-import type { WaitingRequest } from './allocator.types.js';
+import { ResourceRequest } from './entities/resource-request.entity.js';
+import { parseRequirement } from './requirements.js';
+import { WAITING_STATES } from './request-state.js';
+import { ALIVE_STATES } from './instance-state.js';
+import type { WaitingRequest } from '../allocator/core/allocator.types.js';
 
 /** Per request, the sites where one of its instances failed in the last `coolDownMinutes`. */
 export async function avoidedSites(manager: EntityManager, requestIds: string[], now: Date, coolDownMinutes: number): Promise<Map<string, string[]>> {

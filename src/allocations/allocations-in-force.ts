@@ -1,0 +1,62 @@
+import type { EntityManager } from 'typeorm';
+import { Allocation } from './entities/allocation.entity.js';
+
+/*
+ * "Allocation in force", defined once. An allocation is in its term from its start (or grant)
+ * until its end or its revocation; it is in force while in its term with budget left. Once its
+ * core-hour or GPU-hour budget is charged away it stops counting altogether, its concurrent
+ * limits too. The charge pass still charges an allocation in its term whose budget is spent
+ * (it goes negative) and sets `exhaustedAt`; ending policies date the end from that.
+ */
+
+/** SQL: allocation `a` (a table alias) is in its term at `now` (a parameter, e.g. `$1`). */
+export const inTermSql = (a: string, now: string): string =>
+  `${a}.revoked_at IS NULL AND (${a}.starts_at IS NULL OR ${a}.starts_at <= ${now}) AND (${a}.ends_at IS NULL OR ${a}.ends_at > ${now})`;
+
+/**
+ * SQL: the allocations in force at $1 for the projects in $2 (all when null), each with what was
+ * charged to it (`charged_core_hours`, `charged_gpu_hours`).
+ */
+export const ALLOCATIONS_IN_FORCE = `
+  SELECT a.*, coalesce(c.core_hours, 0) AS charged_core_hours, coalesce(c.gpu_hours, 0) AS charged_gpu_hours
+    FROM allocation a
+    LEFT JOIN LATERAL (SELECT sum(u.core_hours) AS core_hours, sum(u.gpu_hours) AS gpu_hours FROM usage_record u WHERE u.allocation_id = a.id) c ON true
+   WHERE ${inTermSql('a', '$1')}
+     AND ($2::uuid[] IS NULL OR a.project_id = ANY($2))
+     AND (a.core_hours IS NULL OR a.core_hours > coalesce(c.core_hours, 0))
+     AND (a.gpu_hours IS NULL OR a.gpu_hours > coalesce(c.gpu_hours, 0))`;
+
+/** When an allocation stopped counting: its end, its revocation or the charge that used up its budget, whichever came first. */
+export function endedAt(a: Pick<Allocation, 'endsAt' | 'revokedAt' | 'exhaustedAt'>): Date | null {
+  const times = [a.endsAt, a.revokedAt, a.exhaustedAt].filter((t): t is Date => t !== null);
+  return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
+}
+
+export interface AllocationCharged {
+  allocation: Allocation;
+  chargedCoreHours: number;
+  chargedGpuHours: number;
+}
+
+/** The projects' allocations in their term at `now` (budget left or not), soonest-ending first, with what was charged to each. */
+export async function allocationsInTerm(manager: EntityManager, projectIds: readonly string[], now: Date): Promise<AllocationCharged[]> {
+  const allocations = await manager
+    .getRepository(Allocation)
+    .createQueryBuilder('a')
+    .where('a.project_id = ANY(:projectIds)', { projectIds })
+    .andWhere(inTermSql('a', ':now'), { now })
+    .orderBy('a.ends_at', 'ASC', 'NULLS LAST')
+    .addOrderBy('a.created_at', 'ASC')
+    .getMany();
+  if (allocations.length === 0) return [];
+  const charged: { allocation_id: string; core_hours: number; gpu_hours: number }[] = await manager.query(
+    'SELECT allocation_id, sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE allocation_id = ANY($1) GROUP BY allocation_id',
+    [allocations.map((a) => a.id)],
+  );
+  const byId = new Map(charged.map((c) => [c.allocation_id, c]));
+  return allocations.map((allocation) => ({
+    allocation,
+    chargedCoreHours: Number(byId.get(allocation.id)?.core_hours ?? 0),
+    chargedGpuHours: Number(byId.get(allocation.id)?.gpu_hours ?? 0),
+  }));
+}
