@@ -76,11 +76,12 @@ export class ProjectsService {
     const manager = this.db.manager;
     const now = this.clock.now();
     const [state] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id]);
-    const [used]: { core_hours: number | null; gpu_hours: number | null }[] = await manager.query(
-      'SELECT sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE project_id = $1',
+    const [used]: { vcpu_minutes: string | null; gpu_minutes: string | null }[] = await manager.query(
+      'SELECT sum(vcpu_minutes) AS vcpu_minutes, sum(gpu_minutes) AS gpu_minutes FROM usage_record WHERE project_id = $1',
       [project.id],
     );
-    const totals = { coreHoursUsed: Number(used?.core_hours ?? 0), gpuHoursUsed: Number(used?.gpu_hours ?? 0) };
+    // the ledger counts whole unit-minutes; the API shows hours
+    const totals = { coreHoursUsed: Number(used?.vcpu_minutes ?? 0) / 60, gpuHoursUsed: Number(used?.gpu_minutes ?? 0) / 60 };
     if (!state) {
       // no allocation in force: nothing may start, but what runs still shows
       const [held] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [project.id], { withoutAllocation: true });

@@ -80,18 +80,19 @@ export async function loadSiteStates(manager: EntityManager, options: { usage?: 
 
 /**
  * The allocations in force at $1 for the projects in $2 (all when null): started, not ended,
- * not revoked, and with budget left, each with what was charged to it. An allocation whose
- * budget ran out stops counting altogether, its concurrent limits too.
+ * not revoked, and with budget left, each with what was charged to it (whole unit-minutes). An
+ * allocation whose budget ran out stops counting altogether, its concurrent limits too. A budget
+ * is compared in whole minutes, rounded up, as `budgetMinutes` does (exact: `numeric`).
  */
 export const ALLOCATIONS_IN_FORCE = `
-  SELECT a.*, coalesce(c.core_hours, 0) AS charged_core_hours, coalesce(c.gpu_hours, 0) AS charged_gpu_hours
+  SELECT a.*, coalesce(c.vcpu_minutes, 0) AS charged_vcpu_minutes, coalesce(c.gpu_minutes, 0) AS charged_gpu_minutes
     FROM allocation a
-    LEFT JOIN LATERAL (SELECT sum(u.core_hours) AS core_hours, sum(u.gpu_hours) AS gpu_hours FROM usage_record u WHERE u.allocation_id = a.id) c ON true
+    LEFT JOIN LATERAL (SELECT sum(u.vcpu_minutes) AS vcpu_minutes, sum(u.gpu_minutes) AS gpu_minutes FROM usage_record u WHERE u.allocation_id = a.id) c ON true
    WHERE a.revoked_at IS NULL
      AND (a.starts_at IS NULL OR a.starts_at <= $1) AND (a.ends_at IS NULL OR a.ends_at > $1)
      AND ($2::uuid[] IS NULL OR a.project_id = ANY($2))
-     AND (a.core_hours IS NULL OR a.core_hours > coalesce(c.core_hours, 0))
-     AND (a.gpu_hours IS NULL OR a.gpu_hours > coalesce(c.gpu_hours, 0))`;
+     AND (a.core_hours IS NULL OR ceil(a.core_hours * 60) > coalesce(c.vcpu_minutes, 0))
+     AND (a.gpu_hours IS NULL OR ceil(a.gpu_hours * 60) > coalesce(c.gpu_minutes, 0))`;
 
 interface ProjectRow {
   id: string;
@@ -103,8 +104,8 @@ interface ProjectRow {
   memory_mib: string;
   gpus: string;
   instances: string | null;
-  core_hours_left: number | null;
-  gpu_hours_left: number | null;
+  vcpu_minutes_left: string | null;
+  gpu_minutes_left: string | null;
   used_vcpus: string | null;
   used_memory_mib: string | null;
   used_gpus: string | null;
@@ -132,8 +133,8 @@ export async function loadProjectStates(
      limits AS (
        SELECT project_id, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus,
               CASE WHEN bool_or(instances IS NULL) THEN NULL ELSE sum(instances) END AS instances,
-              CASE WHEN bool_or(core_hours IS NULL) THEN NULL ELSE sum(core_hours - charged_core_hours) END AS core_hours_left,
-              CASE WHEN bool_or(gpu_hours IS NULL) THEN NULL ELSE sum(gpu_hours - charged_gpu_hours) END AS gpu_hours_left
+              CASE WHEN bool_or(core_hours IS NULL) THEN NULL ELSE sum(ceil(core_hours * 60) - charged_vcpu_minutes) END AS vcpu_minutes_left,
+              CASE WHEN bool_or(gpu_hours IS NULL) THEN NULL ELSE sum(ceil(gpu_hours * 60) - charged_gpu_minutes) END AS gpu_minutes_left
          FROM in_force GROUP BY project_id),
      holding AS (
        SELECT i.project_id, sum(i.vcpus) AS vcpus, sum(i.memory_mib) AS memory_mib, sum(i.gpus) AS gpus, count(*) AS instances,
@@ -144,7 +145,7 @@ export async function loadProjectStates(
         WHERE $4 AND i.state = ANY($3) AND ($2::uuid[] IS NULL OR i.project_id = ANY($2))
         GROUP BY i.project_id)
      SELECT p.id, p.institution, p.priority_factor, p.decayed_usage, p.usage_decayed_at,
-            l.vcpus, l.memory_mib, l.gpus, l.instances, l.core_hours_left, l.gpu_hours_left,
+            l.vcpus, l.memory_mib, l.gpus, l.instances, l.vcpu_minutes_left, l.gpu_minutes_left,
             h.vcpus AS used_vcpus, h.memory_mib AS used_memory_mib, h.gpus AS used_gpus, h.instances AS used_instances,
             h.promised_core_hours, h.promised_gpu_hours
        FROM project p ${options.withoutAllocation ? 'LEFT' : ''} JOIN limits l ON l.project_id = p.id LEFT JOIN holding h ON h.project_id = p.id
@@ -156,8 +157,9 @@ export async function loadProjectStates(
     institution: r.institution,
     limits: { vcpus: Number(r.vcpus ?? 0), memoryMiB: Number(r.memory_mib ?? 0), gpus: Number(r.gpus ?? 0), instances: r.instances === null ? null : Number(r.instances) },
     used: resources(r.used_vcpus, r.used_memory_mib, r.used_gpus, r.used_instances),
-    coreHoursLeft: r.core_hours_left === null ? null : Number(r.core_hours_left),
-    gpuHoursLeft: r.gpu_hours_left === null ? null : Number(r.gpu_hours_left),
+    // whole minutes in the database; hours (minutes / 60) for the allocator and the API
+    coreHoursLeft: r.vcpu_minutes_left === null ? null : Number(r.vcpu_minutes_left) / 60,
+    gpuHoursLeft: r.gpu_minutes_left === null ? null : Number(r.gpu_minutes_left) / 60,
     promisedCoreHours: Number(r.promised_core_hours ?? 0),
     promisedGpuHours: Number(r.promised_gpu_hours ?? 0),
     usage: decayed(Number(r.decayed_usage), r.usage_decayed_at ? (now.getTime() - r.usage_decayed_at.getTime()) / 3_600_000 : 0, halfLifeHours),

@@ -7,6 +7,7 @@ import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { ALIVE_STATES, HOLDING_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { leaseEnd, leaseOver } from '../requests/lease-time.js';
 import { lockRequest } from '../requests/request-locks.js';
 import { RequestUpdates } from '../requests/request-updates.js';
 
@@ -44,7 +45,7 @@ export class RequestSettlement {
     switch (request.state) {
       case 'PROVISIONING': {
         if (running.length >= request.minCount) {
-          const leaseEndsAt = new Date(now.getTime() + request.leaseHours * 3_600_000);
+          const leaseEndsAt = leaseEnd(now, request.leaseHours);
           await manager.getRepository(Instance).update({ requestId, state: In(ALIVE_STATES) }, { leaseEndsAt });
           await this.lifecycle.moveRequest(manager, request, 'RUNNING', { reason: `${running.length} of ${request.count} running`, leaseEndsAt });
         } else if (failedNow.length > 0 && alive.length < request.minCount) {
@@ -64,7 +65,7 @@ export class RequestSettlement {
         break;
       }
       case 'RUNNING': {
-        if (request.leaseEndsAt && request.leaseEndsAt <= now) {
+        if (leaseOver(request.leaseEndsAt, now)) {
           await endAll('lease ended');
           await this.lifecycle.moveRequest(manager, request, 'TERMINATING', { reason: `lease ended at ${request.leaseEndsAt.toISOString()}`, reasonCode: 'LEASE_EXPIRED' });
         } else if (alive.length === 0) {

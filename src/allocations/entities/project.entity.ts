@@ -15,7 +15,10 @@ export class Project {
   @Column('double precision', { default: 1 })
   priorityFactor!: number;
 
-  /** Core-hours charged, decayed with the fair-share half-life as of `usageDecayedAt`. */
+  /**
+   * Core-hours charged, decayed with the fair-share half-life as of `usageDecayedAt`. A float on
+   * purpose: a score that orders projects, never money (the ledger is `usage_record`).
+   */
   @Column('double precision', { default: 0 })
   decayedUsage!: number;
 
