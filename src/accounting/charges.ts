@@ -32,7 +32,7 @@ export function chargeDue(instance: Pick<Instance, 'vcpus' | 'gpus' | 'startedAt
   return { minutes, vcpuMinutes: instance.vcpus * minutes, gpuMinutes: instance.gpus * minutes, until };
 }
 
-export type BudgetedAllocation = Pick<Allocation, 'id' | 'projectId' | 'coreHours' | 'gpuHours' | 'exhaustedAt'>;
+export type BudgetedAllocation = Pick<Allocation, 'id' | 'projectId' | 'coreHours' | 'gpuHours' | 'endsAt' | 'revokedAt' | 'exhaustedAt'>;
 
 /** An allocation with what is left of its budgets (whole unit-minutes) during one charge. */
 export interface Budget {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
+import { allocationLifecycle, allocationLifecycleOf } from '../allocations/allocation-lifecycle.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { decayed } from '../allocator/fair-share.js';
 import type { Clock } from '../common/clock.js';
@@ -143,6 +144,7 @@ export class UsageLedger {
   private async markExhausted(manager: EntityManager, budgets: Budget[], now: Date): Promise<void> {
     const spent = budgets.filter(newlyExhausted);
     if (spent.length === 0) return;
+    for (const b of spent) allocationLifecycle.assertTransition(allocationLifecycleOf(b.allocation, now), 'ENDED');
     await manager.getRepository(Allocation).update({ id: In(spent.map((b) => b.allocation.id)) }, { exhaustedAt: now });
     for (const b of spent) this.logger.info({ allocationId: b.allocation.id, projectId: b.allocation.projectId }, 'allocation budget used up');
   }
