@@ -110,8 +110,8 @@ interface ProjectRow {
   used_memory_mib: string | null;
   used_gpus: string | null;
   used_instances: string | null;
-  promised_core_hours: number | null;
-  promised_gpu_hours: number | null;
+  promised_core_hours: string | null;
+  promised_gpu_hours: string | null;
 }
 
 /**
