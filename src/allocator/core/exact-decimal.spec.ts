@@ -38,3 +38,12 @@ describe('exact decimal products', () => {
     expect(budgetMinutes(0)).toBe(0);
   });
 });
+
+describe('exact decimal products beyond 2^53', () => {
+  it('falls back to big integers where doubles would round', () => {
+    expect(floorTimes(0.1, 2 ** 60)).toBe(Number((2n ** 60n) / 10n));
+    expect(ceilTimes(0.123456789, 10 ** 12)).toBe(123_456_789_000);
+    expect(floorTimes(1e-20, 3)).toBe(0);
+    expect(ceilTimes(1e-20, 3)).toBe(1);
+  });
+});

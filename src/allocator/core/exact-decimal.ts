@@ -11,7 +11,7 @@ interface Decimal {
   denominator: bigint;
 }
 
-function asDecimal(x: number): Decimal {
+function parseDecimal(x: number): Decimal {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
   const [mantissa = '0', exponent = '0'] = String(x).split('e');
   const [whole = '0', fraction = ''] = mantissa.split('.');
@@ -25,9 +25,35 @@ const floorDiv = (a: bigint, b: bigint): bigint => {
   return a % b !== 0n && a < 0n ? q - 1n : q;
 };
 
+type ParsedDecimal = Decimal & { small: { digits: number; denominator: number } | null };
+
+/** The few numbers this reads (home shares, budgets, lease lengths) recur in every allocator cycle. */
+const parsed = new Map<number, ParsedDecimal>();
+const PARSED_KEPT = 4096;
+let last: { x: number; decimal: ParsedDecimal } | null = null;
+
+function asDecimal(x: number): ParsedDecimal {
+  // the allocator asks about one site's share several times in a row
+  if (last !== null && Object.is(last.x, x)) return last.decimal;
+  let decimal = parsed.get(x);
+  if (!decimal) {
+    const { digits, denominator } = parseDecimal(x);
+    const small = Number.isSafeInteger(Number(digits)) && Number.isSafeInteger(Number(denominator)) ? { digits: Number(digits), denominator: Number(denominator) } : null;
+    decimal = { digits, denominator, small };
+    if (parsed.size < PARSED_KEPT) parsed.set(x, decimal);
+  }
+  last = { x, decimal };
+  return decimal;
+}
+
 /** floor(x * factor), exactly; `factor` is a whole number. */
 export function floorTimes(x: number, factor: number): number {
-  const { digits, denominator } = asDecimal(x);
+  const { digits, denominator, small } = asDecimal(x);
+  if (small) {
+    // integers below 2^53 divide exactly enough for floor to be right: no BigInt in the allocator's inner loop
+    const product = small.digits * factor;
+    if (Number.isSafeInteger(Math.abs(product) + small.denominator)) return Math.floor(product / small.denominator);
+  }
   return Number(floorDiv(digits * BigInt(factor), denominator));
 }
 
