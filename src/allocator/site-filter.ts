@@ -1,5 +1,5 @@
 import { round2 } from '../common/rounding.js';
-import { ceilTimes, MS_PER_HOUR } from './core/exact-decimal.js';
+import { ceilTimes, wholeMs } from './core/exact-decimal.js';
 import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
 
 /**
@@ -25,13 +25,6 @@ export function howManyFit(limits: Limits, used: Resources, type: InstanceTypeOf
   const byCount = limits.instances === null ? Infinity : limits.instances - used.instances;
   return Math.max(0, Math.min(per(limits.vcpus, used.vcpus, type.vcpus), per(limits.memoryMiB, used.memoryMiB, type.memoryMiB), per(limits.gpus, used.gpus, type.gpus), byCount));
 }
-
-/**
- * Hours as whole milliseconds. Every number of hours here is one by construction (budgets left
- * are whole minutes, promises and leases run to a millisecond clock), so rounding only drops the
- * binary noise of dividing by 3600, and what follows is integer arithmetic.
- */
-const wholeMs = (hours: number) => Math.round(hours * MS_PER_HOUR);
 
 /** How many instances of `type` for `leaseHours` the budget (core-hours, GPU-hours) left pays for, after what running leases are promised. */
 export function budgetFits(project: ProjectState, type: InstanceTypeOffer, leaseHours: number): number {

@@ -20,6 +20,7 @@ import { ALIVE_STATES } from './instance-state.js';
 import { MAX_LEASE_HOURS } from './request-input.js';
 import { leaseEnd, leaseStart } from './lease-time.js';
 import { RequestLifecycle } from './request-lifecycle.js';
+import { wholeMs } from '../allocator/core/exact-decimal.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -88,7 +89,7 @@ export class RequestLeases {
       { unit: 'GPU-hours', left: project.gpuHoursLeft, promised: project.promisedGpuHours, needed: hours * instances.reduce((n, i) => n + i.gpus, 0) },
     ];
     for (const b of budgets) {
-      if (b.left === null || b.needed === 0 || b.left - b.promised >= b.needed) continue;
+      if (b.left === null || b.needed === 0 || wholeMs(b.left) - wholeMs(b.promised) >= wholeMs(b.needed)) continue;
       throw new ConflictError(
         `project budget: ${round2(Math.max(0, b.left - b.promised))} ${b.unit} free (${round2(b.left)} left, ${round2(b.promised)} promised to running leases), ` +
           `${round2(b.needed)} needed to extend the lease by ${hours} h`,

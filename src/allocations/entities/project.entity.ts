@@ -11,7 +11,7 @@ export class Project {
   @Column('text')
   institution!: string;
 
-  /** HTCondor-style: a project with factor 2 gets half the share of one with factor 1. */
+  /** HTCondor-style: a project with factor 2 gets half the share of one with factor 1. A weight, not money: a float. */
   @Column('double precision', { default: 1 })
   priorityFactor!: number;
 

@@ -67,6 +67,14 @@ export const MINUTES_PER_HOUR = 60;
 export const MS_PER_HOUR = 3_600_000;
 
 /**
+ * Hours of budget, promise or lease as whole milliseconds, for comparing them exactly. Each is
+ * one by construction (budgets left are whole minutes, promises and leases run to a millisecond
+ * clock), so rounding drops only the binary noise of dividing by 3600 or multiplying by a
+ * fractional lease (7 x 0.1 h is 0.7000000000000001 h in doubles; here 2,520,000 ms, as 0.7 h).
+ */
+export const wholeMs = (hours: number): number => Math.round(hours * MS_PER_HOUR);
+
+/**
  * A budget in hours as whole unit-minutes (vCPU-minutes, GPU-minutes). Usage is charged in whole
  * minutes, so a budget with a fraction of a minute runs out exactly when its next whole minute
  * would: rounding it up changes nothing a charge can tell.
