@@ -21,8 +21,8 @@ export class ProjectUsage {
     const manager = this.db.manager;
     const [state] = await loadProjectStates(manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [projectId], { withoutAllocation: true });
     if (!state) throw new NotFoundError('project', projectId);
-    const [used]: { core_hours: number | null; gpu_hours: number | null }[] = await manager.query(
-      'SELECT sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE project_id = $1',
+    const [used]: { vcpu_minutes: string | null; gpu_minutes: string | null }[] = await manager.query(
+      'SELECT sum(vcpu_minutes) AS vcpu_minutes, sum(gpu_minutes) AS gpu_minutes FROM usage_record WHERE project_id = $1',
       [projectId],
     );
     return {
@@ -32,8 +32,9 @@ export class ProjectUsage {
       gpuHoursLeft: state.gpuHoursLeft,
       coreHoursPromised: state.promisedCoreHours,
       gpuHoursPromised: state.promisedGpuHours,
-      coreHoursUsed: Number(used?.core_hours ?? 0),
-      gpuHoursUsed: Number(used?.gpu_hours ?? 0),
+      // the ledger counts whole unit-minutes; the API shows hours
+      coreHoursUsed: Number(used?.vcpu_minutes ?? 0) / 60,
+      gpuHoursUsed: Number(used?.gpu_minutes ?? 0) / 60,
       fairShareUsage: state.usage,
       priorityFactor: state.priorityFactor,
     };

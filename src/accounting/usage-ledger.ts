@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
 import { allocationsInTerm } from '../allocations/allocations-in-force.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
+import { allocationLifecycle, allocationLifecycleOf } from '../allocations/allocation-lifecycle.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { decayed } from '../allocator/core/fair-share.js';
 import type { Clock } from '../common/clock.js';
@@ -12,6 +13,7 @@ import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
+import { budgetLeft, chargeDue, chooseAllocation, newlyExhausted, spend, type Budget, type Charge } from './charges.js';
 import { UsageRecord } from './entities/usage-record.entity.js';
 
 /** Instances charged per transaction, so a large federation never holds one long transaction. */
@@ -19,29 +21,7 @@ const BATCH = 500;
 
 const MINUTE_MS = 60_000;
 
-/** Started minutes of run time of an instance up to `until`. */
-export function startedMinutes(startedAt: Date, until: Date): number {
-  return Math.max(0, Math.ceil((until.getTime() - startedAt.getTime()) / MINUTE_MS));
-}
-
 const recordKey = (instanceId: string, allocationId: string | null) => `${instanceId} ${allocationId ?? 'none'}`;
-
-/** An allocation with what is left of its budgets during one charge. */
-interface Budget {
-  allocation: Allocation;
-  coreLeft: number;
-  gpuLeft: number;
-}
-
-/**
- * The allocation a charge goes to: the first, soonest-ending one with budget left; else one
- * without a budget; else (every budget spent) the soonest-ending one, which then goes negative.
- */
-export function chooseAllocation(budgets: Budget[]): Budget | undefined {
-  const hasLeft = (b: Budget) => (b.allocation.coreHours === null || b.coreLeft > 0) && (b.allocation.gpuHours === null || b.gpuLeft > 0);
-  const limited = (b: Budget) => b.allocation.coreHours !== null || b.allocation.gpuHours !== null;
-  return budgets.find((b) => limited(b) && hasLeft(b)) ?? budgets.find((b) => !limited(b)) ?? budgets[0];
-}
 
 /**
  * Charges run time to budgets, per started minute: each instance's minutes since it started
@@ -85,26 +65,21 @@ export class UsageLedger {
     const added = new Map<string, number>();
     let charged = 0;
     for (const instance of instances) {
-      const until = instance.endedAt && instance.endedAt < now ? instance.endedAt : now;
-      const minutes = startedMinutes(instance.startedAt!, until) - instance.chargedMinutes;
-      if (minutes <= 0) continue;
-      const coreHours = (instance.vcpus * minutes) / 60;
-      const gpuHours = (instance.gpus * minutes) / 60;
+      const charge = chargeDue(instance, now);
+      if (!charge) continue;
       const budget = chooseAllocation(budgets.get(instance.projectId) ?? []);
-      await this.record(manager, records, instance, budget?.allocation.id ?? null, { minutes, coreHours, gpuHours }, until);
-      if (budget) {
-        budget.coreLeft -= coreHours;
-        budget.gpuLeft -= gpuHours;
-      }
-      await manager.getRepository(Instance).update(instance.id, { chargedMinutes: instance.chargedMinutes + minutes });
-      added.set(instance.projectId, (added.get(instance.projectId) ?? 0) + coreHours);
+      await this.record(manager, records, instance, budget?.allocation.id ?? null, charge);
+      if (budget) spend(budget, charge);
+      await manager.getRepository(Instance).update(instance.id, { chargedMinutes: instance.chargedMinutes + charge.minutes });
+      added.set(instance.projectId, (added.get(instance.projectId) ?? 0) + charge.vcpuMinutes);
       charged++;
     }
     for (const project of projects) {
-      const coreHours = added.get(project.id);
-      if (coreHours === undefined) continue;
+      const vcpuMinutes = added.get(project.id);
+      if (vcpuMinutes === undefined) continue;
       const hours = project.usageDecayedAt ? (now.getTime() - project.usageDecayedAt.getTime()) / 3_600_000 : 0;
-      const usage = decayed(project.decayedUsage, hours, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS) + coreHours;
+      // the fair-share score is a float in core-hours: it orders projects, it is not money
+      const usage = decayed(project.decayedUsage, hours, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS) + vcpuMinutes / 60;
       await manager.getRepository(Project).update(project.id, { decayedUsage: usage, usageDecayedAt: now });
     }
     await this.markExhausted(manager, [...budgets.values()].flat(), now);
@@ -114,11 +89,7 @@ export class UsageLedger {
   /** The projects' allocations in their term now, soonest-ending first, with their budgets left (spent ones too: see chooseAllocation). */
   private async budgetsInForce(manager: EntityManager, projectIds: string[], now: Date): Promise<Map<string, Budget[]>> {
     const inTerm = await allocationsInTerm(manager, projectIds, now);
-    const budgets = inTerm.map(({ allocation, chargedCoreHours, chargedGpuHours }) => ({
-      allocation,
-      coreLeft: (allocation.coreHours ?? 0) - chargedCoreHours,
-      gpuLeft: (allocation.gpuHours ?? 0) - chargedGpuHours,
-    }));
+    const budgets = inTerm.map(({ allocation, chargedVcpuMinutes, chargedGpuMinutes }) => budgetLeft(allocation, { vcpuMinutes: chargedVcpuMinutes, gpuMinutes: chargedGpuMinutes }));
     return groupBy(budgets, (b) => b.allocation.projectId);
   }
 
@@ -129,35 +100,38 @@ export class UsageLedger {
   }
 
   /** One row per instance and allocation, grown by each charge. */
-  private async record(
-    manager: EntityManager,
-    records: Map<string, UsageRecord>,
-    instance: Instance,
-    allocationId: string | null,
-    charge: { minutes: number; coreHours: number; gpuHours: number },
-    until: Date,
-  ): Promise<void> {
+  private async record(manager: EntityManager, records: Map<string, UsageRecord>, instance: Instance, allocationId: string | null, charge: Charge): Promise<void> {
     const repo = manager.getRepository(UsageRecord);
     const existing = records.get(recordKey(instance.id, allocationId));
     if (existing) {
       await repo.update(existing.id, {
         minutes: existing.minutes + charge.minutes,
-        coreHours: existing.coreHours + charge.coreHours,
-        gpuHours: existing.gpuHours + charge.gpuHours,
-        periodEnd: until,
+        vcpuMinutes: existing.vcpuMinutes + charge.vcpuMinutes,
+        gpuMinutes: existing.gpuMinutes + charge.gpuMinutes,
+        periodEnd: charge.until,
       });
       return;
     }
     const periodStart = new Date(instance.startedAt!.getTime() + instance.chargedMinutes * MINUTE_MS);
-    await repo.insert({ projectId: instance.projectId, allocationId, instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, ...charge, periodStart, periodEnd: until });
+    await repo.insert({
+      projectId: instance.projectId,
+      allocationId,
+      instanceId: instance.id,
+      requestId: instance.requestId,
+      siteId: instance.siteId,
+      minutes: charge.minutes,
+      vcpuMinutes: charge.vcpuMinutes,
+      gpuMinutes: charge.gpuMinutes,
+      periodStart,
+      periodEnd: charge.until,
+    });
   }
 
   /** Allocations whose budget this charge used up: they stop counting, and their end policy starts. */
   private async markExhausted(manager: EntityManager, budgets: Budget[], now: Date): Promise<void> {
-    const spent = budgets.filter(
-      (b) => b.allocation.exhaustedAt === null && ((b.allocation.coreHours !== null && b.coreLeft <= 0) || (b.allocation.gpuHours !== null && b.gpuLeft <= 0)),
-    );
+    const spent = budgets.filter(newlyExhausted);
     if (spent.length === 0) return;
+    for (const b of spent) allocationLifecycle.assertTransition(allocationLifecycleOf(b.allocation, now), 'ENDED');
     await manager.getRepository(Allocation).update({ id: In(spent.map((b) => b.allocation.id)) }, { exhaustedAt: now });
     for (const b of spent) this.logger.info({ allocationId: b.allocation.id, projectId: b.allocation.projectId }, 'allocation budget used up');
   }

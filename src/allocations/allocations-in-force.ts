@@ -15,16 +15,17 @@ export const inTermSql = (a: string, now: string): string =>
 
 /**
  * SQL: the allocations in force at $1 for the projects in $2 (all when null), each with what was
- * charged to it (`charged_core_hours`, `charged_gpu_hours`).
+ * charged to it in whole unit-minutes (`charged_vcpu_minutes`, `charged_gpu_minutes`). A budget
+ * is compared in whole minutes, rounded up, as `budgetMinutes` does (exact: `numeric`).
  */
 export const ALLOCATIONS_IN_FORCE = `
-  SELECT a.*, coalesce(c.core_hours, 0) AS charged_core_hours, coalesce(c.gpu_hours, 0) AS charged_gpu_hours
+  SELECT a.*, coalesce(c.vcpu_minutes, 0) AS charged_vcpu_minutes, coalesce(c.gpu_minutes, 0) AS charged_gpu_minutes
     FROM allocation a
-    LEFT JOIN LATERAL (SELECT sum(u.core_hours) AS core_hours, sum(u.gpu_hours) AS gpu_hours FROM usage_record u WHERE u.allocation_id = a.id) c ON true
+    LEFT JOIN LATERAL (SELECT sum(u.vcpu_minutes) AS vcpu_minutes, sum(u.gpu_minutes) AS gpu_minutes FROM usage_record u WHERE u.allocation_id = a.id) c ON true
    WHERE ${inTermSql('a', '$1')}
      AND ($2::uuid[] IS NULL OR a.project_id = ANY($2))
-     AND (a.core_hours IS NULL OR a.core_hours > coalesce(c.core_hours, 0))
-     AND (a.gpu_hours IS NULL OR a.gpu_hours > coalesce(c.gpu_hours, 0))`;
+     AND (a.core_hours IS NULL OR ceil(a.core_hours * 60) > coalesce(c.vcpu_minutes, 0))
+     AND (a.gpu_hours IS NULL OR ceil(a.gpu_hours * 60) > coalesce(c.gpu_minutes, 0))`;
 
 /** When an allocation stopped counting: its end, its revocation or the charge that used up its budget, whichever came first. */
 export function endedAt(a: Pick<Allocation, 'endsAt' | 'revokedAt' | 'exhaustedAt'>): Date | null {
@@ -34,8 +35,9 @@ export function endedAt(a: Pick<Allocation, 'endsAt' | 'revokedAt' | 'exhaustedA
 
 export interface AllocationCharged {
   allocation: Allocation;
-  chargedCoreHours: number;
-  chargedGpuHours: number;
+  /** Whole unit-minutes charged to it. */
+  chargedVcpuMinutes: number;
+  chargedGpuMinutes: number;
 }
 
 /** The projects' allocations in their term at `now` (budget left or not), soonest-ending first, with what was charged to each. */
@@ -49,14 +51,14 @@ export async function allocationsInTerm(manager: EntityManager, projectIds: read
     .addOrderBy('a.created_at', 'ASC')
     .getMany();
   if (allocations.length === 0) return [];
-  const charged: { allocation_id: string; core_hours: number; gpu_hours: number }[] = await manager.query(
-    'SELECT allocation_id, sum(core_hours) AS core_hours, sum(gpu_hours) AS gpu_hours FROM usage_record WHERE allocation_id = ANY($1) GROUP BY allocation_id',
+  const charged: { allocation_id: string; vcpu_minutes: string; gpu_minutes: string }[] = await manager.query(
+    'SELECT allocation_id, sum(vcpu_minutes) AS vcpu_minutes, sum(gpu_minutes) AS gpu_minutes FROM usage_record WHERE allocation_id = ANY($1) GROUP BY allocation_id',
     [allocations.map((a) => a.id)],
   );
   const byId = new Map(charged.map((c) => [c.allocation_id, c]));
   return allocations.map((allocation) => ({
     allocation,
-    chargedCoreHours: Number(byId.get(allocation.id)?.core_hours ?? 0),
-    chargedGpuHours: Number(byId.get(allocation.id)?.gpu_hours ?? 0),
+    chargedVcpuMinutes: Number(byId.get(allocation.id)?.vcpu_minutes ?? 0),
+    chargedGpuMinutes: Number(byId.get(allocation.id)?.gpu_minutes ?? 0),
   }));
 }

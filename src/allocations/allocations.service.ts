@@ -11,6 +11,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Db } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import type { AllocationView, GrantAllocationInput, UpdateAllocationInput } from './dto/project.types.js';
+import { allocationLifecycle, allocationLifecycleOf } from './allocation-lifecycle.js';
 import { Allocation } from './entities/allocation.entity.js';
 
 @Injectable()
@@ -82,6 +83,8 @@ export class AllocationsService {
       // a new budget or end is judged afresh by the next charge and enforcement
       if (given('coreHours') || given('gpuHours')) patch.exhaustedAt = null;
       if (given('coreHours') || given('gpuHours') || given('endsAt')) patch.enforcedAt = null;
+      const now = this.clock.now();
+      allocationLifecycle.assertTransition(allocationLifecycleOf(before, now), allocationLifecycleOf({ ...before, ...patch }, now));
       await repo.update(before.id, patch);
       const saved = await repo.findOneByOrFail({ id: before.id });
       await this.audit.record(manager, principal, { action: 'allocation.update', targetType: 'allocation', targetId: saved.id, before: toAllocationView(before), after: toAllocationView(saved) });
@@ -104,7 +107,9 @@ export class AllocationsService {
       const before = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!before) throw new NotFoundError('allocation', id);
       if (before.revokedAt) return before;
-      const patch: Partial<Allocation> = { revokedAt: this.clock.now() };
+      const now = this.clock.now();
+      allocationLifecycle.assertTransition(allocationLifecycleOf(before, now), 'REVOKED');
+      const patch: Partial<Allocation> = { revokedAt: now };
       if (terminateAfterMinutes !== undefined && terminateAfterMinutes !== null) patch.terminateAfterMinutes = terminateAfterMinutes;
       await repo.update(id, patch);
       const saved = await repo.findOneByOrFail({ id });

@@ -29,8 +29,8 @@ interface StandingRow {
   memory_mib: string | null;
   gpus: string | null;
   instances: string | null;
-  core_hours_left: number | null;
-  gpu_hours_left: number | null;
+  vcpu_minutes_left: string | null;
+  gpu_minutes_left: string | null;
 }
 
 
@@ -51,11 +51,11 @@ export async function loadProjectStandings(
      limits AS (
        SELECT project_id, sum(vcpus) AS vcpus, sum(memory_mib) AS memory_mib, sum(gpus) AS gpus,
               CASE WHEN bool_or(instances IS NULL) THEN NULL ELSE sum(instances) END AS instances,
-              CASE WHEN bool_or(core_hours IS NULL) THEN NULL ELSE sum(core_hours - charged_core_hours) END AS core_hours_left,
-              CASE WHEN bool_or(gpu_hours IS NULL) THEN NULL ELSE sum(gpu_hours - charged_gpu_hours) END AS gpu_hours_left
+              CASE WHEN bool_or(core_hours IS NULL) THEN NULL ELSE sum(ceil(core_hours * 60) - charged_vcpu_minutes) END AS vcpu_minutes_left,
+              CASE WHEN bool_or(gpu_hours IS NULL) THEN NULL ELSE sum(ceil(gpu_hours * 60) - charged_gpu_minutes) END AS gpu_minutes_left
          FROM in_force GROUP BY project_id)
      SELECT p.id, p.institution, p.priority_factor, p.decayed_usage, p.usage_decayed_at, l.project_id IS NOT NULL AS in_force,
-            l.vcpus, l.memory_mib, l.gpus, l.instances, l.core_hours_left, l.gpu_hours_left
+            l.vcpus, l.memory_mib, l.gpus, l.instances, l.vcpu_minutes_left, l.gpu_minutes_left
        FROM project p LEFT JOIN limits l ON l.project_id = p.id
       WHERE (($2::uuid[] IS NULL OR p.id = ANY($2)) AND (l.project_id IS NOT NULL OR $3)) OR p.id = ANY($4::uuid[])`,
     [now, options.projectIds ?? null, options.withoutAllocation === true, alsoWithout],
@@ -65,8 +65,9 @@ export async function loadProjectStandings(
     institution: r.institution,
     inForce: r.in_force,
     limits: r.in_force ? { vcpus: Number(r.vcpus), memoryMiB: Number(r.memory_mib), gpus: Number(r.gpus), instances: r.instances === null ? null : Number(r.instances) } : { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-    coreHoursLeft: !r.in_force ? 0 : r.core_hours_left === null ? null : Number(r.core_hours_left),
-    gpuHoursLeft: !r.in_force ? 0 : r.gpu_hours_left === null ? null : Number(r.gpu_hours_left),
+    // whole minutes in the database; hours (minutes / 60) for the allocator and the API
+    coreHoursLeft: !r.in_force ? 0 : r.vcpu_minutes_left === null ? null : Number(r.vcpu_minutes_left) / 60,
+    gpuHoursLeft: !r.in_force ? 0 : r.gpu_minutes_left === null ? null : Number(r.gpu_minutes_left) / 60,
     usage: decayed(Number(r.decayed_usage), r.usage_decayed_at ? (now.getTime() - r.usage_decayed_at.getTime()) / 3_600_000 : 0, halfLifeHours),
     priorityFactor: Number(r.priority_factor),
   }));

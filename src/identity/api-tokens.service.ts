@@ -14,6 +14,7 @@ import { ApiToken } from './entities/api-token.entity.js';
 import { ProjectDirectory } from './project-directory.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
 import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
+import { apiTokenLifecycle, apiTokenLifecycleOf } from './api-token-lifecycle.js';
 
 /** A user's own token lives this long unless asked otherwise. */
 const USER_TOKEN_DEFAULT_DAYS = 90;
@@ -139,7 +140,9 @@ export class ApiTokensService {
       if (!token) throw new NotFoundError('token', id);
       allowed(token);
       if (token.revokedAt) return { token, descendants: [] };
-      token.revokedAt = this.clock.now();
+      const now = this.clock.now();
+      apiTokenLifecycle.assertTransition(apiTokenLifecycleOf(token, now), 'REVOKED');
+      token.revokedAt = now;
       await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });
       await this.audit.record(manager, principal, { action: 'apiToken.revoke', targetType: 'apiToken', targetId: id, before: { revokedAt: null }, after: { revokedAt: token.revokedAt } });
       const descendants = await this.revokeDescendants(manager, id, token.revokedAt);
@@ -172,7 +175,8 @@ export class ApiTokensService {
   /**
    * Revokes the tokens made with `parentId`, their own, and so on; their ids. Again until a pass
    * finds none: a token being made with one of them while the first pass waited for its lock
-   * (see holdParent) has committed by then.
+   * (see holdParent) has committed by then. Only tokens not yet revoked move: active or expired
+   * to REVOKED, as apiTokenLifecycle allows.
    */
   private async revokeDescendants(manager: EntityManager, parentId: string, at: Date): Promise<string[]> {
     const revoked: string[] = [];

@@ -5,10 +5,11 @@ import { CLOCK } from '../common/clock.provider.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { ALIVE_STATES, HOLDING_STATES } from '../requests/instance-state.js';
+import { ALIVE_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { lockRequest } from '../requests/request-locks.js';
 import { RequestUpdates } from '../requests/request-updates.js';
+import { settlementStep } from './settlement-step.js';
 
 /**
  * Brings a request's state in line with its instances: RUNNING once `minCount` run, back to
@@ -30,64 +31,27 @@ export class RequestSettlement {
     const request = await lockRequest(manager, requestId);
     if (!request) return outcome;
     const instances = await manager.getRepository(Instance).find({ where: { requestId }, order: { createdAt: 'ASC', id: 'ASC' } });
-    // alive: wanted and holding resources; a running request may have some from later attempts (more instances placed for it)
-    const alive = instances.filter((i) => ALIVE_STATES.includes(i.state));
-    const running = alive.filter((i) => i.state === 'RUNNING');
-    const failedNow = instances.filter((i) => i.attempt === request.attempt && i.state === 'FAILED');
-    const now = this.clock.now();
-
-    const endAll = async (why: string) => {
-      for (const i of alive) await this.lifecycle.moveInstance(manager, i, 'TERMINATING', {}, why);
-      outcome.terminating ||= alive.length > 0;
-    };
-
-    switch (request.state) {
-      case 'PROVISIONING': {
-        if (running.length >= request.minCount) {
-          const leaseEndsAt = new Date(now.getTime() + request.leaseHours * 3_600_000);
-          await manager.getRepository(Instance).update({ requestId, state: In(ALIVE_STATES) }, { leaseEndsAt });
-          await this.lifecycle.moveRequest(manager, request, 'RUNNING', { reason: `${running.length} of ${request.count} running`, leaseEndsAt });
-        } else if (failedNow.length > 0 && alive.length < request.minCount) {
-          // the gang cannot complete: give back what started, and decide where to go next
-          await endAll('gang cannot complete');
-          const cause = failedNow[failedNow.length - 1]!;
-          const code = cause.failureCode ?? 'SITE_ERROR';
-          const reason = cause.failureReason ?? 'instances failed at the site';
-          // any failure fails over: the allocator avoids that site for a while (COOL_DOWN); after too many, give up
-          const failedAttempts = new Set(instances.filter((i) => i.state === 'FAILED').map((i) => i.attempt)).size;
-          if (failedAttempts < this.config.SKYPOOL_MAX_ATTEMPTS) {
-            await this.lifecycle.moveRequest(manager, request, 'QUEUED', { reason: `attempt ${request.attempt} failed: ${reason}; waiting to be placed again`, reasonCode: code });
-          } else {
-            await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason: `gave up after ${failedAttempts} failed attempts; the last: ${reason}`, reasonCode: code });
-          }
+    const step = settlementStep(request, instances, this.clock.now(), this.config.SKYPOOL_MAX_ATTEMPTS);
+    switch (step.kind) {
+      case 'start-lease':
+        await manager.getRepository(Instance).update({ requestId, state: In(ALIVE_STATES) }, { leaseEndsAt: step.leaseEndsAt });
+        await this.lifecycle.moveRequest(manager, request, 'RUNNING', { reason: step.reason, leaseEndsAt: step.leaseEndsAt });
+        break;
+      case 'move': {
+        if (step.endAlive !== null) {
+          const alive = instances.filter((i) => ALIVE_STATES.includes(i.state));
+          for (const i of alive) await this.lifecycle.moveInstance(manager, i, 'TERMINATING', {}, step.endAlive);
+          outcome.terminating = alive.length > 0;
         }
+        await this.lifecycle.moveRequest(manager, request, step.to, { reason: step.reason, reasonCode: step.reasonCode });
+        outcome.released = step.released;
         break;
       }
-      case 'RUNNING': {
-        if (request.leaseEndsAt && request.leaseEndsAt <= now) {
-          await endAll('lease ended');
-          await this.lifecycle.moveRequest(manager, request, 'TERMINATING', { reason: `lease ended at ${request.leaseEndsAt.toISOString()}`, reasonCode: 'LEASE_EXPIRED' });
-        } else if (alive.length === 0) {
-          const cause = instances.filter((i) => i.state === 'FAILED').pop();
-          await this.lifecycle.moveRequest(manager, request, 'FAILED', { reason: cause?.failureReason ?? 'every instance is gone', reasonCode: cause?.failureCode ?? 'NODE_DISAPPEARED' });
-        } else if (running.length > 0) {
-          const reason = `${running.length} of ${request.count} running`;
-          if (request.reason !== reason && alive.length === running.length) {
-            await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: null });
-            await this.updates.changed(manager, request.id);
-          }
-        }
+      case 'note':
+        await manager.getRepository(ResourceRequest).update(request.id, { reason: step.reason, reasonCode: null });
+        await this.updates.changed(manager, request.id);
         break;
-      }
-      case 'TERMINATING': {
-        if (instances.some((i) => HOLDING_STATES.includes(i.state))) break;
-        const ranAtSite = instances.some((i) => i.siteInstanceId !== null);
-        const to = request.reasonCode === 'LEASE_EXPIRED' ? 'EXPIRED' : ranAtSite ? 'TERMINATED' : 'CANCELLED';
-        await this.lifecycle.moveRequest(manager, request, to, { reason: request.reason, reasonCode: request.reasonCode });
-        outcome.released = true;
-        break;
-      }
-      default:
+      case 'none':
         break;
     }
     return outcome;

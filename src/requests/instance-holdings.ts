@@ -20,8 +20,8 @@ interface HoldingRow {
   memory_mib: string;
   gpus: string;
   instances: string;
-  promised_core_hours: number | null;
-  promised_gpu_hours: number | null;
+  promised_core_hours: string | null;
+  promised_gpu_hours: string | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { BadInputError } from '../common/errors.js';
 import { InvalidRequestError, QuotaExceededError } from './dto/request.types.js';
 import type { NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
+import { wholeMs } from '../allocator/core/exact-decimal.js';
 
 function invalid(field: string, message: string): InvalidRequestError {
   return Object.assign(new InvalidRequestError(), { code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
@@ -60,11 +61,11 @@ export function assessRequest(request: NormalizedRequest, sites: SiteState[], pr
   if (cheapest.gpus * n > limits.gpus) return quotaExceeded('gpus', cheapest.gpus * n, limits.gpus, 'GPUs');
   if (limits.instances !== null && n > limits.instances) return quotaExceeded('instances', n, limits.instances, 'instances');
   const coreHours = cheapest.vcpus * n * request.leaseHours;
-  if (project.coreHoursLeft !== null && coreHours > project.coreHoursLeft) {
+  if (project.coreHoursLeft !== null && wholeMs(coreHours) > wholeMs(project.coreHoursLeft)) {
     return quotaExceeded('coreHours', round2(coreHours), round2(project.coreHoursLeft), 'core-hours', 'over its lease');
   }
   const gpuHours = cheapest.gpus * n * request.leaseHours;
-  if (project.gpuHoursLeft !== null && gpuHours > project.gpuHoursLeft) {
+  if (project.gpuHoursLeft !== null && wholeMs(gpuHours) > wholeMs(project.gpuHoursLeft)) {
     return quotaExceeded('gpuHours', round2(gpuHours), round2(project.gpuHoursLeft), 'GPU-hours', 'over its lease');
   }
   return undefined;

@@ -17,8 +17,10 @@ import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { ALIVE_STATES } from './instance-state.js';
 import { MAX_LEASE_HOURS } from './request-input.js';
+import { leaseEnd, leaseStart } from './lease-time.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import { loadProjectStates } from './federation-state.js';
+import { wholeMs } from '../allocator/core/exact-decimal.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -59,7 +61,7 @@ export class RequestLeases {
       await this.assertBudgetCovers(manager, request, instances, hours, now);
 
       const before = request.leaseEndsAt;
-      const leaseEndsAt = new Date(before.getTime() + hours * HOUR_MS);
+      const leaseEndsAt = leaseEnd(before, hours);
       await manager.getRepository(ResourceRequest).update(id, { leaseEndsAt, leaseWarnedAt: null });
       await manager.getRepository(Instance).update({ requestId: id, state: In(ALIVE_STATES) }, { leaseEndsAt });
       Object.assign(request, { leaseEndsAt, leaseWarnedAt: null });
@@ -76,7 +78,7 @@ export class RequestLeases {
       where: { requestId: request.id, kind: 'REQUEST_STATE', toState: 'RUNNING' },
       order: { at: 'DESC', id: 'DESC' },
     });
-    return running?.at ?? new Date(request.leaseEndsAt!.getTime() - request.leaseHours * HOUR_MS);
+    return running?.at ?? leaseStart(request.leaseEndsAt!, request.leaseHours);
   }
 
   private async assertBudgetCovers(manager: EntityManager, request: ResourceRequest, instances: Instance[], hours: number, now: Date): Promise<void> {
@@ -87,7 +89,7 @@ export class RequestLeases {
       { unit: 'GPU-hours', left: project.gpuHoursLeft, promised: project.promisedGpuHours, needed: hours * instances.reduce((n, i) => n + i.gpus, 0) },
     ];
     for (const b of budgets) {
-      if (b.left === null || b.needed === 0 || b.left - b.promised >= b.needed) continue;
+      if (b.left === null || b.needed === 0 || wholeMs(b.left) - wholeMs(b.promised) >= wholeMs(b.needed)) continue;
       throw new ConflictError(
         `project budget: ${round2(Math.max(0, b.left - b.promised))} ${b.unit} free (${round2(b.left)} left, ${round2(b.promised)} promised to running leases), ` +
           `${round2(b.needed)} needed to extend the lease by ${hours} h`,

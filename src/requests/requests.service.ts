@@ -49,8 +49,12 @@ function quotaUse(project: ProjectState, type: InstanceTypeOffer, count: number,
  */
 function bindingLimitOf(quota: QuotaUseView[]): string | null {
   const bounded = quota.filter((q) => q.allowed !== null && q.requested > 0);
-  const left = (q: QuotaUseView) => (q.allowed! - q.inUse - q.requested) / Math.max(q.allowed!, 1e-9);
-  return bounded.sort((a, b) => left(a) - left(b))[0]?.limit ?? null;
+  // a limit with nothing allowed (a budget may be overspent) binds first, the most over it first; the others by the share they leave
+  const over = (q: QuotaUseView) => q.allowed! - q.inUse - q.requested;
+  const spent = (q: QuotaUseView) => Number(q.allowed! <= 0);
+  const byShareLeft = (a: QuotaUseView, b: QuotaUseView) =>
+    spent(a) || spent(b) ? spent(b) - spent(a) || over(a) - over(b) : over(a) / a.allowed! - over(b) / b.allowed!;
+  return bounded.sort(byShareLeft)[0]?.limit ?? null;
 }
 
 @Injectable()

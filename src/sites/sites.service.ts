@@ -16,6 +16,7 @@ import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../compute/compute.t
 import { Site } from './entities/site.entity.js';
 import { SiteOccupancy } from './site-occupancy.js';
 import { instanceTypesOf, networkOf, type SiteSpec, validateSiteSpec } from './site-spec.js';
+import { siteLifecycle, siteLifecycleOf } from './site-lifecycle.js';
 
 /** A site to create or update by name, as a descriptor gives it. */
 export interface SiteToApply {
@@ -216,6 +217,7 @@ export class SitesService {
       const existing = await this.lockLive(manager, id);
       AccessPolicy.assertCanManageSites(principal, existing.institution);
       if ((existing.drainingSince !== null) === draining) return existing;
+      siteLifecycle.assertTransition(siteLifecycleOf(existing), draining ? 'DRAINING' : 'ACTIVE');
       // a cycle deciding right now would not see the drain; wait for it
       await holdAllocatorLock(manager);
       const drainingSince = draining ? this.clock.now() : null;
@@ -248,6 +250,7 @@ export class SitesService {
           `site ${existing.name} still has ${total} instance${total === 1 ? '' : 's'} (${states}); drain it and let their leases end, or cancel their requests, then remove it`,
         );
       }
+      siteLifecycle.assertTransition(siteLifecycleOf(existing), 'REMOVED');
       const removedAt = this.clock.now();
       await manager.getRepository(Site).update(existing.id, { removedAt });
       await this.audit.record(manager, principal, { action: 'site.remove', targetType: 'site', targetId: existing.id, before: siteAuditView(existing) });
@@ -272,6 +275,7 @@ export class SitesService {
         throw new ConflictError(`name: a site named ${removed.name} is in the federation; remove it first to restore this one`);
       }
       const endpoint = endpointOf(removed);
+      siteLifecycle.assertTransition(siteLifecycleOf(removed), siteLifecycleOf({ ...removed, removedAt: null }));
       await this.insertNamed(manager, removed.name, async () => {
         await repo.update(removed.id, { removedAt: null, endpoint });
         return removed;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { exactNumber } from '../../database/column-transformers.js';
 
 /**
  * Run time of one instance charged against one allocation's budget (none when no allocation was
@@ -32,11 +33,12 @@ export class UsageRecord {
   @Column('int')
   minutes!: number;
 
-  @Column('double precision')
-  coreHours!: number;
+  /** vCPUs x started minutes: whole numbers, so sums are exact (hours are minutes / 60, at the edge). */
+  @Column('bigint', { transformer: exactNumber })
+  vcpuMinutes!: number;
 
-  @Column('double precision')
-  gpuHours!: number;
+  @Column('bigint', { transformer: exactNumber })
+  gpuMinutes!: number;
 
   @Column('timestamptz')
   periodStart!: Date;

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
+import { exactNumber } from '../../database/column-transformers.js';
 import { Project } from './project.entity.js';
 
-/** Concurrent limits (and an optional core-hour budget) granted to a project. */
+/** Concurrent limits (and optional core-hour and GPU-hour budgets) granted to a project. */
 @Entity()
 export class Allocation {
   @PrimaryGeneratedColumn('uuid')
@@ -27,10 +28,14 @@ export class Allocation {
   @Column('int', { nullable: true })
   instances!: number | null;
 
-  @Column('double precision', { nullable: true })
+  /**
+   * Budgets in hours exactly as granted (`numeric`: the API takes fractional hours). Charges are
+   * whole unit-minutes; they are compared with `budgetMinutes` of these.
+   */
+  @Column('numeric', { nullable: true, transformer: exactNumber })
   coreHours!: number | null;
 
-  @Column('double precision', { nullable: true })
+  @Column('numeric', { nullable: true, transformer: exactNumber })
   gpuHours!: number | null;
 
   @Column('timestamptz', { nullable: true })

@@ -11,11 +11,14 @@ export class Project {
   @Column('text')
   institution!: string;
 
-  /** HTCondor-style: a project with factor 2 gets half the share of one with factor 1. */
+  /** HTCondor-style: a project with factor 2 gets half the share of one with factor 1. A weight, not money: a float. */
   @Column('double precision', { default: 1 })
   priorityFactor!: number;
 
-  /** Core-hours charged, decayed with the fair-share half-life as of `usageDecayedAt`. */
+  /**
+   * Core-hours charged, decayed with the fair-share half-life as of `usageDecayedAt`. A float on
+   * purpose: a score that orders projects, never money (the ledger is `usage_record`).
+   */
   @Column('double precision', { default: 0 })
   decayedUsage!: number;
 

@@ -41,9 +41,10 @@ const REQUIREMENTS = [
 
 const DIMS = ['vcpus', 'memoryMiB', 'gpus'] as const;
 const fraction = (n: number, random: Random) => Math.floor((n * random.int(101)) / 100);
-/** The test's own reading of a home share: what is left to others, whole units. */
+/** The test's own reading of a home share (whole percents here): what is left to others, whole units. */
 const poolOf = (site: SiteState): Limits => {
-  const part = (n: number) => Math.floor(n * (1 - site.homeShare) + 1e-9);
+  const keptPercent = Math.round(site.homeShare * 100);
+  const part = (n: number) => Math.floor((n * (100 - keptPercent)) / 100);
   return { vcpus: part(site.capacity.vcpus), memoryMiB: part(site.capacity.memoryMiB), gpus: part(site.capacity.gpus), instances: site.capacity.instances === null ? null : part(site.capacity.instances) };
 };
 

@@ -37,8 +37,9 @@ describe('decayed', () => {
  * with a one-day half-life. Returns the core-hours each project got.
  */
 function run(factors: number[], days = 30): number[] {
-  const STEP = 1 / 6;
-  const LEASE = 4;
+  // the simulated clock counts whole minutes, so leases end exactly on a step
+  const STEP_MINUTES = 10;
+  const LEASE_HOURS = 4;
   const HALF_LIFE = 24;
   const sites: SiteState[] = ['a', 'b'].map((name) => ({
     id: `site-${name}`,
@@ -65,7 +66,7 @@ function run(factors: number[], days = 30): number[] {
     gpus: 0,
     count: 1,
     minCount: 1,
-    leaseHours: LEASE,
+    leaseHours: LEASE_HOURS,
     sites: null,
     requirements: [],
     preferredSites: [],
@@ -80,8 +81,8 @@ function run(factors: number[], days = 30): number[] {
   const waiting: WaitingRequest[][] = ids.map(() => []);
   let running: { project: number; site: string; vcpus: number; ends: number }[] = [];
 
-  for (let now = 0; now < days * 24; now += STEP) {
-    running = running.filter((i) => i.ends > now + 1e-9);
+  for (let now = 0; now < days * 24 * 60; now += STEP_MINUTES) {
+    running = running.filter((i) => i.ends > now);
     const projects: ProjectState[] = factors.map((priorityFactor, p) => {
       const mine = running.filter((i) => i.project === p);
       return {
@@ -91,7 +92,7 @@ function run(factors: number[], days = 30): number[] {
         used: { vcpus: mine.reduce((n, i) => n + i.vcpus, 0), memoryMiB: mine.length * 4096, gpus: 0, instances: mine.length },
         coreHoursLeft: null,
         gpuHoursLeft: null,
-        promisedCoreHours: mine.reduce((n, i) => n + i.vcpus * (i.ends - now), 0),
+        promisedCoreHours: mine.reduce((n, i) => n + (i.vcpus * (i.ends - now)) / 60, 0),
         promisedGpuHours: 0,
         usage: usage[p]!,
         priorityFactor,
@@ -108,13 +109,13 @@ function run(factors: number[], days = 30): number[] {
     allocate({ sites, projects, requests }).forEach((d, i) => {
       if (d.kind !== 'place') return;
       const p = ids.indexOf(requests[i]!.projectId);
-      for (const pl of d.placements) running.push({ project: p, site: pl.siteId, vcpus: pl.instanceType.vcpus * pl.count, ends: now + LEASE });
+      for (const pl of d.placements) running.push({ project: p, site: pl.siteId, vcpus: pl.instanceType.vcpus * pl.count, ends: now + LEASE_HOURS * 60 });
       waiting[p] = waiting[p]!.filter((r) => r.id !== d.requestId);
     });
     // the step runs: what it ran is charged, and older usage decays
     for (let p = 0; p < factors.length; p++) {
-      const charged = running.filter((i) => i.project === p).reduce((n, i) => n + i.vcpus * Math.min(STEP, i.ends - now), 0);
-      usage[p] = decayed(usage[p]!, STEP, HALF_LIFE) + charged;
+      const charged = running.filter((i) => i.project === p).reduce((n, i) => n + (i.vcpus * Math.min(STEP_MINUTES, i.ends - now)) / 60, 0);
+      usage[p] = decayed(usage[p]!, STEP_MINUTES / 60, HALF_LIFE) + charged;
       got[p]! += charged;
     }
   }

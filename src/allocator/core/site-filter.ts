@@ -1,3 +1,4 @@
+import { ceilTimes, wholeMs } from './exact-decimal.js';
 import { round2 } from './rounding.js';
 import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
 
@@ -25,9 +26,12 @@ export function howManyFit(limits: Limits, used: Resources, type: InstanceTypeOf
   return Math.max(0, Math.min(per(limits.vcpus, used.vcpus, type.vcpus), per(limits.memoryMiB, used.memoryMiB, type.memoryMiB), per(limits.gpus, used.gpus, type.gpus), byCount));
 }
 
-/** The budget (core-hours, GPU-hours) left to commit after what running leases are promised. */
+/** How many instances of `type` for `leaseHours` the budget (core-hours, GPU-hours) left pays for, after what running leases are promised. */
 export function budgetFits(project: ProjectState, type: InstanceTypeOffer, leaseHours: number): number {
-  const per = (left: number | null, promised: number, each: number) => (left === null || each === 0 ? Infinity : Math.floor((left - promised) / each + 1e-9));
+  const per = (left: number | null, promised: number, each: number) => {
+    const eachMs = wholeMs(each);
+    return left === null || eachMs === 0 ? Infinity : Math.floor((wholeMs(left) - wholeMs(promised)) / eachMs);
+  };
   return Math.max(0, Math.min(per(project.coreHoursLeft, project.promisedCoreHours, type.vcpus * leaseHours), per(project.gpuHoursLeft, project.promisedGpuHours, type.gpus * leaseHours)));
 }
 
@@ -40,8 +44,8 @@ export const formatRequirement = (r: LabelRequirement) => (r.value === null ? r.
 
 /** The part of a site other institutions may use: its capacity less the home share. */
 export function pooledCapacity(site: SiteState): Limits {
-  // 1 - 0.9 is 0.0999...: without the epsilon, 10% of 10 instances would be none
-  const part = (n: number) => Math.floor(n * (1 - site.homeShare) + 1e-9);
+  // n - ceil(n x share), in exact decimals: in floats 1 - 0.9 is 0.0999..., and 10% of 10 instances would be none
+  const part = (n: number) => n - ceilTimes(site.homeShare, n);
   return {
     vcpus: part(site.capacity.vcpus),
     memoryMiB: part(site.capacity.memoryMiB),

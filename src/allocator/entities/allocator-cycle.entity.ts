@@ -10,6 +10,7 @@ export class AllocatorCycle {
   @Column('timestamptz')
   finishedAt!: Date;
 
+  /** A measured time, not money: a float is right. */
   @Column('double precision')
   durationSeconds!: number;
 

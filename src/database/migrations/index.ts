@@ -5,6 +5,7 @@ import { Allocations1795766464029 } from './1795766464029-Allocations.js';
 import { Lifecycle1795768217785 } from './1795768217785-Lifecycle.js';
 import { IdentityHardening1796186710266 } from './1796186710266-IdentityHardening.js';
 import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.js';
+import { ExactLedger1796199656147 } from './1796199656147-ExactLedger.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Lifecycle1795768217785,
   IdentityHardening1796186710266,
   MalformedReplies1796187736333,
+  ExactLedger1796199656147,
 ];

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
+import { exactNumber } from '../../database/column-transformers.js';
 import { Project } from '../../allocations/entities/project.entity.js';
 import type { RequestState } from '../request-state.js';
 
@@ -42,7 +43,8 @@ export class ResourceRequest {
   @Column('int')
   minCount!: number;
 
-  @Column('double precision')
+  /** As given, exactly (`numeric`): the lease end is computed from it to the millisecond. */
+  @Column('numeric', { transformer: exactNumber })
   leaseHours!: number;
 
   /** Allowed site names; null means any. */

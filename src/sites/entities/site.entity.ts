@@ -1,5 +1,6 @@
 import type { RunNetworkSettings, TagMode } from '../../compute/compute-driver.js';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { exactNumber } from '../../database/column-transformers.js';
 
 export interface InstanceTypeSpec {
   name: string;
@@ -69,7 +70,8 @@ export class Site {
   @Column('jsonb')
   images!: ImageMappingSpec[];
 
-  @Column('double precision', { default: 0 })
+  /** 0..1 as given, exactly (`numeric`): the pooled part is computed from it in whole units. */
+  @Column('numeric', { default: 0, transformer: exactNumber })
   homeShare!: number;
 
   /** Whether other institutions may borrow the home share while the site's own institution leaves it unused. */
