@@ -51,9 +51,13 @@ export class AllocationsService {
   }
 
   async get(id: string): Promise<Allocation> {
-    const allocation = isUuid(id) ? await this.db.manager.getRepository(Allocation).findOneBy({ id }) : null;
+    const allocation = await this.find(id);
     if (!allocation) throw new NotFoundError('allocation', id);
     return allocation;
+  }
+
+  find(id: string): Promise<Allocation | null> {
+    return isUuid(id) ? this.db.manager.getRepository(Allocation).findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** Changes what is given (null clears); a raised budget or a later end makes it count again. */

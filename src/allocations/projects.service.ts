@@ -45,9 +45,13 @@ export class ProjectsService {
 
   /** The project, or NOT_FOUND (a malformed id is simply not found). */
   async get(id: string): Promise<Project> {
-    const project = isUuid(id) ? await this.db.manager.getRepository(Project).findOneBy({ id }) : null;
+    const project = await this.find(id);
     if (!project) throw new NotFoundError('project', id);
     return project;
+  }
+
+  find(id: string): Promise<Project | null> {
+    return isUuid(id) ? this.db.manager.getRepository(Project).findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** Projects the principal may see. */
@@ -58,6 +62,7 @@ export class ProjectsService {
 
   /** Sets the project's fair-share priority factor (HTCondor-style: 2 gets half the share of 1). */
   async setPriorityFactor(principal: Principal, id: string, factor: number): Promise<Project> {
+    await this.get(id); // an unknown project is NOT_FOUND before its factor is looked at
     requireNumber('priorityFactor', factor, { min: 0.01, max: 1000 });
     const project = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Project);

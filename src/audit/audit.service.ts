@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { requireCursor } from '../common/validation.js';
 import { Db } from '../database/db.js';
-import type { Principal } from '../identity/principal.js';
+import { isFederationAdmin, type Principal } from '../identity/principal.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 const SECRET_KEY = /secret|token|password|sealed|userdata/i;
@@ -43,8 +43,9 @@ export class AuditService {
     await manager.save(event);
   }
 
-  /** Newest first, keyset-paged by id. */
-  async list(filter: { action?: string | null; first: number; after?: string | null }): Promise<AuditEvent[]> {
+  /** Newest first, keyset-paged by id. The log is the federation's: its admins see it all, anyone else nothing. */
+  async list(principal: Principal, filter: { action?: string | null; first: number; after?: string | null }): Promise<AuditEvent[]> {
+    if (!isFederationAdmin(principal)) return [];
     const qb = this.db.manager.getRepository(AuditEvent).createQueryBuilder('e').orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').limit(filter.first);
     if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
     if (filter.after) {

@@ -1,4 +1,5 @@
 import { ForbiddenError } from '../common/errors.js';
+import { Permission, type ScopeKind } from './permissions/permission.js';
 import { canActInProject, isFederationAdmin, type Principal, type Role } from './principal.js';
 
 /** A manager of the project (or of all its institution's projects), its institution's admin, or a federation admin. */
@@ -19,8 +20,9 @@ function administersInstitution(principal: Principal, institution: string): bool
 }
 
 /**
- * Who may do what, in one place. Resolvers call these before the service does the work;
- * services trust that the caller was checked.
+ * Who may do what, in one place. The PermissionGuard applies these, through PERMISSION_RULES,
+ * to each operation's declared permission before its resolver runs; a service calls one again
+ * only where it must check inside its transaction (e.g. each site of a descriptor file).
  */
 export const AccessPolicy = {
   /** Register or change a site of an institution: federation admins, or that institution's site admins. */
@@ -114,4 +116,66 @@ export const AccessPolicy = {
   assertCanRevokeToken(principal: Principal, token: { createdBy: string }): void {
     if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new ForbiddenError('only who made a token, or a federation admin, may revoke it');
   },
+};
+
+/** What an operation's scope resolved to; each rule reads what its scopes provide. */
+export interface ScopeTarget {
+  institution?: string;
+  project?: { id: string; institution: string };
+  /** the principal id that submitted the request */
+  submittedBy?: string;
+  /** the principal id that made the token */
+  createdBy?: string;
+  serviceAccount?: { role: Role; projectId?: string };
+}
+
+export interface PermissionRule {
+  /** the scopes an operation may declare with this permission (checked at start) */
+  scopes: readonly ScopeKind[];
+  /** throws FORBIDDEN when the principal may not act on the target */
+  check(principal: Principal, target: ScopeTarget): void;
+}
+
+/** A scope that lacks what its rule reads is a wrong declaration, caught at start; never allow on it. */
+function given<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the operation's scope gave no ${what}`);
+  return value;
+}
+
+const anyone: PermissionRule['check'] = () => undefined;
+
+/** Each permission's rule: the assertions above, applied to the scope the operation declares. */
+export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
+  [Permission.ReadFederation]: { scopes: ['signed-in'], check: anyone },
+  [Permission.ReadOwn]: { scopes: ['signed-in'], check: anyone },
+  [Permission.ReadAuditLog]: {
+    scopes: ['federation'],
+    check: (principal) => {
+      if (!isFederationAdmin(principal)) throw new ForbiddenError('only federation admins may read the audit log');
+    },
+  },
+  [Permission.ManageSites]: { scopes: ['institution', 'site'], check: (principal, t) => AccessPolicy.assertCanManageSites(principal, given(t.institution, 'institution')) },
+  [Permission.ApplySiteDescriptors]: { scopes: ['federation'], check: (principal) => AccessPolicy.assertCanManageAnySite(principal) },
+  [Permission.CreateProject]: { scopes: ['institution'], check: (principal, t) => AccessPolicy.assertCanAdministerInstitution(principal, given(t.institution, 'institution')) },
+  [Permission.AdministerProject]: { scopes: ['project', 'allocation'], check: (principal, t) => AccessPolicy.assertCanAdministerProject(principal, given(t.project, 'project')) },
+  [Permission.SetPriorityFactor]: { scopes: ['federation'], check: (principal) => AccessPolicy.assertIsFederationAdmin(principal, 'set priority factors') },
+  [Permission.ActInProject]: { scopes: ['project', 'request'], check: (principal, t) => AccessPolicy.assertCanActInProject(principal, given(t.project, 'project')) },
+  [Permission.CancelRequest]: {
+    scopes: ['request'],
+    check: (principal, t) => AccessPolicy.assertCanManageRequest(principal, given(t.project, 'project'), given(t.submittedBy, 'submitter'), 'cancel'),
+  },
+  [Permission.ExtendLease]: {
+    scopes: ['request'],
+    check: (principal, t) => AccessPolicy.assertCanManageRequest(principal, given(t.project, 'project'), given(t.submittedBy, 'submitter'), 'extend'),
+  },
+  [Permission.ManageMembers]: { scopes: ['project'], check: (principal, t) => AccessPolicy.assertCanManageMembers(principal, given(t.project, 'project')) },
+  [Permission.CreateServiceAccount]: {
+    scopes: ['service-account'],
+    check: (principal, t) => {
+      const account = given(t.serviceAccount, 'service account');
+      AccessPolicy.assertCanCreateServiceAccount(principal, account.role, account.projectId);
+    },
+  },
+  [Permission.CreateOwnToken]: { scopes: ['signed-in'], check: (principal) => AccessPolicy.assertCanCreateOwnToken(principal) },
+  [Permission.RevokeToken]: { scopes: ['token'], check: (principal, t) => AccessPolicy.assertCanRevokeToken(principal, { createdBy: given(t.createdBy, 'maker') }) },
 };

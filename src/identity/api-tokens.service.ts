@@ -12,6 +12,7 @@ import { IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { Project } from '../allocations/entities/project.entity.js';
 import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
+import { OperationCatalog } from './permissions/operation-catalog.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
 import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
 
@@ -40,6 +41,7 @@ export class ApiTokensService {
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly operations: OperationCatalog,
   ) {}
 
   async createServiceAccount(principal: Principal, spec: ServiceAccountSpec): Promise<{ token: string; expiresAt: Date | null }> {
@@ -84,13 +86,13 @@ export class ApiTokensService {
   async createUserToken(
     principal: Principal,
     spec: { name: string; projectId?: string | null; operations?: string[] | null; role?: Role | null; expiresInDays?: number | null },
-    knownOperations: Set<string>,
   ): Promise<{ token: string; expiresAt: Date | null }> {
     requireText('name', spec.name, 100);
     optionalInteger('expiresInDays', spec.expiresInDays, 1, USER_TOKEN_MAX_DAYS);
     if (spec.operations) {
       if (spec.operations.length === 0) throw new BadInputError('operations', 'must list at least one operation, or be left out for any');
-      const unknown = spec.operations.find((o) => !knownOperations.has(o));
+      const known = this.operations.names(['Query', 'Mutation']);
+      const unknown = spec.operations.find((o) => !known.has(o));
       if (unknown !== undefined) throw new BadInputError('operations', `no operation is named ${JSON.stringify(unknown)}`);
     }
     if (spec.projectId && !isUuid(spec.projectId)) throw new NotFoundError('project', spec.projectId);
@@ -128,16 +130,20 @@ export class ApiTokensService {
     return this.db.manager.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC' } });
   }
 
+  /** The token, or null (a malformed id is simply not found). */
+  find(id: string): Promise<ApiToken | null> {
+    return isUuid(id) ? this.db.manager.getRepository(ApiToken).findOneBy({ id }) : Promise.resolve(null);
+  }
+
   /**
    * Ends a token at once, and in the same transaction every token made with it, generation after
-   * generation; revoking a revoked token changes nothing. `allowed` checks the caller against the token.
+   * generation; revoking a revoked token changes nothing. (Who may: Permission.RevokeToken.)
    */
-  async revoke(principal: Principal, id: string, allowed: (token: ApiToken) => void): Promise<ApiToken> {
+  async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const outcome = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiToken);
       const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!token) throw new NotFoundError('token', id);
-      allowed(token);
       if (token.revokedAt) return { token, descendants: [] };
       token.revokedAt = this.clock.now();
       await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });

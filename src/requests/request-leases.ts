@@ -37,8 +37,8 @@ export class RequestLeases {
   /**
    * Moves the lease end of a RUNNING request (and of its instances) `hours` later. The total
    * lease stays within MAX_LEASE_HOURS, and the project's budget left, less what running leases
-   * are promised, must pay for the extra hours of the instances it holds. The caller has been
-   * checked for the request.
+   * are promised, must pay for the extra hours of the instances it holds. (Who may:
+   * Permission.ExtendLease, on the request.)
    */
   async extend(principal: Principal, id: string, hours: number): Promise<void> {
     requireNumber('hours', hours, { min: 0, max: MAX_LEASE_HOURS, exclusiveMin: true });

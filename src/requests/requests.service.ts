@@ -13,7 +13,8 @@ import { LOGGER } from '../common/logging.js';
 import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
-import type { Principal } from '../identity/principal.js';
+import { isFederationAdmin, type Principal } from '../identity/principal.js';
+import { ProjectsService } from '../allocations/projects.service.js';
 import { toSiteView } from '../sites/site-view.js';
 import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
@@ -22,6 +23,7 @@ import { ResourceRequest } from './entities/resource-request.entity.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
+import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import type { RequestState } from './request-state.js';
 
@@ -62,6 +64,8 @@ export class RequestsService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly projects: ProjectsService,
+    private readonly leases: RequestLeases,
   ) {}
 
   private projectState(manager: EntityManager, projectId: string, options: { holdings?: boolean } = {}): Promise<ProjectState | undefined> {
@@ -201,6 +205,17 @@ export class RequestsService {
     return isUuid(id) ? this.db.manager.getRepository(ResourceRequest).findOneBy({ id }) : Promise.resolve(null);
   }
 
+  /**
+   * The requests the principal may see, newest first: of the project named (the caller was
+   * checked for it: Permission.ActInProject), else of every project they may see.
+   */
+  async listVisible(principal: Principal, filter: { projectId?: string | null; states?: RequestState[] | null; first: number; after?: string | null }): Promise<ResourceRequest[]> {
+    let projectIds: string[] | null = null; // a federation admin sees every project
+    if (filter.projectId) projectIds = [filter.projectId];
+    else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
+    return this.list({ ...filter, projectIds });
+  }
+
   /** Newest first, keyset-paged by id: `after` is the last id of the previous page. */
   async list(filter: { projectIds: string[] | null; states?: RequestState[] | null; first: number; after?: string | null }): Promise<ResourceRequest[]> {
     const qb = this.db.manager.getRepository(ResourceRequest).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(filter.first);
@@ -237,6 +252,12 @@ export class RequestsService {
       return this.lifecycle.endRequest(manager, request, { reason: `cancelled by ${principal.name}` }, 'request cancelled');
     });
     if (ending) this.signals.emit('terminations-ready');
+    return this.get(id);
+  }
+
+  /** Extends a RUNNING request's lease (see RequestLeases.extend); the request as it is then. */
+  async extendLease(principal: Principal, id: string, hours: number): Promise<ResourceRequest> {
+    await this.leases.extend(principal, id, hours);
     return this.get(id);
   }
 }

@@ -65,6 +65,14 @@ function stable(value: unknown): string {
   );
 }
 
+/** Changes a probe must confirm at once: where the site is and how the broker signs in there. */
+const PROBED_FIELDS = new Set(['endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'availabilityZones']);
+
+/** Whether an update that changed these fields needs a probe before the site is trusted again. */
+export function needsProbe(fields: readonly string[]): boolean {
+  return fields.some((f) => PROBED_FIELDS.has(f));
+}
+
 /** The site registry. Credentials are sealed before they are stored and never returned. */
 @Injectable()
 export class SitesService {

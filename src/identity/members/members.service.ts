@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
-import type { Project } from '../../allocations/entities/project.entity.js';
 import { BadInputError, DomainError, NotFoundError } from '../../common/errors.js';
 import { LOGGER } from '../../common/logging.js';
 import { isUuid, requireText } from '../../common/validation.js';
@@ -50,7 +49,9 @@ export class MembersService {
     return users[0]!;
   }
 
-  async add(principal: Principal, project: Project, input: { userId?: string | null; email?: string | null; role: Role }): Promise<Member> {
+  /** (Who may, and that the project exists: Permission.ManageMembers, on the project.) */
+  async add(principal: Principal, input: { projectId: string; userId?: string | null; email?: string | null; role: Role }): Promise<Member> {
+    const project = { id: input.projectId };
     if (!MEMBER_ROLES.includes(input.role)) throw new BadInputError('role', 'a project member is a RESEARCHER or a PROJECT_MANAGER');
     const user = await this.findUser(input);
     await this.db.transaction(async (manager) => {
@@ -72,7 +73,8 @@ export class MembersService {
   }
 
   /** Removes the manually given roles; roles from claims come back at the next login unless the rules change. */
-  async remove(principal: Principal, project: Project, userId: string): Promise<boolean> {
+  async remove(principal: Principal, projectId: string, userId: string): Promise<boolean> {
+    const project = { id: projectId };
     if (!isUuid(userId)) throw new NotFoundError('user', userId);
     return this.db.transaction(async (manager) => {
       const repo = manager.getRepository(RoleGrant);
