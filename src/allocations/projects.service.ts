@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
-import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireName, requireNumber } from '../common/validation.js';
 import { loadProjectStates } from '../allocator/federation-state.js';
@@ -14,6 +13,7 @@ import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import type { Principal } from '../identity/principal.js';
 import { Project } from './entities/project.entity.js';
+import { AllocationsError, AllocationsErrorCode } from './allocations.errors.js';
 
 @Injectable()
 export class ProjectsService {
@@ -38,7 +38,7 @@ export class ProjectsService {
       this.logger.info({ projectId: project.id, project: project.name, by: principal.id }, 'project created');
       return project;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`name: a project named ${input.name} already exists`);
+      if (isUniqueViolation(err)) throw new AllocationsError(AllocationsErrorCode.ProjectNameTaken, `name: a project named ${input.name} already exists`);
       throw err;
     }
   }
@@ -46,7 +46,7 @@ export class ProjectsService {
   /** The project, or NOT_FOUND (a malformed id is simply not found). */
   async get(id: string): Promise<Project> {
     const project = await this.find(id);
-    if (!project) throw new NotFoundError('project', id);
+    if (!project) throw AllocationsError.projectNotFound(id);
     return project;
   }
 
@@ -67,7 +67,7 @@ export class ProjectsService {
     const project = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Project);
       const before = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!before) throw new NotFoundError('project', id);
+      if (!before) throw AllocationsError.projectNotFound(id);
       await repo.update(id, { priorityFactor: factor });
       await this.audit.record(manager, principal, { action: 'project.priority', targetType: 'project', targetId: id, before: { priorityFactor: before.priorityFactor }, after: { priorityFactor: factor } });
       return { ...before, priorityFactor: factor };

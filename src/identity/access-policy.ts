@@ -1,6 +1,6 @@
-import { ForbiddenError } from '../common/errors.js';
 import { Permission, type ScopeKind } from './permissions/permission.js';
 import { canActInProject, isFederationAdmin, type Principal, type Role } from './principal.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 
 /** A manager of the project (or of all its institution's projects), its institution's admin, or a federation admin. */
 function managesProject(principal: Principal, project: { id: string; institution: string }): boolean {
@@ -27,7 +27,7 @@ function administersInstitution(principal: Principal, institution: string): bool
 export const AccessPolicy = {
   /** Register or change a site of an institution: federation admins, or that institution's site admins. */
   assertCanManageSites(principal: Principal, institution: string): void {
-    if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or a site admin of ${institution} may manage its sites`);
+    if (!administersInstitution(principal, institution)) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, `only a federation admin or a site admin of ${institution} may manage its sites`);
   },
 
   /** A site's own error text (it may name hosts, accounts, internals): its institution's site admins and federation admins. */
@@ -37,36 +37,36 @@ export const AccessPolicy = {
 
   /** Apply site descriptors: anyone who administers some institution (each site is then checked on its own). */
   assertCanManageAnySite(principal: Principal): void {
-    if (!isFederationAdmin(principal) && !principal.grants.some((g) => g.role === 'SITE_ADMIN')) throw new ForbiddenError('only federation admins and site admins may apply site descriptors');
+    if (!isFederationAdmin(principal) && !principal.grants.some((g) => g.role === 'SITE_ADMIN')) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, 'only federation admins and site admins may apply site descriptors');
   },
 
   /** Create projects for an institution (the caller names it): federation admins or its site admins. */
   assertCanAdministerInstitution(principal: Principal, institution: string): void {
-    if (!administersInstitution(principal, institution)) throw new ForbiddenError(`only a federation admin or an admin of ${institution} may do this`);
+    if (!administersInstitution(principal, institution)) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, `only a federation admin or an admin of ${institution} may do this`);
   },
 
   /** Grant and change a project's allocations: the same, without naming an institution the caller may not see. */
   assertCanAdministerProject(principal: Principal, project: { institution: string }): void {
-    if (!administersInstitution(principal, project.institution)) throw new ForbiddenError("only a federation admin or an admin of the project's institution may do this");
+    if (!administersInstitution(principal, project.institution)) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, "only a federation admin or an admin of the project's institution may do this");
   },
 
   /** Federation-wide settings, such as fair-share priority factors: federation admins only. */
   assertIsFederationAdmin(principal: Principal, what: string): void {
-    if (!isFederationAdmin(principal)) throw new ForbiddenError(`only a federation admin may ${what}`);
+    if (!isFederationAdmin(principal)) throw new IdentityError(IdentityErrorCode.NotFederationAdmin, `only a federation admin may ${what}`);
   },
 
   /** Submit, see and cancel requests of a project: its members (and admins above them). */
   assertCanActInProject(principal: Principal, project: { id: string; institution: string }): void {
     if (canActInProject(principal, project.id, project.institution) || administersInstitution(principal, project.institution)) return;
     // not the project's id or name: the caller may have given only a request's id
-    throw new ForbiddenError('you are not a member of that project');
+    throw new IdentityError(IdentityErrorCode.NotProjectMember, 'you are not a member of that project');
   },
 
   /** Cancel a request or extend its lease: whoever submitted it, or who manages its project (a researcher manages only their own). */
   assertCanManageRequest(principal: Principal, project: { id: string; institution: string }, submittedBy: string, action: 'cancel' | 'extend'): void {
     AccessPolicy.assertCanActInProject(principal, project);
     if (submittedBy === principal.id) return;
-    if (!managesProject(principal, project)) throw new ForbiddenError(`a researcher may ${action} only the requests they submitted`);
+    if (!managesProject(principal, project)) throw new IdentityError(IdentityErrorCode.NotRequestOwner, `a researcher may ${action} only the requests they submitted`);
   },
 
   canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {
@@ -83,8 +83,8 @@ export const AccessPolicy = {
    * people, not service accounts (whoever holds a script's token must not be able to let others in).
    */
   assertCanManageMembers(principal: Principal, project: { id: string; institution: string }): void {
-    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not change project members; a person who manages the project does');
-    if (!managesProject(principal, project)) throw new ForbiddenError('only a manager of that project (or an admin) may change its members');
+    if (principal.kind === 'service-account') throw new IdentityError(IdentityErrorCode.PersonRequired, 'a service account may not change project members; a person who manages the project does');
+    if (!managesProject(principal, project)) throw new IdentityError(IdentityErrorCode.NotProjectManager, 'only a manager of that project (or an admin) may change its members');
   },
 
   /**
@@ -100,21 +100,21 @@ export const AccessPolicy = {
 
   /** Service accounts make no tokens: a leaked one cannot spread. */
   assertCanCreateServiceAccount(principal: Principal, role: Role, projectId: string | undefined): void {
-    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not create tokens; ask a person who manages the project');
+    if (principal.kind === 'service-account') throw new IdentityError(IdentityErrorCode.PersonRequired, 'a service account may not create tokens; ask a person who manages the project');
     if (!AccessPolicy.mayCreateServiceAccount(principal, role, projectId)) {
-      throw new ForbiddenError('only a federation admin, or a project manager for its own project, may create this service account');
+      throw new IdentityError(IdentityErrorCode.BeyondMakersGrants, 'only a federation admin, or a project manager for its own project, may create this service account');
     }
   },
 
   /** A token that acts as oneself: only a person who logged in has a self to act as. */
   assertCanCreateOwnToken(principal: Principal): void {
-    if (principal.kind === 'service-account') throw new ForbiddenError('a service account may not create tokens; ask a person who manages the project');
-    if (principal.kind !== 'user') throw new ForbiddenError('only a person logged in may create a token of their own; a service account is made with createServiceAccount');
+    if (principal.kind === 'service-account') throw new IdentityError(IdentityErrorCode.PersonRequired, 'a service account may not create tokens; ask a person who manages the project');
+    if (principal.kind !== 'user') throw new IdentityError(IdentityErrorCode.PersonRequired, 'only a person logged in may create a token of their own; a service account is made with createServiceAccount');
   },
 
   /** Revoke a token: who made it, or a federation admin. */
   assertCanRevokeToken(principal: Principal, token: { createdBy: string }): void {
-    if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new ForbiddenError('only who made a token, or a federation admin, may revoke it');
+    if (!isFederationAdmin(principal) && token.createdBy !== principal.id) throw new IdentityError(IdentityErrorCode.NotTokenMaker, 'only who made a token, or a federation admin, may revoke it');
   },
 };
 
@@ -151,7 +151,7 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   [Permission.ReadAuditLog]: {
     scopes: ['federation'],
     check: (principal) => {
-      if (!isFederationAdmin(principal)) throw new ForbiddenError('only federation admins may read the audit log');
+      if (!isFederationAdmin(principal)) throw new IdentityError(IdentityErrorCode.NotFederationAdmin, 'only federation admins may read the audit log');
     },
   },
   [Permission.ManageSites]: { scopes: ['institution', 'site'], check: (principal, t) => AccessPolicy.assertCanManageSites(principal, given(t.institution, 'institution')) },

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
+import { NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -15,6 +15,7 @@ import { ApiToken } from './entities/api-token.entity.js';
 import { OperationCatalog } from './permissions/operation-catalog.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
 import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 
 /** A user's own token lives this long unless asked otherwise. */
 const USER_TOKEN_DEFAULT_DAYS = 90;
@@ -49,8 +50,8 @@ export class ApiTokensService {
     optionalInteger('expiresInDays', spec.expiresInDays, 1, this.config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS);
     if (spec.institution !== null && spec.institution !== undefined) requireText('institution', spec.institution);
     const scoped = spec.role === 'RESEARCHER' || spec.role === 'PROJECT_MANAGER';
-    if (scoped && !spec.projectId) throw new BadInputError('projectId', `is required for a ${spec.role} service account`);
-    if (spec.role === 'SITE_ADMIN' && !spec.institution) throw new BadInputError('institution', 'is required for a SITE_ADMIN service account');
+    if (scoped && !spec.projectId) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'projectId', `is required for a ${spec.role} service account`);
+    if (spec.role === 'SITE_ADMIN' && !spec.institution) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'institution', 'is required for a SITE_ADMIN service account');
     if (spec.projectId) {
       const project = isUuid(spec.projectId) ? await this.db.manager.getRepository(Project).findOneBy({ id: spec.projectId }) : null;
       if (!project) throw new NotFoundError('project', spec.projectId);
@@ -90,10 +91,10 @@ export class ApiTokensService {
     requireText('name', spec.name, 100);
     optionalInteger('expiresInDays', spec.expiresInDays, 1, USER_TOKEN_MAX_DAYS);
     if (spec.operations) {
-      if (spec.operations.length === 0) throw new BadInputError('operations', 'must list at least one operation, or be left out for any');
+      if (spec.operations.length === 0) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'operations', 'must list at least one operation, or be left out for any');
       const known = this.operations.names(['Query', 'Mutation']);
       const unknown = spec.operations.find((o) => !known.has(o));
-      if (unknown !== undefined) throw new BadInputError('operations', `no operation is named ${JSON.stringify(unknown)}`);
+      if (unknown !== undefined) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'operations', `no operation is named ${JSON.stringify(unknown)}`);
     }
     if (spec.projectId && !isUuid(spec.projectId)) throw new NotFoundError('project', spec.projectId);
     const role = spec.role ?? 'RESEARCHER';
@@ -143,7 +144,7 @@ export class ApiTokensService {
     const outcome = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiToken);
       const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
-      if (!token) throw new NotFoundError('token', id);
+      if (!token) throw IdentityError.notFound(IdentityErrorCode.TokenNotFound, id);
       if (token.revokedAt) return { token, descendants: [] };
       token.revokedAt = this.clock.now();
       await repo.update({ id, revokedAt: IsNull() }, { revokedAt: token.revokedAt });

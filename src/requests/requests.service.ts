@@ -8,7 +8,6 @@ import { avoidedSites, heldInstances, toWaitingRequest } from '../allocator/wait
 import { CONFIG, type Config } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
@@ -26,6 +25,7 @@ import { parseRequirement } from './requirements.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import type { RequestState } from './request-state.js';
+import { RequestsError } from './requests.errors.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
 
@@ -197,7 +197,7 @@ export class RequestsService {
 
   async get(id: string): Promise<ResourceRequest> {
     const request = await this.find(id);
-    if (!request) throw new NotFoundError('request', id);
+    if (!request) throw RequestsError.notFound(id);
     return request;
   }
 
@@ -244,7 +244,7 @@ export class RequestsService {
   async cancel(principal: Principal, id: string): Promise<ResourceRequest> {
     const ending = await this.db.transaction(async (manager) => {
       const request = await manager.getRepository(ResourceRequest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!request) throw new NotFoundError('request', id);
+      if (!request) throw RequestsError.notFound(id);
       if (request.state === 'PENDING' || request.state === 'QUEUED') {
         await this.lifecycle.moveRequest(manager, request, 'CANCELLED', { reason: `cancelled by ${principal.name}` });
         return false;

@@ -1,5 +1,4 @@
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { BadInputError } from '../common/errors.js';
 import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal } from '../identity/current-principal.decorator.js';
 import { Allow, Permission, Scope } from '../identity/permissions/permission.js';
@@ -12,13 +11,14 @@ import { SiteDescriptorsService } from './site-descriptors.service.js';
 import type { SiteSpec } from './site-spec.js';
 import { toSiteView } from './site-view.js';
 import { SitesService } from './sites.service.js';
+import { SitesError, SitesErrorCode } from './sites.errors.js';
 
 /** Labels arrive as a list of pairs and are kept as a map: a key given twice is a mistake. */
 function labelsOf(labels: SiteLabelInput[] | null | undefined, field = 'labels'): Record<string, string> | undefined {
   if (!labels) return undefined;
   const map: Record<string, string> = {};
   for (const { key, value } of labels) {
-    if (Object.hasOwn(map, key)) throw new BadInputError(field, `label ${key} is given twice`);
+    if (Object.hasOwn(map, key)) throw SitesError.about(SitesErrorCode.InvalidSettings, field, `label ${key} is given twice`);
     map[key] = value;
   }
   return map;
@@ -27,7 +27,7 @@ function labelsOf(labels: SiteLabelInput[] | null | undefined, field = 'labels')
 /** What `skypool sites apply` says the access key id was read from: a reference, never a value. */
 function checkedReference(reference: string | null | undefined, field: string): string | undefined {
   if (reference == null) return undefined;
-  if (!/^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^\0]{1,1024})$/.test(reference)) throw new BadInputError(field, 'expected env:NAME or file:PATH');
+  if (!/^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^\0]{1,1024})$/.test(reference)) throw SitesError.about(SitesErrorCode.InvalidSettings, field, 'expected env:NAME or file:PATH');
   return reference;
 }
 

@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { BadInputError } from '../common/errors.js';
 import { isUuid } from '../common/validation.js';
 import { ScopeLookups } from '../identity/permissions/scope-lookups.js';
 import { SitesService } from './sites.service.js';
+import { SitesError, SitesErrorCode } from './sites.errors.js';
 
 /** The scope of a site (removed ones too, for restoreSite), for the permission guard: its institution. */
 @Injectable()
@@ -14,7 +14,7 @@ export class SitesScopes implements OnModuleInit {
 
   onModuleInit(): void {
     this.lookups.provide('site', async (id, argument) => {
-      if (!isUuid(id)) throw new BadInputError(argument, `${JSON.stringify(id.slice(0, 60))} is not a site id`);
+      if (!isUuid(id)) throw SitesError.about(SitesErrorCode.MalformedId, argument, `${JSON.stringify(id.slice(0, 60))} is not a site id`);
       const site = await this.sites.findById(id);
       return site ? { institution: site.institution } : null;
     });
