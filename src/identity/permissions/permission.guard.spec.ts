@@ -4,6 +4,7 @@ import { DiscoveryModule, NestFactory, Reflector } from '@nestjs/core';
 import { Query, Resolver } from '@nestjs/graphql';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { DomainError } from '../../common/errors.js';
+import { apiCodeOf } from '../../graphql/format-error.js';
 import type { RequestContext } from '../current-principal.decorator.js';
 import type { Principal } from '../principal.js';
 import { OperationCatalog, problemsOf } from './operation-catalog.js';
@@ -39,7 +40,7 @@ function guard(): PermissionGuard {
   return new PermissionGuard(new Reflector(), lookups);
 }
 
-/** Runs the guard on a handler as a GraphQL field would, and says how it ended. */
+/** Runs the guard on a handler as a GraphQL field would, and says how it ended: the code a client would see. */
 async function outcome(handler: keyof Handlers, principal: Principal | null, args: Record<string, unknown> = {}): Promise<string> {
   const context: RequestContext = { principal, loaders: {} as RequestContext['loaders'] };
   const host = new ExecutionContextHost([{}, args, context, { fieldName: handler }], Handlers, Handlers.prototype[handler]);
@@ -47,7 +48,7 @@ async function outcome(handler: keyof Handlers, principal: Principal | null, arg
   try {
     return (await guard().canActivate(host)) ? 'allowed' : 'refused';
   } catch (err) {
-    if (err instanceof DomainError) return err.code;
+    if (err instanceof DomainError) return apiCodeOf(err) ?? err.code;
     throw err;
   }
 }
