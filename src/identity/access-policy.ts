@@ -1,3 +1,4 @@
+import { DomainError } from '../common/errors.js';
 import { Permission, type ScopeKind } from './permissions/permission.js';
 import { canActInProject, isFederationAdmin, type Principal, type Role } from './principal.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
@@ -155,6 +156,13 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     },
   },
   [Permission.ManageSites]: { scopes: ['institution', 'site'], check: (principal, t) => AccessPolicy.assertCanManageSites(principal, given(t.institution, 'institution')) },
+  [Permission.ReadSiteErrorText]: {
+    scopes: ['institution'],
+    check: (principal, t) => {
+      const institution = given(t.institution, 'institution');
+      if (!AccessPolicy.canSeeSiteErrorText(principal, institution)) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, `only a federation admin or a site admin of ${institution} may read its sites' own error text`);
+    },
+  },
   [Permission.ApplySiteDescriptors]: { scopes: ['federation'], check: (principal) => AccessPolicy.assertCanManageAnySite(principal) },
   [Permission.CreateProject]: { scopes: ['institution'], check: (principal, t) => AccessPolicy.assertCanAdministerInstitution(principal, given(t.institution, 'institution')) },
   [Permission.AdministerProject]: { scopes: ['project', 'allocation'], check: (principal, t) => AccessPolicy.assertCanAdministerProject(principal, given(t.project, 'project')) },
@@ -179,3 +187,18 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   [Permission.CreateOwnToken]: { scopes: ['signed-in'], check: (principal) => AccessPolicy.assertCanCreateOwnToken(principal) },
   [Permission.RevokeToken]: { scopes: ['token'], check: (principal, t) => AccessPolicy.assertCanRevokeToken(principal, { createdBy: given(t.createdBy, 'maker') }) },
 };
+
+/**
+ * Whether the permission holds on a target already at hand: for a field that leaves out what the
+ * caller may not read rather than refusing the whole answer (SiteHealthReport.lastError).
+ */
+export function permits(permission: Permission, principal: Principal | null, target: ScopeTarget): boolean {
+  if (!principal) return false;
+  try {
+    PERMISSION_RULES[permission].check(principal, target);
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError) return false;
+    throw err;
+  }
+}

@@ -1,5 +1,5 @@
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AccessPolicy } from '../identity/access-policy.js';
+import { permits } from '../identity/access-policy.js';
 import { CurrentPrincipal } from '../identity/current-principal.decorator.js';
 import { Allow, Permission, Scope } from '../identity/permissions/permission.js';
 import type { Principal } from '../identity/principal.js';
@@ -120,6 +120,6 @@ export class SiteHealthReportResolver {
     description: "what went wrong last, or why the site is DEGRADED; the site's own error text only for its institution's site admins and federation admins",
   })
   lastError(@Parent() report: SiteHealthReportView, @CurrentPrincipal() principal: Principal | null): string | null {
-    return healthErrorFor(report.storedError, principal !== null && AccessPolicy.canSeeSiteErrorText(principal, report.institution));
+    return healthErrorFor(report.storedError, permits(Permission.ReadSiteErrorText, principal, { institution: report.institution }));
   }
 }

@@ -5,6 +5,7 @@ import { Query, Resolver } from '@nestjs/graphql';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { DomainError } from '../../common/errors.js';
 import { apiCodeOf } from '../../graphql/format-error.js';
+import { permits } from '../access-policy.js';
 import type { RequestContext } from '../current-principal.decorator.js';
 import type { Principal } from '../principal.js';
 import { OperationCatalog, problemsOf } from './operation-catalog.js';
@@ -74,6 +75,16 @@ describe('PermissionGuard', () => {
     expect(await outcome('find', stranger, { id: 'r-unknown' })).toBe('allowed');
     expect(await outcome('list', stranger, {})).toBe('allowed');
     expect(await outcome('list', stranger, { projectId: PROJECT.id })).toBe('FORBIDDEN');
+  });
+});
+
+describe('a field that leaves out what the caller may not read', () => {
+  it('asks the same rules, as yes or no', () => {
+    const siteAdmin: Principal = { id: 'sa:a', kind: 'service-account', name: 'a', grants: [{ role: 'SITE_ADMIN', institution: 'Edinburgh' }] };
+    expect(permits(Permission.ReadSiteErrorText, siteAdmin, { institution: 'Edinburgh' })).toBe(true);
+    expect(permits(Permission.ReadSiteErrorText, siteAdmin, { institution: 'TACC' })).toBe(false);
+    expect(permits(Permission.ReadSiteErrorText, researcher, { institution: 'Edinburgh' })).toBe(false);
+    expect(permits(Permission.ReadSiteErrorText, null, { institution: 'Edinburgh' })).toBe(false);
   });
 });
 

@@ -12,6 +12,8 @@ export enum Permission {
   ReadAuditLog = 'ReadAuditLog',
   /** Register or change a site of an institution. */
   ManageSites = 'ManageSites',
+  /** Read a site's own error text (it may name hosts, accounts, internals); a field others get without it. */
+  ReadSiteErrorText = 'ReadSiteErrorText',
   /** Apply site descriptors: each site is then checked on its own by the service. */
   ApplySiteDescriptors = 'ApplySiteDescriptors',
   CreateProject = 'CreateProject',
