@@ -4,8 +4,8 @@ import { DiscoveryModule, NestFactory, Reflector } from '@nestjs/core';
 import { Query, Resolver } from '@nestjs/graphql';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { DomainError } from '../../common/errors.js';
-import { apiCodeOf } from '../../graphql/format-error.js';
 import { permits } from '../access-policy.js';
+import { IdentityErrorCode } from '../identity.errors.js';
 import type { RequestContext } from '../current-principal.decorator.js';
 import type { Principal } from '../principal.js';
 import { OperationCatalog, problemsOf } from './operation-catalog.js';
@@ -41,7 +41,7 @@ function guard(): PermissionGuard {
   return new PermissionGuard(new Reflector(), lookups);
 }
 
-/** Runs the guard on a handler as a GraphQL field would, and says how it ended: the code a client would see. */
+/** Runs the guard on a handler as a GraphQL field would, and says how it ended: the refusal's code. */
 async function outcome(handler: keyof Handlers, principal: Principal | null, args: Record<string, unknown> = {}): Promise<string> {
   const context: RequestContext = { principal, loaders: {} as RequestContext['loaders'] };
   const host = new ExecutionContextHost([{}, args, context, { fieldName: handler }], Handlers, Handlers.prototype[handler]);
@@ -49,7 +49,7 @@ async function outcome(handler: keyof Handlers, principal: Principal | null, arg
   try {
     return (await guard().canActivate(host)) ? 'allowed' : 'refused';
   } catch (err) {
-    if (err instanceof DomainError) return apiCodeOf(err) ?? err.code;
+    if (err instanceof DomainError) return err.code;
     throw err;
   }
 }
@@ -57,7 +57,7 @@ async function outcome(handler: keyof Handlers, principal: Principal | null, arg
 describe('PermissionGuard', () => {
   it('checks the declared permission on the scope found from the arguments', async () => {
     expect(await outcome('submit', researcher, { input: { projectId: PROJECT.id } })).toBe('allowed');
-    expect(await outcome('submit', stranger, { input: { projectId: PROJECT.id } })).toBe('FORBIDDEN');
+    expect(await outcome('submit', stranger, { input: { projectId: PROJECT.id } })).toBe(IdentityErrorCode.NotProjectMember);
     expect(await outcome('submit', researcher, { input: { projectId: 'p-unknown' } })).toBe('NOT_FOUND');
   });
 
@@ -74,7 +74,7 @@ describe('PermissionGuard', () => {
   it('leaves a missing record to the service, and a list without a project to its scoping, only where declared', async () => {
     expect(await outcome('find', stranger, { id: 'r-unknown' })).toBe('allowed');
     expect(await outcome('list', stranger, {})).toBe('allowed');
-    expect(await outcome('list', stranger, { projectId: PROJECT.id })).toBe('FORBIDDEN');
+    expect(await outcome('list', stranger, { projectId: PROJECT.id })).toBe(IdentityErrorCode.NotProjectMember);
   });
 });
 
