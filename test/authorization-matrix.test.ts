@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
 import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
 import { User } from '../src/identity/entities/user.entity.js';
+import { OperationCatalog, problemsOf } from '../src/identity/permissions/operation-catalog.js';
+import { ScopeLookups } from '../src/identity/permissions/scope-lookups.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
 
 /**
- * Every query and mutation, as each role and anonymously, against one table of allow/deny
+ * Every query, mutation and subscription, as each role and anonymously, against one table of allow/deny
  * (a logged-in person's own powers, such as createApiToken, are in oidc-login and api-tokens).
  * Project A belongs to University of Michigan (the site admin's institution), project B to
  * Edinburgh. The researcher and the manager are members of A only. Every caller here but the
@@ -43,6 +47,36 @@ const siteInput = (name: string, institution: string, endpoint: string) =>
 const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { __typename ... on ResourceRequest { id } } }`;
 
 const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEndsAt } }';
+
+/**
+ * requestUpdated over graphql-ws, as the client's token, until its first message: the same shape
+ * as an HTTP answer. A socket without credentials is closed at once with 4401 (UNAUTHENTICATED).
+ */
+function firstUpdate(c: GraphqlClient, id: string): Promise<GraphqlResponse<unknown>> {
+  const client = createClient({
+    url: `${c.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: c.token ? { Authorization: `Bearer ${c.token}` } : undefined,
+    retryAttempts: 0,
+    lazy: true,
+  });
+  return new Promise<GraphqlResponse<unknown>>((resolve) => {
+    const stop = client.subscribe(
+      { query: 'subscription($id: ID!) { requestUpdated(id: $id) { id } }', variables: { id } },
+      {
+        next: (result) => {
+          resolve({ status: 200, ...(result as Omit<GraphqlResponse<unknown>, 'status'>) });
+          stop();
+        },
+        error: (error) => {
+          const closed = (error as { code?: number }).code;
+          resolve({ status: 0, errors: [{ message: String(closed), extensions: { code: closed === 4401 ? 'UNAUTHENTICATED' : closed === 4403 ? 'FORBIDDEN' : String(closed) } }] });
+        },
+        complete: () => resolve({ status: 200, errors: [{ message: 'completed before any message' }] }),
+      },
+    );
+  }).finally(() => client.dispose());
+}
 
 /** A new site of the institution, removed by the bootstrap admin. */
 async function removedSiteOf(f: Fixture, institution: string): Promise<string> {
@@ -103,6 +137,8 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ["revokeApiToken of the admin's service account", [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: await f.adminsToken() })],
   ['addProjectMember to A', [N, N, N, N, N], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectA}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
   ['addProjectMember to B', [N, N, N, N, N], (f, c) => c.request(`mutation { addProjectMember(input: { projectId: "${f.projectB}", userId: "${f.userId}", role: RESEARCHER }) { role } }`)],
+  ['subscription requestUpdated in A', [N, Y, Y, Y, Y], async (f, c) => firstUpdate(c, await f.requestOf(f.projectA, f.as.federationAdmin))],
+  ['subscription requestUpdated in B', [N, N, N, N, Y], async (f, c) => firstUpdate(c, await f.requestOf(f.projectB, f.as.federationAdmin))],
   ['removeProjectMember from A', [N, N, N, N, N], (f, c) => c.request(`mutation { removeProjectMember(projectId: "${f.projectA}", userId: "${f.userId}") }`)],
 ];
 
@@ -162,11 +198,23 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
     }
   });
 
-  it('covers every query and mutation the schema has', async () => {
-    const { __schema } = await f.t.admin.data('{ __schema { queryType { fields { name } } mutationType { fields { name } } } }');
-    const operations = [...__schema.queryType.fields, ...__schema.mutationType.fields].map((x: { name: string }) => x.name);
+  /** Every root field of the served schema. */
+  async function schemaOperations(): Promise<string[]> {
+    const { __schema } = await f.t.admin.data('{ __schema { queryType { fields { name } } mutationType { fields { name } } subscriptionType { fields { name } } } }');
+    return [...__schema.queryType.fields, ...__schema.mutationType.fields, ...__schema.subscriptionType.fields].map((x: { name: string }) => x.name);
+  }
+
+  it('covers every query, mutation and subscription the schema has', async () => {
     const labels = MATRIX.map(([label]) => label.split(' '));
-    expect(operations.filter((name: string) => !labels.some((words) => words.includes(name)))).toEqual([]);
+    expect((await schemaOperations()).filter((name: string) => !labels.some((words) => words.includes(name)))).toEqual([]);
+  });
+
+  it('finds an @Allow declaration, sound for its permission, on every operation the schema has', async () => {
+    const catalog = f.t.broker.app.get(OperationCatalog);
+    const lookups = f.t.broker.app.get(ScopeLookups);
+    const declared = new Map(catalog.all().map((op) => [op.name, op]));
+    expect((await schemaOperations()).filter((name) => !declared.get(name)?.allow)).toEqual([]);
+    expect(catalog.all().flatMap((op) => problemsOf(op, (kind) => lookups.has(kind)))).toEqual([]);
   });
 
   it('a researcher sees only the projects and requests of their projects', async () => {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
-import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalDate, optionalInteger, optionalNumber, requireInteger } from '../common/validation.js';
 import type { Clock } from '../common/clock.js';
@@ -13,6 +12,7 @@ import type { Principal } from '../identity/principal.js';
 import type { AllocationView, GrantAllocationInput, UpdateAllocationInput } from './dto/project.types.js';
 import { allocationLifecycle, allocationLifecycleOf } from './allocation-lifecycle.js';
 import { Allocation } from './entities/allocation.entity.js';
+import { AllocationsError, AllocationsErrorCode } from './allocations.errors.js';
 
 @Injectable()
 export class AllocationsService {
@@ -52,9 +52,13 @@ export class AllocationsService {
   }
 
   async get(id: string): Promise<Allocation> {
-    const allocation = isUuid(id) ? await this.db.manager.getRepository(Allocation).findOneBy({ id }) : null;
-    if (!allocation) throw new NotFoundError('allocation', id);
+    const allocation = await this.find(id);
+    if (!allocation) throw AllocationsError.allocationNotFound(id);
     return allocation;
+  }
+
+  find(id: string): Promise<Allocation | null> {
+    return isUuid(id) ? this.db.manager.getRepository(Allocation).findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** Changes what is given (null clears); a raised budget or a later end makes it count again. */
@@ -65,8 +69,8 @@ export class AllocationsService {
     const updated = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Allocation);
       const before = await repo.findOne({ where: { id: input.id }, lock: { mode: 'pessimistic_write' } });
-      if (!before) throw new NotFoundError('allocation', input.id);
-      if (before.revokedAt) throw new ConflictError(`allocation ${input.id} was revoked at ${before.revokedAt.toISOString()}; grant a new one`);
+      if (!before) throw AllocationsError.allocationNotFound(input.id);
+      if (before.revokedAt) throw new AllocationsError(AllocationsErrorCode.AllocationRevoked, `allocation ${input.id} was revoked at ${before.revokedAt.toISOString()}; grant a new one`);
       const patch: Partial<Allocation> = {};
       const given = <K extends keyof UpdateAllocationInput>(key: K) => input[key] !== undefined;
       if (given('vcpus')) patch.vcpus = requiredOnUpdate('vcpus', input.vcpus);
@@ -79,7 +83,7 @@ export class AllocationsService {
       if (given('endsAt')) patch.endsAt = input.endsAt ?? null;
       if (given('terminateAfterMinutes')) patch.terminateAfterMinutes = input.terminateAfterMinutes ?? null;
       const after = { ...before, ...patch };
-      if (after.startsAt && after.endsAt && after.endsAt <= after.startsAt) throw new BadInputError('endsAt', 'must be after startsAt');
+      if (after.startsAt && after.endsAt && after.endsAt <= after.startsAt) throw AllocationsError.about(AllocationsErrorCode.InvalidAllocation, 'endsAt', 'must be after startsAt');
       // a new budget or end is judged afresh by the next charge and enforcement
       if (given('coreHours') || given('gpuHours')) patch.exhaustedAt = null;
       if (given('coreHours') || given('gpuHours') || given('endsAt')) patch.enforcedAt = null;
@@ -105,7 +109,7 @@ export class AllocationsService {
     const revoked = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Allocation);
       const before = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!before) throw new NotFoundError('allocation', id);
+      if (!before) throw AllocationsError.allocationNotFound(id);
       if (before.revokedAt) return before;
       const now = this.clock.now();
       allocationLifecycle.assertTransition(allocationLifecycleOf(before, now), 'REVOKED');
@@ -134,11 +138,11 @@ function checkAllocationValues(input: Pick<GrantAllocationInput, 'gpus' | 'insta
   optionalInteger('terminateAfterMinutes', input.terminateAfterMinutes, 0, 60 * 24 * 366);
   optionalDate('startsAt', input.startsAt);
   optionalDate('endsAt', input.endsAt);
-  if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt) throw new BadInputError('endsAt', 'must be after startsAt');
+  if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt) throw AllocationsError.about(AllocationsErrorCode.InvalidAllocation, 'endsAt', 'must be after startsAt');
 }
 
 function requiredOnUpdate(field: string, value: number | null | undefined): number {
-  if (value === null || value === undefined) throw new BadInputError(field, 'cannot be cleared; give a number');
+  if (value === null || value === undefined) throw AllocationsError.about(AllocationsErrorCode.InvalidAllocation, field, 'cannot be cleared; give a number');
   return value;
 }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireName, requireNumber } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -10,6 +9,7 @@ import { AccessPolicy } from '../identity/access-policy.js';
 import type { Principal } from '../identity/principal.js';
 import { ProjectDirectory } from '../identity/project-directory.js';
 import { Project } from './entities/project.entity.js';
+import { AllocationsError, AllocationsErrorCode } from './allocations.errors.js';
 
 @Injectable()
 /** Projects; also identity's directory of them (it grants roles in projects it does not own). */
@@ -33,16 +33,20 @@ export class ProjectsService implements ProjectDirectory {
       this.logger.info({ projectId: project.id, project: project.name, by: principal.id }, 'project created');
       return project;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`name: a project named ${input.name} already exists`);
+      if (isUniqueViolation(err)) throw new AllocationsError(AllocationsErrorCode.ProjectNameTaken, `name: a project named ${input.name} already exists`);
       throw err;
     }
   }
 
   /** The project, or NOT_FOUND (a malformed id is simply not found). */
   async get(id: string): Promise<Project> {
-    const project = isUuid(id) ? await this.db.manager.getRepository(Project).findOneBy({ id }) : null;
-    if (!project) throw new NotFoundError('project', id);
+    const project = await this.find(id);
+    if (!project) throw AllocationsError.projectNotFound(id);
     return project;
+  }
+
+  find(id: string): Promise<Project | null> {
+    return isUuid(id) ? this.db.manager.getRepository(Project).findOneBy({ id }) : Promise.resolve(null);
   }
 
   /** Projects the principal may see. */
@@ -55,11 +59,12 @@ export class ProjectsService implements ProjectDirectory {
 
   /** Sets the project's fair-share priority factor (HTCondor-style: 2 gets half the share of 1). */
   async setPriorityFactor(principal: Principal, id: string, factor: number): Promise<Project> {
+    await this.get(id); // an unknown project is NOT_FOUND before its factor is looked at
     requireNumber('priorityFactor', factor, { min: 0.01, max: 1000 });
     const project = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Project);
       const before = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!before) throw new NotFoundError('project', id);
+      if (!before) throw AllocationsError.projectNotFound(id);
       await repo.update(id, { priorityFactor: factor });
       await this.audit.record(manager, principal, { action: 'project.priority', targetType: 'project', targetId: id, before: { priorityFactor: before.priorityFactor }, after: { priorityFactor: factor } });
       return { ...before, priorityFactor: factor };

@@ -1,5 +1,6 @@
 import { Query, Resolver } from '@nestjs/graphql';
 import { Db } from '../database/db.js';
+import { Allow, Permission, Scope } from '../identity/permissions/permission.js';
 import { AllocatorStatusView } from './dto/allocator-status.types.js';
 import { AllocatorCycle } from './entities/allocator-cycle.entity.js';
 
@@ -7,6 +8,7 @@ import { AllocatorCycle } from './entities/allocator-cycle.entity.js';
 export class AllocatorResolver {
   constructor(private readonly db: Db) {}
 
+  @Allow(Permission.ReadFederation, { scope: Scope.signedIn() })
   @Query(() => AllocatorStatusView, { description: "the last allocator cycle's figures (any broker process's)" })
   async allocatorStatus(): Promise<AllocatorStatusView> {
     const last = await this.db.manager.getRepository(AllocatorCycle).findOneBy({ id: 1 });

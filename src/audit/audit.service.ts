@@ -22,6 +22,11 @@ export interface Actor {
   name: string;
 }
 
+/** Who reads the log, as identity (above this domain) judged them. */
+export interface AuditReader {
+  federationAdmin: boolean;
+}
+
 export interface AuditEntry {
   action: string;
   targetType: string;
@@ -48,8 +53,9 @@ export class AuditService {
     await manager.save(event);
   }
 
-  /** Newest first, keyset-paged by id. */
-  async list(filter: { action?: string | null; first: number; after?: string | null }): Promise<AuditEvent[]> {
+  /** Newest first, keyset-paged by id. The log is the federation's: its admins see it all, anyone else nothing. */
+  async list(reader: AuditReader, filter: { action?: string | null; first: number; after?: string | null }): Promise<AuditEvent[]> {
+    if (!reader.federationAdmin) return [];
     const qb = this.db.manager.getRepository(AuditEvent).createQueryBuilder('e').orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').limit(filter.first);
     if (filter.action) qb.andWhere('e.action = :action', { action: filter.action });
     if (filter.after) {

@@ -1,16 +1,21 @@
-/** The `extensions.code` values the API contract pins. */
-export type ApiErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
+/**
+ * The codes of the refusals any layer may make (input checks, paging, the permission guard).
+ * Each domain adds its own codes in its `x.errors.ts`; graphql/format-error.ts maps every code,
+ * once, to the `extensions.code` the API contract pins.
+ */
+export type CommonErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
 
 /**
- * An error the caller caused and can act on. Domains throw these (or their own subclasses);
- * the GraphQL layer maps them to `extensions.code` in one place. Anything else is a bug and
- * reaches the client only as an opaque INTERNAL_SERVER_ERROR.
+ * An error the caller caused and can act on. Domains throw their own subclasses (with their own
+ * codes) or the common ones below; the GraphQL layer maps them to `extensions.code` in one place.
+ * Anything else is a bug and reaches the client only as an opaque INTERNAL_SERVER_ERROR.
  */
-export class DomainError extends Error {
+export class DomainError<Code extends string = string> extends Error {
   constructor(
-    readonly code: ApiErrorCode,
+    /** what went wrong, as the domain names it (REQUEST_NOT_FOUND, LEASE_TOO_LONG, ...) */
+    readonly code: Code,
     message: string,
-    /** The input field that was wrong, for BAD_USER_INPUT; for a list of inputs, also the item refused (`sites[2]`). */
+    /** The input field that was wrong, for bad input; for a list of inputs, also the item refused (`sites[2]`). */
     readonly field?: string,
   ) {
     super(message);
@@ -18,31 +23,36 @@ export class DomainError extends Error {
   }
 }
 
-export class BadInputError extends DomainError {
+/** The message of an error about one input field: it starts with the field's name. */
+export function fieldMessage(field: string, problem: string): string {
+  return `${field}: ${problem}`;
+}
+
+export class BadInputError extends DomainError<CommonErrorCode> {
   constructor(field: string, problem: string) {
-    super('BAD_USER_INPUT', `${field}: ${problem}`, field);
+    super('BAD_USER_INPUT', fieldMessage(field, problem), field);
   }
 }
 
-export class NotFoundError extends DomainError {
+export class NotFoundError extends DomainError<CommonErrorCode> {
   constructor(what: string, id: string) {
     super('NOT_FOUND', `${what} ${id} does not exist`);
   }
 }
 
-export class ConflictError extends DomainError {
+export class ConflictError extends DomainError<CommonErrorCode> {
   constructor(message: string) {
     super('CONFLICT', message);
   }
 }
 
-export class ForbiddenError extends DomainError {
+export class ForbiddenError extends DomainError<CommonErrorCode> {
   constructor(message: string) {
     super('FORBIDDEN', message);
   }
 }
 
-export class UnauthenticatedError extends DomainError {
+export class UnauthenticatedError extends DomainError<CommonErrorCode> {
   constructor(message = 'a valid bearer token is required (Authorization: Bearer <token>)') {
     super('UNAUTHENTICATED', message);
   }

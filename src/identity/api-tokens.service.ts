@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
+import { NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, optionalInteger, requireText } from '../common/validation.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -11,10 +11,12 @@ import { Db } from '../database/db.js';
 import { IsNull, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { hashToken, newToken } from './tokens.js';
 import { ApiToken } from './entities/api-token.entity.js';
+import { OperationCatalog } from './permissions/operation-catalog.js';
 import { ProjectDirectory } from './project-directory.js';
 import { isFederationAdmin, type Principal, type Role } from './principal.js';
 import { assertNoWiderThanCallerToken, expiryWithinCallerToken } from './token-limits.js';
 import { apiTokenLifecycle, apiTokenLifecycleOf } from './api-token-lifecycle.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 
 /** A user's own token lives this long unless asked otherwise. */
 const USER_TOKEN_DEFAULT_DAYS = 90;
@@ -42,6 +44,7 @@ export class ApiTokensService {
     private readonly projects: ProjectDirectory,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly operations: OperationCatalog,
   ) {}
 
   async createServiceAccount(principal: Principal, spec: ServiceAccountSpec): Promise<{ token: string; expiresAt: Date | null }> {
@@ -49,8 +52,8 @@ export class ApiTokensService {
     optionalInteger('expiresInDays', spec.expiresInDays, 1, this.config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS);
     if (spec.institution !== null && spec.institution !== undefined) requireText('institution', spec.institution);
     const scoped = spec.role === 'RESEARCHER' || spec.role === 'PROJECT_MANAGER';
-    if (scoped && !spec.projectId) throw new BadInputError('projectId', `is required for a ${spec.role} service account`);
-    if (spec.role === 'SITE_ADMIN' && !spec.institution) throw new BadInputError('institution', 'is required for a SITE_ADMIN service account');
+    if (scoped && !spec.projectId) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'projectId', `is required for a ${spec.role} service account`);
+    if (spec.role === 'SITE_ADMIN' && !spec.institution) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'institution', 'is required for a SITE_ADMIN service account');
     if (spec.projectId) {
       if (!isUuid(spec.projectId) || !(await this.projects.exists(spec.projectId))) throw new NotFoundError('project', spec.projectId);
     }
@@ -85,14 +88,14 @@ export class ApiTokensService {
   async createUserToken(
     principal: Principal,
     spec: { name: string; projectId?: string | null; operations?: string[] | null; role?: Role | null; expiresInDays?: number | null },
-    knownOperations: Set<string>,
   ): Promise<{ token: string; expiresAt: Date | null }> {
     requireText('name', spec.name, 100);
     optionalInteger('expiresInDays', spec.expiresInDays, 1, USER_TOKEN_MAX_DAYS);
     if (spec.operations) {
-      if (spec.operations.length === 0) throw new BadInputError('operations', 'must list at least one operation, or be left out for any');
-      const unknown = spec.operations.find((o) => !knownOperations.has(o));
-      if (unknown !== undefined) throw new BadInputError('operations', `no operation is named ${JSON.stringify(unknown)}`);
+      if (spec.operations.length === 0) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'operations', 'must list at least one operation, or be left out for any');
+      const known = this.operations.names(['Query', 'Mutation']);
+      const unknown = spec.operations.find((o) => !known.has(o));
+      if (unknown !== undefined) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'operations', `no operation is named ${JSON.stringify(unknown)}`);
     }
     if (spec.projectId && !isUuid(spec.projectId)) throw new NotFoundError('project', spec.projectId);
     const role = spec.role ?? 'RESEARCHER';
@@ -129,16 +132,20 @@ export class ApiTokensService {
     return this.db.manager.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC' } });
   }
 
+  /** The token, or null (a malformed id is simply not found). */
+  find(id: string): Promise<ApiToken | null> {
+    return isUuid(id) ? this.db.manager.getRepository(ApiToken).findOneBy({ id }) : Promise.resolve(null);
+  }
+
   /**
    * Ends a token at once, and in the same transaction every token made with it, generation after
-   * generation; revoking a revoked token changes nothing. `allowed` checks the caller against the token.
+   * generation; revoking a revoked token changes nothing. (Who may: Permission.RevokeToken.)
    */
-  async revoke(principal: Principal, id: string, allowed: (token: ApiToken) => void): Promise<ApiToken> {
+  async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const outcome = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(ApiToken);
       const token = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
-      if (!token) throw new NotFoundError('token', id);
-      allowed(token);
+      if (!token) throw IdentityError.notFound(IdentityErrorCode.TokenNotFound, id);
       if (token.revokedAt) return { token, descendants: [] };
       const now = this.clock.now();
       apiTokenLifecycle.assertTransition(apiTokenLifecycleOf(token, now), 'REVOKED');

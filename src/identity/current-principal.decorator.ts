@@ -17,7 +17,7 @@ export const RequestLoaders = createParamDecorator((_data: unknown, ctx: Executi
   return GqlExecutionContext.create(ctx).getContext<RequestContext>().loaders;
 });
 
-/** The authenticated caller; the AuthGuard has made sure there is one. */
+/** The authenticated caller; the PermissionGuard has made sure there is one (only an anonymous operation may see null). */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   return GqlExecutionContext.create(ctx).getContext<RequestContext>().principal!;
 });

@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ApiTokensService } from './api-tokens.service.js';
-import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { IdentityResolver } from './identity.resolver.js';
+import { IdentityScopes } from './identity.scopes.js';
 import { LoginSessions } from './oidc/login-sessions.service.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { ClaimGrants } from './oidc/claim-grants.js';
 import { OidcProviders } from './oidc/oidc-providers.service.js';
 import { OidcController } from './oidc/oidc.controller.js';
+import { PermissionsModule } from './permissions/permissions.module.js';
 
 @Module({
+  imports: [PermissionsModule],
   controllers: [OidcController],
   providers: [
     ClaimGrants,
@@ -20,7 +21,7 @@ import { OidcController } from './oidc/oidc.controller.js';
     LoginSessions,
     OidcProviders,
     OidcLoginService,
-    { provide: APP_GUARD, useClass: AuthGuard },
+    IdentityScopes,
   ],
   exports: [AuthService],
 })

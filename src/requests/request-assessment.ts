@@ -1,11 +1,11 @@
 import { round2 } from '../allocator/core/rounding.js';
 import { missingLabel, smallestFittingType } from '../allocator/core/site-filter.js';
 import type { ProjectState, SiteState } from '../allocator/core/allocator.types.js';
-import { BadInputError } from '../common/errors.js';
 import { InvalidRequestError, QuotaExceededError } from './dto/request.types.js';
 import type { NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
 import { wholeMs } from '../allocator/core/exact-decimal.js';
+import { RequestsError, RequestsErrorCode } from './requests.errors.js';
 
 function invalid(field: string, message: string): InvalidRequestError {
   return Object.assign(new InvalidRequestError(), { code: 'INVALID_REQUEST', message: `${field}: ${message}`, field });
@@ -30,13 +30,13 @@ function quotaExceeded(limit: string, requested: number, allowed: number, unit: 
 export function assessRequest(request: NormalizedRequest, sites: SiteState[], project: ProjectState | undefined): InvalidRequestError | QuotaExceededError | undefined {
   const known = new Set(sites.map((s) => s.name));
   const unknown = request.sites?.find((name) => !known.has(name));
-  if (unknown !== undefined) throw new BadInputError('sites', `no site is named ${JSON.stringify(unknown)} (known: ${[...known].join(', ') || 'none'})`);
+  if (unknown !== undefined) throw RequestsError.about(RequestsErrorCode.UnknownName, 'sites', `no site is named ${JSON.stringify(unknown)} (known: ${[...known].join(', ') || 'none'})`);
   const images = new Set(sites.flatMap((s) => s.images));
   if (!images.has(request.image)) {
-    throw new BadInputError('image', `no site offers an image named ${JSON.stringify(request.image)} (known: ${[...images].sort().join(', ') || 'none'})`);
+    throw RequestsError.about(RequestsErrorCode.UnknownName, 'image', `no site offers an image named ${JSON.stringify(request.image)} (known: ${[...images].sort().join(', ') || 'none'})`);
   }
   const unknownPreferred = request.preferredSites.find((name) => !known.has(name));
-  if (unknownPreferred !== undefined) throw new BadInputError('preferredSites', `no site is named ${JSON.stringify(unknownPreferred)} (known: ${[...known].join(', ')})`);
+  if (unknownPreferred !== undefined) throw RequestsError.about(RequestsErrorCode.UnknownName, 'preferredSites', `no site is named ${JSON.stringify(unknownPreferred)} (known: ${[...known].join(', ')})`);
   const allowed = sites.filter((s) => (request.sites === null || request.sites.includes(s.name)) && s.images.includes(request.image));
   if (allowed.length === 0) return invalid('image', `none of the allowed sites (${request.sites!.join(', ')}) offers image '${request.image}'`);
   const typed = allowed.filter((s) => smallestFittingType(s.instanceTypes, request));

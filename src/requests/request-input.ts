@@ -1,7 +1,7 @@
-import { BadInputError } from '../common/errors.js';
 import { optionalInteger, rejectUnstorable, requireInteger, requireNumber, requireText } from '../common/validation.js';
 import type { SubmitRequestInput } from './dto/request.types.js';
 import { validRequirements } from './requirements.js';
+import { RequestsError, RequestsErrorCode } from './requests.errors.js';
 
 export const MAX_INSTANCES_PER_REQUEST = 1000;
 export const MAX_LEASE_HOURS = 24 * 366;
@@ -38,16 +38,16 @@ export function normalizeRequestInput(input: SubmitRequestInput): NormalizedRequ
   optionalInteger('minCount', input.minCount, 1, count);
   requireNumber('leaseHours', input.leaseHours, { min: 0, max: MAX_LEASE_HOURS, exclusiveMin: true });
   if (input.sites) {
-    if (input.sites.length === 0) throw new BadInputError('sites', 'must name at least one site, or be left out for any site');
+    if (input.sites.length === 0) throw RequestsError.about(RequestsErrorCode.InvalidInput, 'sites', 'must name at least one site, or be left out for any site');
     input.sites.forEach((s, i) => requireText(`sites[${i}]`, s, 63));
   }
   input.preferredSites?.forEach((s, i) => requireText(`preferredSites[${i}]`, s, 63));
   const requirements = validRequirements(input.requirements);
   rejectUnstorable('userData', input.userData);
   rejectUnstorable('sshPublicKey', input.sshPublicKey);
-  if (input.userData && Buffer.byteLength(input.userData) > MAX_USER_DATA_BYTES) throw new BadInputError('userData', `must be at most ${MAX_USER_DATA_BYTES} bytes`);
+  if (input.userData && Buffer.byteLength(input.userData) > MAX_USER_DATA_BYTES) throw RequestsError.about(RequestsErrorCode.InvalidInput, 'userData', `must be at most ${MAX_USER_DATA_BYTES} bytes`);
   if (input.sshPublicKey && !SSH_KEY.test(input.sshPublicKey.trim())) {
-    throw new BadInputError('sshPublicKey', 'must be one OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop"');
+    throw RequestsError.about(RequestsErrorCode.InvalidInput, 'sshPublicKey', 'must be one OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop"');
   }
   if (input.idempotencyKey !== null && input.idempotencyKey !== undefined) requireText('idempotencyKey', input.idempotencyKey, 200);
   return {

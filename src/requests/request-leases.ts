@@ -5,7 +5,6 @@ import { In, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { BadInputError, ConflictError, NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { requireNumber } from '../common/validation.js';
 import { CONFIG, type Config } from '../config/config.js';
@@ -21,6 +20,7 @@ import { leaseEnd, leaseStart } from './lease-time.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import { loadProjectStates } from './federation-state.js';
 import { wholeMs } from '../allocator/core/exact-decimal.js';
+import { RequestsError, RequestsErrorCode } from './requests.errors.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -39,8 +39,8 @@ export class RequestLeases {
   /**
    * Moves the lease end of a RUNNING request (and of its instances) `hours` later. The total
    * lease stays within MAX_LEASE_HOURS, and the project's budget left, less what running leases
-   * are promised, must pay for the extra hours of the instances it holds. The caller has been
-   * checked for the request.
+   * are promised, must pay for the extra hours of the instances it holds. (Who may:
+   * Permission.ExtendLease, on the request.)
    */
   async extend(principal: Principal, id: string, hours: number): Promise<void> {
     requireNumber('hours', hours, { min: 0, max: MAX_LEASE_HOURS, exclusiveMin: true });
@@ -48,14 +48,14 @@ export class RequestLeases {
       // budgets are checked and promised one at a time, as the allocator cycle does
       await holdAllocatorLock(manager);
       const request = await manager.getRepository(ResourceRequest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!request) throw new NotFoundError('request', id);
+      if (!request) throw RequestsError.notFound(id);
       const now = this.clock.now();
-      if (request.state !== 'RUNNING' || !request.leaseEndsAt) throw new ConflictError(`request ${id} is ${request.state}: only the lease of a RUNNING request can be extended`);
-      if (request.leaseEndsAt <= now) throw new ConflictError(`the lease of request ${id} ended at ${request.leaseEndsAt.toISOString()}; it is being ended`);
+      if (request.state !== 'RUNNING' || !request.leaseEndsAt) throw new RequestsError(RequestsErrorCode.LeaseNotExtendable, `request ${id} is ${request.state}: only the lease of a RUNNING request can be extended`);
+      if (request.leaseEndsAt <= now) throw new RequestsError(RequestsErrorCode.LeaseNotExtendable, `the lease of request ${id} ended at ${request.leaseEndsAt.toISOString()}; it is being ended`);
 
       const total = (request.leaseEndsAt.getTime() - (await this.leaseStart(manager, request)).getTime()) / HOUR_MS + hours;
       if (total > MAX_LEASE_HOURS) {
-        throw new BadInputError('hours', `the lease would last ${round2(total)} hours in all; at most ${MAX_LEASE_HOURS} are allowed`);
+        throw RequestsError.about(RequestsErrorCode.LeaseTooLong, 'hours', `the lease would last ${round2(total)} hours in all; at most ${MAX_LEASE_HOURS} are allowed`);
       }
       const instances = await manager.getRepository(Instance).findBy({ requestId: id, state: In(ALIVE_STATES) });
       await this.assertBudgetCovers(manager, request, instances, hours, now);
@@ -83,14 +83,15 @@ export class RequestLeases {
 
   private async assertBudgetCovers(manager: EntityManager, request: ResourceRequest, instances: Instance[], hours: number, now: Date): Promise<void> {
     const [project] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [request.projectId]);
-    if (!project) throw new ConflictError(`project ${request.projectId} has no allocation in force, so no lease of it can be extended`);
+    if (!project) throw new RequestsError(RequestsErrorCode.BudgetExhausted, `project ${request.projectId} has no allocation in force, so no lease of it can be extended`);
     const budgets = [
       { unit: 'core-hours', left: project.coreHoursLeft, promised: project.promisedCoreHours, needed: hours * instances.reduce((n, i) => n + i.vcpus, 0) },
       { unit: 'GPU-hours', left: project.gpuHoursLeft, promised: project.promisedGpuHours, needed: hours * instances.reduce((n, i) => n + i.gpus, 0) },
     ];
     for (const b of budgets) {
       if (b.left === null || b.needed === 0 || wholeMs(b.left) - wholeMs(b.promised) >= wholeMs(b.needed)) continue;
-      throw new ConflictError(
+      throw new RequestsError(
+        RequestsErrorCode.BudgetExhausted,
         `project budget: ${round2(Math.max(0, b.left - b.promised))} ${b.unit} free (${round2(b.left)} left, ${round2(b.promised)} promised to running leases), ` +
           `${round2(b.needed)} needed to extend the lease by ${hours} h`,
       );

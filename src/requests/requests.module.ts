@@ -6,11 +6,12 @@ import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import { RequestUpdates } from './request-updates.js';
 import { InstancesResolver, ProjectRequestsResolver, RequestEventsResolver, RequestsResolver, SiteVerdictResolver } from './requests.resolver.js';
+import { RequestsScopes } from './requests.scopes.js';
 import { RequestsService } from './requests.service.js';
 
 @Module({
   imports: [AllocationsModule],
-  providers: [RequestsService, RequestLifecycle, RequestUpdates, RequestLeases, RequestsResolver, InstancesResolver, ProjectRequestsResolver, SiteVerdictResolver, RequestEventsResolver],
+  providers: [RequestsService, RequestsScopes, RequestLifecycle, RequestUpdates, RequestLeases, RequestsResolver, InstancesResolver, ProjectRequestsResolver, SiteVerdictResolver, RequestEventsResolver],
   exports: [RequestsService, RequestLifecycle, RequestUpdates],
 })
 export class RequestsModule {}

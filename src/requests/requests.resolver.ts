@@ -1,12 +1,10 @@
 import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { ProjectView } from '../allocations/dto/project.types.js';
-import { ProjectsService } from '../allocations/projects.service.js';
-import { NotFoundError } from '../common/errors.js';
 import { MAX_PAGE_SIZE, pageSize } from '../graphql/paging.js';
 import type { Loaders } from '../graphql/loaders.js';
-import { AccessPolicy } from '../identity/access-policy.js';
 import { CurrentPrincipal, RequestLoaders } from '../identity/current-principal.decorator.js';
-import { isFederationAdmin, type Principal } from '../identity/principal.js';
+import { Allow, Permission, Scope } from '../identity/permissions/permission.js';
+import type { Principal } from '../identity/principal.js';
 import { SiteView } from '../sites/dto/site.types.js';
 import { toSiteView } from '../sites/site-view.js';
 import {
@@ -21,7 +19,6 @@ import {
 } from './dto/request.types.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';
-import { RequestLeases } from './request-leases.js';
 import { RequestUpdates } from './request-updates.js';
 import { toInstanceView, toRequestEventView, toRequestView } from './request-views.js';
 import { RequestsService } from './requests.service.js';
@@ -30,72 +27,56 @@ import { RequestsService } from './requests.service.js';
 export class RequestsResolver {
   constructor(
     private readonly requests: RequestsService,
-    private readonly projects: ProjectsService,
-    private readonly leases: RequestLeases,
     private readonly updates: RequestUpdates,
   ) {}
 
-  private async checkedProject(principal: Principal, projectId: string) {
-    const project = await this.projects.get(projectId);
-    AccessPolicy.assertCanActInProject(principal, project);
-    return project;
-  }
-
+  @Allow(Permission.ActInProject, { scope: Scope.project('input.projectId') })
   @Mutation(() => SubmitRequestResult)
   async submitRequest(@CurrentPrincipal() principal: Principal, @Args('input') input: SubmitRequestInput): Promise<typeof SubmitRequestResult> {
-    await this.checkedProject(principal, input.projectId);
     const outcome = await this.requests.submit(principal, input);
     return outcome instanceof ResourceRequest ? Object.assign(new ResourceRequestView(), toRequestView(outcome)) : outcome;
   }
 
+  @Allow(Permission.ActInProject, { scope: Scope.project('input.projectId') })
   @Query(() => RequestPlanView, { description: 'dry run: what would happen to this request now' })
-  async planRequest(@CurrentPrincipal() principal: Principal, @Args('input') input: SubmitRequestInput): Promise<RequestPlanView> {
-    await this.checkedProject(principal, input.projectId);
+  planRequest(@Args('input') input: SubmitRequestInput): Promise<RequestPlanView> {
     return this.requests.plan(input);
   }
 
+  @Allow(Permission.CancelRequest, { scope: Scope.request('id') })
   @Mutation(() => ResourceRequestView)
   async cancelRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView> {
-    const request = await this.requests.get(id);
-    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy, 'cancel');
     return toRequestView(await this.requests.cancel(principal, id));
   }
 
+  @Allow(Permission.ExtendLease, { scope: Scope.request('id') })
   @Mutation(() => ResourceRequestView, { description: "a RUNNING request's lease ends `hours` later: within the longest lease allowed and the project's budget" })
   async extendLease(
     @CurrentPrincipal() principal: Principal,
     @Args('id', { type: () => ID }) id: string,
     @Args('hours', { type: () => Float }) hours: number,
   ): Promise<ResourceRequestView> {
-    const request = await this.requests.get(id);
-    AccessPolicy.assertCanManageRequest(principal, await this.projects.get(request.projectId), request.submittedBy, 'extend');
-    await this.leases.extend(principal, id, hours);
-    return toRequestView(await this.requests.get(id));
+    return toRequestView(await this.requests.extendLease(principal, id, hours));
   }
 
+  @Allow(Permission.ActInProject, { scope: Scope.request('id') })
   @Subscription(() => ResourceRequestView, {
     description: 'the request as it is now, then again after each change (read fresh; changes close together may arrive as one); it completes after a final state',
     resolve: (request: ResourceRequest) => toRequestView(request),
   })
-  async requestUpdated(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<AsyncIterableIterator<ResourceRequest>> {
-    const request = await this.requests.get(id);
-    await this.checkedProject(principal, request.projectId);
+  requestUpdated(@Args('id', { type: () => ID }) id: string): AsyncIterableIterator<ResourceRequest> {
     return this.updates.snapshots(id, (requestId) => this.requests.find(requestId));
   }
 
+  /** A request that does not exist is null, as before; one of a project the caller may not see is FORBIDDEN. */
+  @Allow(Permission.ActInProject, { scope: Scope.request('id', { missing: 'service' }) })
   @Query(() => ResourceRequestView, { nullable: true })
-  async resourceRequest(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView | null> {
-    let request: ResourceRequest;
-    try {
-      request = await this.requests.get(id);
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
-    await this.checkedProject(principal, request.projectId);
-    return toRequestView(request);
+  async resourceRequest(@Args('id', { type: () => ID }) id: string): Promise<ResourceRequestView | null> {
+    const request = await this.requests.find(id);
+    return request ? toRequestView(request) : null;
   }
 
+  @Allow(Permission.ActInProject, { scope: Scope.project('projectId', { absent: 'list' }) })
   @Query(() => [ResourceRequestView], { description: 'newest first' })
   async resourceRequests(
     @CurrentPrincipal() principal: Principal,
@@ -104,10 +85,7 @@ export class RequestsResolver {
     @Args('first', { type: () => Int, nullable: true, defaultValue: 100, description: `at most ${MAX_PAGE_SIZE}` }) first: number | null,
     @Args('after', { type: () => ID, nullable: true }) after: string | null,
   ): Promise<ResourceRequestView[]> {
-    let projectIds: string[] | null = null; // a federation admin sees every project
-    if (projectId) projectIds = [(await this.checkedProject(principal, projectId)).id];
-    else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
-    const page = await this.requests.list({ projectIds, states, first: pageSize(first), after });
+    const page = await this.requests.listVisible(principal, { projectId, states, first: pageSize(first), after });
     return page.map(toRequestView);
   }
 

@@ -6,12 +6,12 @@ import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } fro
 import { CONFIG, type Config } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
-import { NotFoundError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation } from '../database/db.js';
-import type { Principal } from '../identity/principal.js';
+import { isFederationAdmin, type Principal } from '../identity/principal.js';
+import { ProjectsService } from '../allocations/projects.service.js';
 import { toSiteView } from '../sites/site-view.js';
 import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
@@ -21,9 +21,11 @@ import { loadFederationState, type FederationState } from './federation-state.js
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
+import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 import type { RequestState } from './request-state.js';
 import { avoidedSites, heldInstances, toWaitingRequest } from './waiting-requests.js';
+import { RequestsError } from './requests.errors.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
 
@@ -66,6 +68,8 @@ export class RequestsService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly projects: ProjectsService,
+    private readonly leases: RequestLeases,
   ) {}
 
   /** Every site, and the project when it has an allocation in force. */
@@ -198,12 +202,23 @@ export class RequestsService {
 
   async get(id: string): Promise<ResourceRequest> {
     const request = await this.find(id);
-    if (!request) throw new NotFoundError('request', id);
+    if (!request) throw RequestsError.notFound(id);
     return request;
   }
 
   find(id: string): Promise<ResourceRequest | null> {
     return isUuid(id) ? this.db.manager.getRepository(ResourceRequest).findOneBy({ id }) : Promise.resolve(null);
+  }
+
+  /**
+   * The requests the principal may see, newest first: of the project named (the caller was
+   * checked for it: Permission.ActInProject), else of every project they may see.
+   */
+  async listVisible(principal: Principal, filter: { projectId?: string | null; states?: RequestState[] | null; first: number; after?: string | null }): Promise<ResourceRequest[]> {
+    let projectIds: string[] | null = null; // a federation admin sees every project
+    if (filter.projectId) projectIds = [filter.projectId];
+    else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
+    return this.list({ ...filter, projectIds });
   }
 
   /** Newest first, keyset-paged by id: `after` is the last id of the previous page. */
@@ -234,7 +249,7 @@ export class RequestsService {
   async cancel(principal: Principal, id: string): Promise<ResourceRequest> {
     const ending = await this.db.transaction(async (manager) => {
       const request = await manager.getRepository(ResourceRequest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!request) throw new NotFoundError('request', id);
+      if (!request) throw RequestsError.notFound(id);
       if (request.state === 'PENDING' || request.state === 'QUEUED') {
         await this.lifecycle.moveRequest(manager, request, 'CANCELLED', { reason: `cancelled by ${principal.name}` });
         return false;
@@ -242,6 +257,12 @@ export class RequestsService {
       return this.lifecycle.endRequest(manager, request, { reason: `cancelled by ${principal.name}` }, 'request cancelled');
     });
     if (ending) this.signals.emit('terminations-ready');
+    return this.get(id);
+  }
+
+  /** Extends a RUNNING request's lease (see RequestLeases.extend); the request as it is then. */
+  async extendLease(principal: Principal, id: string, hours: number): Promise<ResourceRequest> {
+    await this.leases.extend(principal, id, hours);
     return this.get(id);
   }
 }

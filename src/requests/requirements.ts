@@ -1,5 +1,5 @@
 import type { LabelRequirement } from '../allocator/core/allocator.types.js';
-import { BadInputError } from '../common/errors.js';
+import { RequestsError, RequestsErrorCode } from './requests.errors.js';
 
 const REQUIREMENT = /^([a-z0-9][a-z0-9._/-]{0,62})(?:=([^=\s]{1,128}))?$/i;
 
@@ -14,7 +14,7 @@ export function validRequirements(list: string[] | null | undefined): string[] {
   if (!list) return [];
   list.forEach((text, i) => {
     if (!REQUIREMENT.test(text.trim())) {
-      throw new BadInputError(`requirements[${i}]`, `must be a site label as key=value or key alone (letters, digits, . _ / -), e.g. gpu=a100; got ${JSON.stringify(text)}`);
+      throw RequestsError.about(RequestsErrorCode.InvalidInput, `requirements[${i}]`, `must be a site label as key=value or key alone (letters, digits, . _ / -), e.g. gpu=a100; got ${JSON.stringify(text)}`);
     }
   });
   return [...new Set(list.map((t) => t.trim()))];

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BadInputError } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import { DESCRIPTORS_PRINCIPAL, type Principal } from '../identity/principal.js';
 import { SiteEmulatorService } from '../compute/site-emulator.service.js';
@@ -11,6 +10,7 @@ import type { CallOutcome } from './health/site-health.js';
 import type { Site } from './entities/site.entity.js';
 import type { SiteSpec } from './site-spec.js';
 import { SitesService, type SiteChange } from './sites.service.js';
+import { SitesError, SitesErrorCode } from './sites.errors.js';
 
 /**
  * Applies site descriptors: SKYPOOL_SITES at start, and `skypool sites apply` through the API.
@@ -114,7 +114,7 @@ export class SiteDescriptorsService {
   /** The descriptor's site with the emulator's endpoint and the credentials the broker keeps for it (those of `stored`, else of the live site, else new). */
   private async emulatedSpec(descriptor: SiteDescriptor, stored?: Site): Promise<SiteSpec> {
     const base = this.emulator.url;
-    if (!base) throw new BadInputError('emulated', `${descriptor.file}: this broker does not serve the site emulator; emulated sites are set up at start, from SKYPOOL_SITES`);
+    if (!base) throw SitesError.about(SitesErrorCode.InvalidSettings, 'emulated', `${descriptor.file}: this broker does not serve the site emulator; emulated sites are set up at start, from SKYPOOL_SITES`);
     const name = descriptor.spec.name;
     const existing = stored ?? (await this.sites.findByName(name));
     const accessKeyId = `EMU${name.replace(/[^a-z0-9]/g, '').toUpperCase()}`.slice(0, 20);
@@ -133,7 +133,8 @@ function refuseUnhealthy(descriptors: SiteDescriptor[], outcomes: (CallOutcome |
   const [{ i, outcome }] = failed as [{ i: number; outcome: Extract<CallOutcome, { ok: false }> }];
   const others = failed.slice(1).map((f) => descriptors[f.i]!.spec.name);
   const also = others.length > 0 ? `; the probe of ${others.join(', ')} failed too` : '';
-  throw new BadInputError(
+  throw SitesError.about(
+    SitesErrorCode.Unhealthy,
     `sites[${i}].${outcome.category === 'auth' ? 'accessKeyId' : 'endpoint'}`,
     // the caller may manage this site (checked first), so the site's own words are theirs to read
     `the probe of the site failed: ${outcome.message}${outcome.detail ? `: ${outcome.detail}` : ''}${also} (allowUnhealthy: true applies it anyway)`,

@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { BadInputError, DomainError } from '../common/errors.js';
+import { DomainError } from '../common/errors.js';
 import { credentialSettings, isSkypoolSetting } from '../config/config.js';
 import { typeCapacityProblem, type EmulatedCompatibility, type EmulatedFaults, type EmulatedSiteSpec } from '../compute/emulator/index.js';
 import type { ImageMappingSpec } from './entities/site.entity.js';
 import type { NetworkSpec, SiteSpec } from './site-spec.js';
 import { validateSiteSpec } from './site-spec.js';
+import { SitesError, SitesErrorCode } from './sites.errors.js';
 
 /** A site descriptor file, read and checked but not yet applied. */
 export interface SiteDescriptor {
@@ -252,7 +253,7 @@ export function readDescriptor(file: string, text: string, sources: CredentialSo
     };
     validateSiteSpec(spec);
     const typeCapacity = typeCapacityProblem(emulator?.typeCapacity, spec.instanceTypes.map((t) => t.name));
-    if (typeCapacity) throw new BadInputError(`emulator.typeCapacity.${typeCapacity.type}`, typeCapacity.problem);
+    if (typeCapacity) throw SitesError.about(SitesErrorCode.InvalidSettings, `emulator.typeCapacity.${typeCapacity.type}`, typeCapacity.problem);
     const references = emulated ? undefined : referencesOf(text_('accessKeyId'), text_('secretAccessKey'));
     return { file, emulated, spec, emulator, lineOf, references };
   } catch (err) {

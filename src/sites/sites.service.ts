@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In, IsNull, Not, type EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, DomainError, NotFoundError } from '../common/errors.js';
+import { DomainError, fieldMessage } from '../common/errors.js';
 import { LOGGER } from '../common/logging.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
@@ -17,6 +17,7 @@ import { Site } from './entities/site.entity.js';
 import { SiteOccupancy } from './site-occupancy.js';
 import { instanceTypesOf, networkOf, type SiteSpec, validateSiteSpec } from './site-spec.js';
 import { siteLifecycle, siteLifecycleOf } from './site-lifecycle.js';
+import { SitesError, SitesErrorCode } from './sites.errors.js';
 
 /** A site to create or update by name, as a descriptor gives it. */
 export interface SiteToApply {
@@ -64,6 +65,14 @@ function stable(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
+}
+
+/** Changes a probe must confirm at once: where the site is and how the broker signs in there. */
+const PROBED_FIELDS = new Set(['endpoint', 'region', 'accessKeyId', 'secretAccessKey', 'availabilityZones']);
+
+/** Whether an update that changed these fields needs a probe before the site is trusted again. */
+export function needsProbe(fields: readonly string[]): boolean {
+  return fields.some((f) => PROBED_FIELDS.has(f));
 }
 
 /** The site registry. Credentials are sealed before they are stored and never returned. */
@@ -150,7 +159,7 @@ export class SitesService {
     });
     const names = sites.map(({ spec }) => spec.name);
     const twice = names.find((name, i) => names.indexOf(name) !== i);
-    if (twice) throw new BadInputError('sites', `name ${twice} is given twice`);
+    if (twice) throw SitesError.about(SitesErrorCode.InvalidSettings, 'sites', `name ${twice} is given twice`);
 
     const changes = await this.db.transaction(async (manager) => {
       const result: SiteChange[] = [];
@@ -246,7 +255,8 @@ export class SitesService {
       if (rows.length > 0) {
         const total = rows.reduce((sum, r) => sum + r.count, 0);
         const states = rows.map((r) => `${r.count} ${r.state}`).join(', ');
-        throw new ConflictError(
+        throw new SitesError(
+          SitesErrorCode.InUse,
           `site ${existing.name} still has ${total} instance${total === 1 ? '' : 's'} (${states}); drain it and let their leases end, or cancel their requests, then remove it`,
         );
       }
@@ -269,10 +279,10 @@ export class SitesService {
     const site = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(Site);
       const removed = await repo.findOne({ where: { id, removedAt: Not(IsNull()) }, lock: { mode: 'for_no_key_update' } });
-      if (!removed) throw new NotFoundError('removed site', id);
+      if (!removed) throw SitesError.notFound(id, 'removed site');
       AccessPolicy.assertCanManageSites(principal, removed.institution);
       if (await repo.findOneBy({ name: removed.name, removedAt: IsNull() })) {
-        throw new ConflictError(`name: a site named ${removed.name} is in the federation; remove it first to restore this one`);
+        throw new SitesError(SitesErrorCode.NameTaken, `name: a site named ${removed.name} is in the federation; remove it first to restore this one`);
       }
       const endpoint = endpointOf(removed);
       siteLifecycle.assertTransition(siteLifecycleOf(removed), siteLifecycleOf({ ...removed, removedAt: null }));
@@ -329,7 +339,7 @@ export class SitesService {
 
   private async lockLive(manager: EntityManager, id: string): Promise<Site> {
     const site = await manager.getRepository(Site).findOne({ where: { id, removedAt: IsNull() }, lock: { mode: 'for_no_key_update' } });
-    if (!site) throw new NotFoundError('site', id);
+    if (!site) throw SitesError.notFound(id);
     return site;
   }
 
@@ -338,7 +348,7 @@ export class SitesService {
     try {
       return await manager.transaction(insert);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`name: a site named ${name} is already registered`);
+      if (isUniqueViolation(err)) throw new SitesError(SitesErrorCode.NameTaken, `name: a site named ${name} is already registered`);
       throw err;
     }
   }
@@ -380,7 +390,8 @@ function siteAuditView(site: Site, accessKeyIdReference?: string): Record<string
  * `sites[2]` for an error about the item as a whole (e.g. FORBIDDEN), so a client can tell which one.
  */
 function aboutItem(prefix: string, err: unknown): unknown {
-  if (err instanceof BadInputError && err.field) return new BadInputError(`${prefix}.${err.field}`, err.message.slice(err.field.length + 2));
-  if (err instanceof DomainError && !err.field) return new DomainError(err.code, err.message, prefix);
-  return err;
+  if (!(err instanceof DomainError)) return err;
+  if (!err.field) return new DomainError(err.code, err.message, prefix);
+  const field = `${prefix}.${err.field}`;
+  return new DomainError(err.code, err.message.startsWith(`${err.field}: `) ? fieldMessage(field, err.message.slice(err.field.length + 2)) : err.message, field);
 }

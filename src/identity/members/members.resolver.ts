@@ -2,8 +2,8 @@ import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nest
 import { ProjectView } from '../../allocations/dto/project.types.js';
 import { ProjectsService } from '../../allocations/projects.service.js';
 import type { Loaders } from '../../graphql/loaders.js';
-import { AccessPolicy } from '../access-policy.js';
 import { CurrentPrincipal, RequestLoaders } from '../current-principal.decorator.js';
+import { Allow, Permission, Scope } from '../permissions/permission.js';
 import type { Principal } from '../principal.js';
 import { AddProjectMemberInput, MeView, ProjectMemberView } from './dto/member.types.js';
 import { MembersService } from './members.service.js';
@@ -15,6 +15,7 @@ export class MembersResolver {
     private readonly projects: ProjectsService,
   ) {}
 
+  @Allow(Permission.ReadOwn, { scope: Scope.signedIn() })
   @Query(() => MeView, { description: 'who you are, your roles and your projects' })
   async me(@CurrentPrincipal() principal: Principal, @RequestLoaders() loaders: Loaders): Promise<MeView> {
     const roles = await Promise.all(
@@ -23,22 +24,20 @@ export class MembersResolver {
     return { id: principal.id, kind: principal.kind, name: principal.name, roles, projects: await this.projects.listVisible(principal) };
   }
 
+  @Allow(Permission.ManageMembers, { scope: Scope.project('input.projectId') })
   @Mutation(() => ProjectMemberView, { description: 'make a user a RESEARCHER or PROJECT_MANAGER of a project (managers and admins)' })
-  async addProjectMember(@CurrentPrincipal() principal: Principal, @Args('input') input: AddProjectMemberInput): Promise<ProjectMemberView> {
-    const project = await this.projects.get(input.projectId);
-    AccessPolicy.assertCanManageMembers(principal, project);
-    return this.membership.add(principal, project, input);
+  addProjectMember(@CurrentPrincipal() principal: Principal, @Args('input') input: AddProjectMemberInput): Promise<ProjectMemberView> {
+    return this.membership.add(principal, input);
   }
 
+  @Allow(Permission.ManageMembers, { scope: Scope.project('projectId') })
   @Mutation(() => Boolean, { description: 'false when the user had no role given in the project' })
-  async removeProjectMember(
+  removeProjectMember(
     @CurrentPrincipal() principal: Principal,
     @Args('projectId', { type: () => ID }) projectId: string,
     @Args('userId', { type: () => ID }) userId: string,
   ): Promise<boolean> {
-    const project = await this.projects.get(projectId);
-    AccessPolicy.assertCanManageMembers(principal, project);
-    return this.membership.remove(principal, project, userId);
+    return this.membership.remove(principal, projectId, userId);
   }
 
   @ResolveField(() => [ProjectMemberView])

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
-import { BadInputError, DomainError, NotFoundError } from '../../common/errors.js';
 import { LOGGER } from '../../common/logging.js';
 import { isUuid, requireText } from '../../common/validation.js';
 import { Db } from '../../database/db.js';
 import { RoleGrant } from '../entities/role-grant.entity.js';
 import { User } from '../entities/user.entity.js';
 import type { Principal, Role } from '../principal.js';
+import { IdentityError, IdentityErrorCode } from '../identity.errors.js';
 
 export interface Member {
   user: User;
@@ -31,26 +31,28 @@ export class MembersService {
     const repo = this.db.manager.getRepository(User);
     if (input.userId) {
       const user = isUuid(input.userId) ? await repo.findOneBy({ id: input.userId }) : null;
-      if (!user) throw new NotFoundError('user', input.userId);
+      if (!user) throw IdentityError.notFound(IdentityErrorCode.UserNotFound, input.userId);
       return user;
     }
-    if (!input.email) throw new BadInputError('userId', 'give the user by userId or by email');
+    if (!input.email) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'userId', 'give the user by userId or by email');
     requireText('email', input.email, 320);
     const email = input.email.trim();
     // an address the identity provider did not verify could be anyone's claim to it
     const users = await repo.findBy({ email, emailVerified: true });
     if (users.length === 0) {
-      throw new DomainError(
-        'NOT_FOUND',
+      throw new IdentityError(
+        IdentityErrorCode.UserNotFound,
         `no user has logged in with the verified address ${email}: they must have logged in once, at a provider that verifies addresses; or give their userId (\`me\` shows it to them)`,
       );
     }
-    if (users.length > 1) throw new BadInputError('email', `${users.length} users have this email (from different identity providers): give userId`);
+    if (users.length > 1) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'email', `${users.length} users have this email (from different identity providers): give userId`);
     return users[0]!;
   }
 
-  async add(principal: Principal, project: { id: string }, input: { userId?: string | null; email?: string | null; role: Role }): Promise<Member> {
-    if (!MEMBER_ROLES.includes(input.role)) throw new BadInputError('role', 'a project member is a RESEARCHER or a PROJECT_MANAGER');
+  /** (Who may, and that the project exists: Permission.ManageMembers, on the project.) */
+  async add(principal: Principal, input: { projectId: string; userId?: string | null; email?: string | null; role: Role }): Promise<Member> {
+    const project = { id: input.projectId };
+    if (!MEMBER_ROLES.includes(input.role)) throw IdentityError.about(IdentityErrorCode.InvalidSettings, 'role', 'a project member is a RESEARCHER or a PROJECT_MANAGER');
     const user = await this.findUser(input);
     await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(RoleGrant);
@@ -71,8 +73,9 @@ export class MembersService {
   }
 
   /** Removes the manually given roles; roles from claims come back at the next login unless the rules change. */
-  async remove(principal: Principal, project: { id: string }, userId: string): Promise<boolean> {
-    if (!isUuid(userId)) throw new NotFoundError('user', userId);
+  async remove(principal: Principal, projectId: string, userId: string): Promise<boolean> {
+    const project = { id: projectId };
+    if (!isUuid(userId)) throw IdentityError.notFound(IdentityErrorCode.UserNotFound, userId);
     return this.db.transaction(async (manager) => {
       const repo = manager.getRepository(RoleGrant);
       const existing = await repo.findBy({ userId, projectId: project.id, source: 'manual' });
