@@ -5,8 +5,7 @@ import { startBroker, type Broker } from '../../src/broker.js';
 import type { Clock } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import { GraphqlClient } from './graphql-client.js';
-import { seedDataFolder } from './migrated-template.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, prepareDataFolder, type TestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SECRET_KEY = 'ab'.repeat(32);
@@ -27,7 +26,7 @@ export interface TestBroker {
 export async function startTestBroker(options: { sites?: string; env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {}): Promise<TestBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skypool-test-'));
   const database = options.database ?? (await createTestDatabase());
-  if (!database.url) seedDataFolder(dataDir);
+  prepareDataFolder(database, dataDir);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { templateDatabaseName } from './migrated-template.js';
+import { seedDataFolder, templateDatabaseName } from './migrated-template.js';
 
 /**
  * Integration suites run on the embedded database, or on a PostgreSQL server when
@@ -34,4 +34,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+/** A broker's data folder for `database`: on the embedded one, with the migrated database in it already. */
+export function prepareDataFolder(database: TestDatabase, dataDir: string): string {
+  if (!database.url) seedDataFolder(dataDir);
+  return dataDir;
 }
