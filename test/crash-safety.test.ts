@@ -35,7 +35,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+}, 60_000); // a dozen processes to stop and five databases to drop: more than Jest's 5 s on a busy machine
 
 /** A site of 1-vCPU instances, started by a process of its own; RunInstances takes `latencyMs`, so a kill lands mid-provisioning. */
 async function site(dir: string, name: string, options: { latencyMs: number; clientToken: boolean }): Promise<EmulatorProcess> {
