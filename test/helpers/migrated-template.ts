@@ -59,9 +59,10 @@ function ensureEmbeddedTemplate(): void {
   try {
     migrate({ SKYPOOL_DATA_DIR: building });
     for (const name of readdirSync(EMBEDDED_TEMPLATES)) {
-      if (!name.startsWith('building-')) rmSync(join(EMBEDDED_TEMPLATES, name), { recursive: true, force: true });
+      const path = join(EMBEDDED_TEMPLATES, name);
+      if (!name.startsWith('building-') && path !== template) rmSync(path, { recursive: true, force: true }); // older migrations'
     }
-    renameSync(join(building, 'pgdata'), template);
+    if (!existsSync(template)) renameSync(join(building, 'pgdata'), template); // else a run beside this one built it meanwhile
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
