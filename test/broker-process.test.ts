@@ -7,13 +7,16 @@ import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
 import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
+import { seedDataFolder } from './helpers/migrated-template.js';
 import { createTestDatabase, serverUrl } from './helpers/test-database.js';
 
 /** These run `node dist/main.js` as `npm start` does, so they need `npm run build` first (npm test does it). */
 const dirs: string[] = [];
+/** A data folder with the migrated database in it: a first start's database is embedded-database.test.ts's subject, not these. */
 function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'skypool-process-'));
   dirs.push(dir);
+  seedDataFolder(dir);
   return dir;
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -11,7 +11,8 @@ import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { booksFromApi, booksFromDb, checkInvariants, converged, expectInvariants, listSites, type InvariantReport } from './helpers/invariants.js';
-import { createTestDatabase, databaseKind, serverUrl, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, databaseKind, prepareDataFolder, serverUrl, type TestDatabase } from './helpers/test-database.js';
+import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
  * Crash and shutdown safety with real processes: brokers run as `node dist/main.js` (needs
@@ -34,7 +35,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+}, 60_000); // a dozen processes to stop and five databases to drop: more than Jest's 5 s on a busy machine
 
 /** A site of 1-vCPU instances, started by a process of its own; RunInstances takes `latencyMs`, so a kill lands mid-provisioning. */
 async function site(dir: string, name: string, options: { latencyMs: number; clientToken: boolean }): Promise<EmulatorProcess> {
@@ -64,7 +65,7 @@ interface Deployment {
 async function deployment(dir: string, sites: EmulatorProcess[], extra: Record<string, string> = {}): Promise<Deployment> {
   const database = await createTestDatabase();
   cleanups.push(() => database.drop());
-  const dataDir = join(dir, 'data');
+  const dataDir = prepareDataFolder(database, join(dir, 'data'));
   return {
     database,
     dataDir,
@@ -121,21 +122,10 @@ async function queryDatabase(d: Deployment, sql: string, params: unknown[]): Pro
   return JSON.parse(out);
 }
 
-async function project(admin: GraphqlClient, name: string): Promise<string> {
-  const { createProject } = await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "Crash Test University" }) { id } }`, { n: name });
-  await admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 512, memoryMiB: 4194304 }) { id } }`, { p: createProject.id });
-  return createProject.id;
-}
+const project = (admin: GraphqlClient, name: string) => projectWithAllocation(admin, { name, institution: 'Crash Test University' }, { vcpus: 512, memoryMiB: 4194304 });
 
-async function submit(admin: GraphqlClient, projectId: string, count: number, key: string): Promise<string> {
-  const { submitRequest } = await admin.data(
-    `mutation($p: ID!, $c: Int!, $k: String!) { submitRequest(input: { projectId: $p, image: "${IMAGE}", vcpus: 1, memoryMiB: 1024, count: $c, leaseHours: 4, idempotencyKey: $k }) {
-      __typename ... on ResourceRequest { id } ... on UserError { message } } }`,
-    { p: projectId, c: count, k: key },
-  );
-  if (submitRequest.__typename !== 'ResourceRequest') throw new Error(`not accepted: ${submitRequest.message}`);
-  return submitRequest.id;
-}
+const submit = (admin: GraphqlClient, projectId: string, count: number, idempotencyKey: string) =>
+  submitRequest(admin, { projectId, image: IMAGE, vcpus: 1, memoryMiB: 1024, count, leaseHours: 4, idempotencyKey });
 
 /** Submits 8 requests of 2 instances, waits until all are placed, and a little longer, so that the first RunInstances (1.5 s each) are on their way. */
 async function placeInFlight(admin: GraphqlClient, projectId: string, keyPrefix: string): Promise<void> {

@@ -3,6 +3,7 @@ import { AllocatorCycleService } from '../src/allocator/allocator-cycle.service.
 import { Db } from '../src/database/db.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 /** Once a year: the background jobs stay out of the way of the queries this suite counts. */
 const RARELY = '0 0 0 1 1 *';
@@ -40,9 +41,7 @@ describe(`explain over a page of requests on the ${databaseKind} database`, () =
     // every site drains, so the requests wait (SITE_DRAINING) and nothing is provisioned meanwhile
     const { sites } = await t.admin.data('{ sites { id } }');
     for (const site of sites) await t.admin.data('mutation($id: ID!) { drainSite(id: $id) { id } }', { id: site.id });
-    const { createProject } = await t.admin.data('mutation { createProject(input: { name: "explained", institution: "University of Michigan" }) { id } }');
-    projectId = createProject.id;
-    await t.admin.data('mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 64, memoryMiB: 262144 }) { id } }', { p: projectId });
+    projectId = await projectWithAllocation(t.admin, { name: 'explained', institution: 'University of Michigan' }, { vcpus: 64, memoryMiB: 262144 });
     for (let i = 0; i < QUEUED; i++) {
       await t.admin.data('mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { __typename } }', { p: projectId });
     }

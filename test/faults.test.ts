@@ -9,6 +9,7 @@ import type { EmulatedFaults } from '../src/compute/emulator/index.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { booksFromDb, checkInvariants, converged, expectInvariants, listSites, type InvariantReport } from './helpers/invariants.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
  * The provisioning lifecycle under every fault the emulator can inject, over real HTTP: the broker
@@ -75,20 +76,9 @@ function faultBroker(sites: { name: string; vcpus?: number; clientToken?: boolea
     setFaults: (site: string, faults: EmulatedFaults) => ctx.t.broker.app.get(SiteEmulatorService).emulator.setFaults(site, faults),
     vanish: (site: string, ids: string[]) => ctx.t.broker.app.get(SiteEmulatorService).emulator.vanish(site, ids),
 
-    async project(name: string): Promise<string> {
-      const { createProject } = await ctx.t.admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "Fault Test University" }) { id } }`, { n: name });
-      await ctx.t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 64, memoryMiB: 262144 }) { id } }`, { p: createProject.id });
-      return createProject.id;
-    },
-
-    async submit(projectId: string, input: { count?: number; minCount?: number; sites: string[]; preferredSites?: string[]; spanSites?: boolean }): Promise<string> {
-      const { submitRequest } = await ctx.t.admin.data(
-        `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { __typename ... on ResourceRequest { id } ... on UserError { message } } }`,
-        { i: { projectId, image: IMAGE, vcpus: 2, memoryMiB: 2048, leaseHours: 4, ...input } },
-      );
-      if (submitRequest.__typename !== 'ResourceRequest') throw new Error(`not accepted: ${submitRequest.message}`);
-      return submitRequest.id;
-    },
+    project: (name: string) => projectWithAllocation(ctx.t.admin, { name, institution: 'Fault Test University' }, { vcpus: 64, memoryMiB: 262144 }),
+    submit: (projectId: string, input: { count?: number; minCount?: number; sites: string[]; preferredSites?: string[]; spanSites?: boolean }) =>
+      submitRequest(ctx.t.admin, { projectId, image: IMAGE, vcpus: 2, memoryMiB: 2048, leaseHours: 4, ...input }),
 
     async request(id: string): Promise<RequestView> {
       return (await ctx.t.admin.data(`query($id: ID!) { resourceRequest(id: $id) { ${REQUEST_VIEW} } }`, { id })).resourceRequest;

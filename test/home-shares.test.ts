@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 /**
  * Home shares on the demo federation: umich keeps 25% of its 256 vCPUs for the University of
@@ -12,8 +13,7 @@ describe(`home shares on the ${databaseKind} database`, () => {
 
   beforeAll(async () => {
     t = await startTestBroker({ env: { SKYPOOL_ALLOCATOR_DEBOUNCE_MS: '10' } });
-    ({ createProject: { id: edinburgh } } = await t.admin.data(`mutation { createProject(input: { name: "visitors", institution: "University of Edinburgh" }) { id } }`));
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 2000, memoryMiB: 10000000 }) { id } }`, { p: edinburgh });
+    edinburgh = await projectWithAllocation(t.admin, { name: 'visitors', institution: 'University of Edinburgh' }, { vcpus: 2000, memoryMiB: 10000000 });
   }, 60_000);
   afterAll(() => t?.stop());
 

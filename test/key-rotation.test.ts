@@ -7,7 +7,7 @@ import { ADMIN_TOKEN, eventually, SECRET_KEY } from './helpers/broker.js';
 import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
-import { createTestDatabase, databaseKind, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, databaseKind, prepareDataFolder, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * `skypool keys rotate`: refused while a broker runs; with the brokers stopped, afterwards the
@@ -37,7 +37,7 @@ describe(`skypool keys rotate on the ${databaseKind} database`, () => {
     emulator.upsertSite({ name: 'lab', region: 'r1', accessKeyId: 'AKLAB', secretAccessKey: 'lab-secret', instanceTypes: [{ name: 't1', vcpus: 1, memoryMiB: 1024 }], images: [{ imageId: 'ami-00000001', name: 'ubuntu-22.04' }] });
     emulatorUrl = await emulator.listen();
     database = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'skypool-keys-'));
+    dataDir = prepareDataFolder(database, mkdtempSync(join(tmpdir(), 'skypool-keys-')));
   });
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { ProvisioningScheduler } from '../src/provisioning/provisioning.schedule
 import { MAX_LEASE_HOURS } from '../src/requests/request-input.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation, submitRequest, type AllocationInput } from './helpers/fixtures.js';
 
 /**
  * extendLease moves a running request's lease end later, within the longest lease and the
@@ -38,20 +39,14 @@ describe(`leases: extension and warning on the ${databaseKind} database`, () => 
     throw new Error(`request ${id} never reached ${state}`);
   }
 
-  async function project(name: string, allocation: string): Promise<string> {
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "${name}", institution: "University of Michigan" }) { id } }`);
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, ${allocation} }) { id } }`, { p: createProject.id });
-    return createProject.id;
-  }
+  const project = (name: string, allocation: AllocationInput) => projectWithAllocation(t.admin, { name, institution: 'University of Michigan' }, allocation);
   // m1.medium at umich: 2 vCPUs
-  const submit = async (p: string, lease: number) =>
-    (await t.admin.data(`mutation($p: ID!, $lease: Float!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 2, memoryMiB: 2048, leaseHours: $lease, sites: ["umich"] }) { ... on ResourceRequest { id } } }`, { p, lease }))
-      .submitRequest.id as string;
+  const submit = (projectId: string, leaseHours: number) => submitRequest(t.admin, { projectId, image: 'ubuntu-22.04', vcpus: 2, memoryMiB: 2048, leaseHours, sites: ['umich'] });
   const extend = (id: string, hours: number) => t.admin.request<any>(`mutation($id: ID!, $hours: Float!) { extendLease(id: $id, hours: $hours) { ${REQUEST} } }`, { id, hours });
   const cancel = (id: string) => t.admin.data('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id });
 
   it('moves the lease end of the request and its instances, and the reconciler keeps to the new end', async () => {
-    const p = await project('lease-extend', 'vcpus: 8, memoryMiB: 65536, coreHours: 100');
+    const p = await project('lease-extend', { vcpus: 8, memoryMiB: 65536, coreHours: 100 });
     const id = await submit(p, 1 / 60); // a one-minute lease
     const running = await until(id, 'RUNNING');
     const oldEnd = Date.parse(running.leaseEndsAt);
@@ -75,7 +70,7 @@ describe(`leases: extension and warning on the ${databaseKind} database`, () => 
   }, 120_000);
 
   it('refuses what the rules do not allow, naming why', async () => {
-    const p = await project('lease-refused', 'vcpus: 8, memoryMiB: 65536, coreHours: 1');
+    const p = await project('lease-refused', { vcpus: 8, memoryMiB: 65536, coreHours: 1 });
     const waiting = await submit(p, 0.25);
     const notRunning = await extend(waiting, 1);
     expect(notRunning.errors?.[0]).toMatchObject({ message: `request ${waiting} is PENDING: only the lease of a RUNNING request can be extended`, extensions: { code: 'CONFLICT' } });
@@ -95,7 +90,7 @@ describe(`leases: extension and warning on the ${databaseKind} database`, () => 
 
   it('warns once of a lease about to end, and again after an extension', async () => {
     const notices = t.broker.app.get(LeaseNotices);
-    const p = await project('lease-warned', 'vcpus: 8, memoryMiB: 65536');
+    const p = await project('lease-warned', { vcpus: 8, memoryMiB: 65536 });
     const id = await submit(p, 2);
     const running = await until(id, 'RUNNING');
     const endsAt = new Date(running.leaseEndsAt);

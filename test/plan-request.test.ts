@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 /** planRequest names what binds, for each kind of constraint, on the demo federation (nothing is submitted). */
 describe(`planRequest's binding constraint on the ${databaseKind} database`, () => {
@@ -10,13 +11,8 @@ describe(`planRequest's binding constraint on the ${databaseKind} database`, () 
 
   beforeAll(async () => {
     t = await startTestBroker();
-    const project = async (name: string, institution: string, allocation: string) => {
-      const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "${name}", institution: "${institution}" }) { id } }`);
-      await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, ${allocation} }) { id } }`, { p: createProject.id });
-      return createProject.id as string;
-    };
-    michigan = await project('small', 'University of Michigan', 'vcpus: 4, memoryMiB: 65536, coreHours: 5');
-    edinburgh = await project('visitors', 'University of Edinburgh', 'vcpus: 1000, memoryMiB: 10000000');
+    michigan = await projectWithAllocation(t.admin, { name: 'small', institution: 'University of Michigan' }, { vcpus: 4, memoryMiB: 65536, coreHours: 5 });
+    edinburgh = await projectWithAllocation(t.admin, { name: 'visitors', institution: 'University of Edinburgh' }, { vcpus: 1000, memoryMiB: 10000000 });
   }, 60_000);
   afterAll(() => t?.stop());
 

@@ -18,6 +18,7 @@ import { ResourceRequest } from '../src/requests/entities/resource-request.entit
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
  * Races between the provisioner, the reconciler and the lifecycle writes, interleaved on purpose:
@@ -72,20 +73,8 @@ function raceBroker(sites: { name: string; faults?: EmulatedFaults }[], env: Rec
     query: (sql: string, params: unknown[] = []): Promise<any[]> => ctx.get(DataSource).query(sql, params),
     emulated: (site: string) => ctx.get(SiteEmulatorService).emulator.instances(site),
 
-    async project(name: string): Promise<string> {
-      const { createProject } = await ctx.t.admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "Race Test University" }) { id } }`, { n: name });
-      await ctx.t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 512, memoryMiB: 2097152 }) { id } }`, { p: createProject.id });
-      return createProject.id;
-    },
-
-    async submit(projectId: string, count: number, site: string): Promise<string> {
-      const { submitRequest } = await ctx.t.admin.data(
-        `mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { __typename ... on ResourceRequest { id } ... on UserError { message } } }`,
-        { i: { projectId, image: IMAGE, vcpus: 1, memoryMiB: 1024, leaseHours: 4, count, sites: [site] } },
-      );
-      if (submitRequest.__typename !== 'ResourceRequest') throw new Error(`not accepted: ${submitRequest.message}`);
-      return submitRequest.id;
-    },
+    project: (name: string) => projectWithAllocation(ctx.t.admin, { name, institution: 'Race Test University' }, { vcpus: 512, memoryMiB: 2097152 }),
+    submit: (projectId: string, count: number, site: string) => submitRequest(ctx.t.admin, { projectId, image: IMAGE, vcpus: 1, memoryMiB: 1024, leaseHours: 4, count, sites: [site] }),
 
     async cancel(requestId: string): Promise<void> {
       await ctx.t.admin.data(`mutation($id: ID!) { cancelRequest(id: $id) { id } }`, { id: requestId });

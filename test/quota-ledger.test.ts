@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 type EmulatorListing = { instanceId: string; state: string; tags: Record<string, string> }[];
 
@@ -17,8 +18,7 @@ describe(`the quota ledger under concurrent submissions on the ${databaseKind} d
 
   beforeAll(async () => {
     t = await startTestBroker({ env: { SKYPOOL_ALLOCATOR_DEBOUNCE_MS: '20' } });
-    ({ createProject: { id: project } } = await t.admin.data(`mutation { createProject(input: { name: "burst", institution: "University of Michigan" }) { id } }`));
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 64, memoryMiB: 1048576 }) { id } }`, { p: project });
+    project = await projectWithAllocation(t.admin, { name: 'burst', institution: 'University of Michigan' }, { vcpus: 64, memoryMiB: 1048576 });
   }, 60_000);
   afterAll(() => t?.stop());
 

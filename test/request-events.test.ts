@@ -7,6 +7,7 @@ import { ProvisioningScheduler } from '../src/provisioning/provisioning.schedule
 import { RequestUpdates } from '../src/requests/request-updates.js';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { createTestDatabase, databaseKind, serverUrl } from './helpers/test-database.js';
+import { projectWithAllocation, submitRequest, type AllocationInput } from './helpers/fixtures.js';
 
 /**
  * A request's history (`events`) and the requestUpdated subscription over graphql-ws: the states
@@ -27,21 +28,15 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
 
   beforeAll(async () => {
     t = await startTestBroker({ clock, env: { ...quiet, ...recheck } });
-    projectId = await project('history', 'vcpus: 2, memoryMiB: 65536');
+    projectId = await project('history', { vcpus: 2, memoryMiB: 65536 });
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     await t?.stop();
   });
 
-  async function project(name: string, allocation: string): Promise<string> {
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "${name}", institution: "University of Michigan" }) { id } }`);
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, ${allocation} }) { id } }`, { p: createProject.id });
-    return createProject.id;
-  }
-  const submit = async (p: string) =>
-    (await t.admin.data(`mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 2, memoryMiB: 2048, leaseHours: 1, sites: ["umich"] }) { ... on ResourceRequest { id } } }`, { p })).submitRequest
-      .id as string;
+  const project = (name: string, allocation: AllocationInput) => projectWithAllocation(t.admin, { name, institution: 'University of Michigan' }, allocation);
+  const submit = (projectId: string) => submitRequest(t.admin, { projectId, image: 'ubuntu-22.04', vcpus: 2, memoryMiB: 2048, leaseHours: 1, sites: ['umich'] });
   const cancel = (id: string) => t.admin.data('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id });
   const allocate = () => t.broker.app.get(AllocatorCycleService).run();
   const reconcile = () => t.broker.app.get(ProvisioningScheduler).reconcileNow();
@@ -111,7 +106,7 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
   }, 120_000);
 
   it('records a waiting request once per reason, not once per allocator cycle', async () => {
-    const small = await project('history-small', 'vcpus: 2, memoryMiB: 65536');
+    const small = await project('history-small', { vcpus: 2, memoryMiB: 65536 });
     const first = await submit(small);
     const second = await submit(small);
     for (let i = 0; i < 3; i++) await allocate();
@@ -134,7 +129,7 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
   });
 
   it('answers FORBIDDEN for a request of a project the caller is not in, NOT_FOUND for an unknown one', async () => {
-    const other = await project('history-other', 'vcpus: 2, memoryMiB: 65536');
+    const other = await project('history-other', { vcpus: 2, memoryMiB: 65536 });
     const { createServiceAccount } = await t.admin.data(`mutation($p: ID) { createServiceAccount(input: { name: "outsider", role: RESEARCHER, projectId: $p }) { token } }`, { p: other });
     const outsider = wsClient(t.url, { authorization: `Bearer ${createServiceAccount.token}` });
     const id = await submit(projectId);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 /**
  * Scheduled health probes against sites that fail in different ways (over HTTP, through the
@@ -52,9 +53,7 @@ describe(`site health probes on the ${databaseKind} database`, () => {
       sites: '',
       env: { SKYPOOL_HEALTH_CRON: '* * * * * *', SKYPOOL_SITE_TIMEOUT_MS: '10000', SKYPOOL_SITE_DOWN_AFTER: '3', SKYPOOL_ALLOCATOR_CRON: '* * * * * *' },
     });
-    const { createProject } = await t.admin.data('mutation { createProject(input: { name: "p", institution: "Lab" }) { id } }');
-    projectId = createProject.id;
-    await t.admin.data(`mutation { grantAllocation(input: { projectId: "${projectId}", vcpus: 64, memoryMiB: 262144 }) { id } }`);
+    projectId = await projectWithAllocation(t.admin, { name: 'p', institution: 'Lab' }, { vcpus: 64, memoryMiB: 262144 });
   }, 60_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, eventually, SECRET_KEY } from './helpers/broker.js';
 import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
-import { createTestDatabase, databaseKind, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, databaseKind, prepareDataFolder, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * A site admin's whole day with a site, through the `skypool` CLI and the API, against a broker
@@ -112,7 +112,7 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
     work = mkdtempSync(join(tmpdir(), 'skypool-sites-'));
     broker = await spawnBroker({
       LOG_LEVEL: 'debug',
-      SKYPOOL_DATA_DIR: join(work, 'data'),
+      SKYPOOL_DATA_DIR: prepareDataFolder(database, join(work, 'data')),
       SKYPOOL_SITES: '',
       SKYPOOL_ADMIN_TOKEN: ADMIN_TOKEN,
       SKYPOOL_SECRET_KEY: SECRET_KEY,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 type EmulatorListing = { instanceId: string; state: string; tags: Record<string, string> }[];
 
@@ -12,11 +13,10 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
   afterAll(() => t?.stop());
 
   it('takes a request from submission to a running instance at an emulated site, and ends it', async () => {
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "climate", institution: "University of Michigan" }) { id } }`);
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 16, memoryMiB: 65536 }) { id } }`, { p: createProject.id });
+    const projectId = await projectWithAllocation(t.admin, { name: 'climate', institution: 'University of Michigan' }, { vcpus: 16, memoryMiB: 65536 });
     const { submitRequest } = await t.admin.data(
       `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "rstudio-4", vcpus: 2, memoryMiB: 2048, leaseHours: 2, userData: "#!/bin/sh\\necho hello" }) { __typename ... on ResourceRequest { id state } } }`,
-      { p: createProject.id },
+      { p: projectId },
     );
     expect(submitRequest).toMatchObject({ __typename: 'ResourceRequest', state: 'PENDING' });
 
@@ -32,12 +32,12 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
     // the site's own listing shows every project's instances: federation admins only
     const listing = `${t.url}/emulator/edinburgh/instances`;
     const asAdmin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
-    const { createServiceAccount } = await t.admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: createProject.id });
+    const { createServiceAccount } = await t.admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: projectId });
     expect((await fetch(listing)).status).toBe(401);
     expect((await fetch(listing, { headers: { authorization: `Bearer ${createServiceAccount.token}` } })).status).toBe(401);
     const atSite = (await (await fetch(listing, asAdmin)).json()) as EmulatorListing;
     const mine = atSite.find((i) => i.instanceId === running.instances[0].siteInstanceId);
-    expect(mine).toMatchObject({ state: 'running', tags: { 'skypool:request': submitRequest.id, 'skypool:project': createProject.id, 'skypool:attempt': '1' } });
+    expect(mine).toMatchObject({ state: 'running', tags: { 'skypool:request': submitRequest.id, 'skypool:project': projectId, 'skypool:attempt': '1' } });
     expect(mine?.tags['skypool:broker']).toMatch(/^[0-9a-f-]{36}$/);
 
     await t.admin.data(`mutation($id: ID!) { cancelRequest(id: $id) { state } }`, { id: submitRequest.id });

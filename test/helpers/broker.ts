@@ -5,7 +5,7 @@ import { startBroker, type Broker } from '../../src/broker.js';
 import type { Clock } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import { GraphqlClient } from './graphql-client.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, prepareDataFolder, type TestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const SECRET_KEY = 'ab'.repeat(32);
@@ -19,10 +19,14 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-/** A broker in this process on a free port, with its own data folder (and database on a server). */
+/**
+ * A broker in this process on a free port, with its own data folder (and database on a server),
+ * its database already migrated (a copy of the template).
+ */
 export async function startTestBroker(options: { sites?: string; env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {}): Promise<TestBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skypool-test-'));
   const database = options.database ?? (await createTestDatabase());
+  prepareDataFolder(database, dataDir);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
