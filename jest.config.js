@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 // Jest in native ESM mode (run with --experimental-vm-modules, see package.json).
 // SWC compiles TypeScript with the options in .swcrc, as `npm run build` does for dist/: legacy
 // decorators and their metadata, which NestJS, TypeORM and the code-first GraphQL types need.
@@ -9,9 +11,20 @@ const common = {
 };
 
 export default {
+  // Integration suites spend about half their time waiting (schedules, polls, child processes),
+  // so one worker per core rather than Jest's default of one fewer: on 2 cores, 2 suites at once.
+  maxWorkers: availableParallelism(),
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
-    // globalSetup migrates once into a template that every suite's database is a copy of
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], slowTestThreshold: 30, globalSetup: '<rootDir>/test/helpers/migrated-template.ts' },
+    // globalSetup migrates once into a template that every suite's database is a copy of. A
+    // test's timeout only catches a hang: 30 s, so two suites sharing the cores are not cut off.
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      slowTestThreshold: 30,
+      testTimeout: 30_000,
+      globalSetup: '<rootDir>/test/helpers/migrated-template.ts',
+    },
   ],
 };
