@@ -14,6 +14,7 @@ import { ResourceRequest } from '../requests/entities/resource-request.entity.js
 import { loadProjectStates } from '../requests/federation-state.js';
 import { ALIVE_STATES } from '../requests/instance-state.js';
 import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { PLACED_STATES } from '../requests/request-state.js';
 
 const within = (used: Resources, limits: Limits) =>
   used.vcpus <= limits.vcpus && used.memoryMiB <= limits.memoryMiB && used.gpus <= limits.gpus && (limits.instances === null || used.instances <= limits.instances);
@@ -56,7 +57,7 @@ export class AllocationEnforcer {
     await manager.getRepository(Allocation).update(locked.id, { enforcedAt: now });
     const [project] = await loadProjectStates(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, [locked.projectId]);
     const requests = await manager.getRepository(ResourceRequest).find({
-      where: { projectId: locked.projectId, state: In(['PROVISIONING', 'RUNNING']) },
+      where: { projectId: locked.projectId, state: In(PLACED_STATES) },
       order: { createdAt: 'DESC', id: 'DESC' },
       lock: { mode: 'pessimistic_write' },
     });

@@ -32,3 +32,6 @@ export const requestStateMachine = new StateMachine<RequestState>('request', {
 
 /** States in which a request still waits for the allocator. */
 export const WAITING_STATES: RequestState[] = ['PENDING', 'QUEUED'];
+
+/** States in which a request has been placed and its instances start or run: what ending an allocation may terminate. */
+export const PLACED_STATES: RequestState[] = ['PROVISIONING', 'RUNNING'];
