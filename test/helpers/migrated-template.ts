@@ -30,8 +30,13 @@ function templateKey(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Server databases are shared by every checkout on the machine: named per checkout, so that one never drops another's. */
-const TEMPLATE_PREFIX = `skypool_tpl_${createHash('sha256').update(repository).digest('hex').slice(0, 8)}_`;
+/**
+ * Server databases are shared by every checkout on the machine: a template is named by its
+ * migrations alone, so checkouts with the same migrations (every CI clone of one main) share it
+ * and nothing is left behind per clone. None is dropped, since another checkout may be using it:
+ * the server keeps one small database per set of migrations that ran tests there.
+ */
+const TEMPLATE_PREFIX = 'skypool_tpl_';
 
 /** The migrated template database on the PostgreSQL server (its name). */
 export const templateDatabaseName = (): string => `${TEMPLATE_PREFIX}${templateKey()}`;
@@ -88,7 +93,7 @@ async function withServer<T>(serverUrl: string, work: (client: pg.Client) => Pro
 
 const DUPLICATE_DATABASE = '42P04';
 
-/** Builds the template database on the server unless it exists, and drops this checkout's templates of older migrations. */
+/** Builds the template database on the server unless it exists. */
 async function ensureServerTemplate(serverUrl: string): Promise<void> {
   const template = templateDatabaseName();
   const exists = await withServer(serverUrl, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1);
@@ -99,13 +104,11 @@ async function ensureServerTemplate(serverUrl: string): Promise<void> {
     const url = new URL(serverUrl);
     url.pathname = `/${building}`;
     migrate({ DATABASE_URL: url.toString() });
-    await withServer(serverUrl, async (client) => {
-      const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [TEMPLATE_PREFIX]);
-      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-      await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`).catch((err: { code?: string }) => {
+    await withServer(serverUrl, (client) =>
+      client.query(`ALTER DATABASE ${building} RENAME TO ${template}`).catch((err: { code?: string }) => {
         if (err.code !== DUPLICATE_DATABASE) throw err; // another run built it meanwhile
-      });
-    });
+      }),
+    );
   } finally {
     await withServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`));
   }
