@@ -210,7 +210,8 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('good-lab  create  HEALTHY');
     expect(allowed.stdout).toMatch(/down-lab  create  DEGRADED \(Describe\w+ at site down-lab: the site refused the connection \(ECONNREFUSED\)\)/);
-    expect(await siteNamed('down-lab')).toMatchObject({ health: 'DEGRADED' });
+    // stored as the probe left it, unless the reconciler (every second here) has failed there once more since: then DOWN
+    expect(['DEGRADED', 'DOWN']).toContain((await siteNamed('down-lab'))?.health);
     for (const name of ['good-lab', 'down-lab']) expect((await cli('sites', 'remove', name)).code).toBe(0);
   }, 90_000);
 
