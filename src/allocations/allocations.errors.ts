@@ -1,4 +1,4 @@
-import { DomainError, fieldMessage } from '../common/errors.js';
+import { DomainError } from '../common/errors.js';
 
 /** What the allocations domain (projects, allocations) refuses, by name; graphql/format-error.ts maps each to the API's code. */
 export enum AllocationsErrorCode {
@@ -17,10 +17,5 @@ export class AllocationsError extends DomainError<AllocationsErrorCode> {
 
   static allocationNotFound(id: string): AllocationsError {
     return new AllocationsError(AllocationsErrorCode.AllocationNotFound, `allocation ${id} does not exist`);
-  }
-
-  /** About one input field: the message starts with its name, and `extensions.field` carries it. */
-  static about(code: AllocationsErrorCode, field: string, problem: string): AllocationsError {
-    return new AllocationsError(code, fieldMessage(field, problem), field);
   }
 }

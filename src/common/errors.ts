@@ -21,6 +21,11 @@ export class DomainError<Code extends string = string> extends Error {
     super(message);
     this.name = 'DomainError';
   }
+
+  /** About one input field, in a domain's error class: the message starts with the field's name, and `extensions.field` carries it. */
+  static about<C extends string, E extends DomainError<C>>(this: new (code: C, message: string, field?: string) => E, code: NoInfer<C>, field: string, problem: string): E {
+    return new this(code, fieldMessage(field, problem), field);
+  }
 }
 
 /** The message of an error about one input field: it starts with the field's name. */

@@ -1,4 +1,4 @@
-import { DomainError, fieldMessage } from '../common/errors.js';
+import { DomainError } from '../common/errors.js';
 
 /**
  * What the identity domain (the access policy, tokens, members) refuses, by name;
@@ -26,10 +26,5 @@ export enum IdentityErrorCode {
 export class IdentityError extends DomainError<IdentityErrorCode> {
   static notFound(code: IdentityErrorCode.TokenNotFound | IdentityErrorCode.UserNotFound, id: string): IdentityError {
     return new IdentityError(code, `${code === IdentityErrorCode.TokenNotFound ? 'token' : 'user'} ${id} does not exist`);
-  }
-
-  /** About one input field: the message starts with its name, and `extensions.field` carries it. */
-  static about(code: IdentityErrorCode, field: string, problem: string): IdentityError {
-    return new IdentityError(code, fieldMessage(field, problem), field);
   }
 }

@@ -1,4 +1,4 @@
-import { DomainError, fieldMessage } from '../common/errors.js';
+import { DomainError } from '../common/errors.js';
 
 /** What the requests domain refuses, by name; graphql/format-error.ts maps each to the API's code. */
 export enum RequestsErrorCode {
@@ -17,10 +17,5 @@ export enum RequestsErrorCode {
 export class RequestsError extends DomainError<RequestsErrorCode> {
   static notFound(id: string): RequestsError {
     return new RequestsError(RequestsErrorCode.RequestNotFound, `request ${id} does not exist`);
-  }
-
-  /** About one input field: the message starts with its name, and `extensions.field` carries it. */
-  static about(code: RequestsErrorCode, field: string, problem: string): RequestsError {
-    return new RequestsError(code, fieldMessage(field, problem), field);
   }
 }

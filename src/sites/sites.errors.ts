@@ -1,4 +1,4 @@
-import { DomainError, fieldMessage } from '../common/errors.js';
+import { DomainError } from '../common/errors.js';
 
 /** What the sites domain refuses, by name; graphql/format-error.ts maps each to the API's code. */
 export enum SitesErrorCode {
@@ -18,10 +18,5 @@ export class SitesError extends DomainError<SitesErrorCode> {
   /** `what`: "site", or "removed site" where only a removed one will do */
   static notFound(id: string, what = 'site'): SitesError {
     return new SitesError(SitesErrorCode.SiteNotFound, `${what} ${id} does not exist`);
-  }
-
-  /** About one input field: the message starts with its name, and `extensions.field` carries it. */
-  static about(code: SitesErrorCode, field: string, problem: string): SitesError {
-    return new SitesError(code, fieldMessage(field, problem), field);
   }
 }
