@@ -5,7 +5,7 @@ import { allocationsInTerm } from '../allocations/allocations-in-force.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { allocationLifecycle, allocationLifecycleOf } from '../allocations/allocation-lifecycle.js';
 import { Project } from '../allocations/entities/project.entity.js';
-import { decayed } from '../allocator/core/fair-share.js';
+import { decayedUsageAt } from '../allocator/core/fair-share.js';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { groupBy } from '../common/group-by.js';
@@ -77,9 +77,8 @@ export class UsageLedger {
     for (const project of projects) {
       const vcpuMinutes = added.get(project.id);
       if (vcpuMinutes === undefined) continue;
-      const hours = project.usageDecayedAt ? (now.getTime() - project.usageDecayedAt.getTime()) / 3_600_000 : 0;
       // the fair-share score is a float in core-hours: it orders projects, it is not money
-      const usage = decayed(project.decayedUsage, hours, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS) + vcpuMinutes / 60;
+      const usage = decayedUsageAt(project.decayedUsage, project.usageDecayedAt, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS) + vcpuMinutes / 60;
       await manager.getRepository(Project).update(project.id, { decayedUsage: usage, usageDecayedAt: now });
     }
     await this.markExhausted(manager, [...budgets.values()].flat(), now);

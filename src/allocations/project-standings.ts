@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Limits } from '../allocator/core/allocator.types.js';
-import { decayed } from '../allocator/core/fair-share.js';
+import { decayedUsageAt } from '../allocator/core/fair-share.js';
 import { ALLOCATIONS_IN_FORCE } from './allocations-in-force.js';
 
 /** What the allocations domain knows of a project at a moment: what it may use and how much it has had. */
@@ -68,7 +68,7 @@ export async function loadProjectStandings(
     // whole minutes in the database; hours (minutes / 60) for the allocator and the API
     coreHoursLeft: !r.in_force ? 0 : r.vcpu_minutes_left === null ? null : Number(r.vcpu_minutes_left) / 60,
     gpuHoursLeft: !r.in_force ? 0 : r.gpu_minutes_left === null ? null : Number(r.gpu_minutes_left) / 60,
-    usage: decayed(Number(r.decayed_usage), r.usage_decayed_at ? (now.getTime() - r.usage_decayed_at.getTime()) / 3_600_000 : 0, halfLifeHours),
+    usage: decayedUsageAt(Number(r.decayed_usage), r.usage_decayed_at, now, halfLifeHours),
     priorityFactor: Number(r.priority_factor),
   }));
 }

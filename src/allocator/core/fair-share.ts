@@ -17,3 +17,8 @@ export function fairShareScore(project: Pick<ProjectState, 'usage' | 'promisedCo
 export function decayed(usage: number, hours: number, halfLifeHours: number): number {
   return hours <= 0 ? usage : usage * 2 ** (-hours / halfLifeHours);
 }
+
+/** Stored decayed usage (as of `decayedSince`; null: never decayed) brought to `now`. */
+export function decayedUsageAt(usage: number, decayedSince: Date | null, now: Date, halfLifeHours: number): number {
+  return decayed(usage, decayedSince ? (now.getTime() - decayedSince.getTime()) / 3_600_000 : 0, halfLifeHours);
+}
