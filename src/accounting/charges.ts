@@ -7,7 +7,7 @@ import type { Instance } from '../requests/entities/instance.entity.js';
  * minute, in whole vCPU-minutes and GPU-minutes, so every sum and comparison here is exact.
  */
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 
 /** Started minutes of run time of an instance up to `until`. */
 export function startedMinutes(startedAt: Date, until: Date): number {

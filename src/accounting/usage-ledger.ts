@@ -13,13 +13,11 @@ import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
-import { budgetLeft, chargeDue, chooseAllocation, newlyExhausted, spend, type Budget, type Charge } from './charges.js';
+import { budgetLeft, chargeDue, chooseAllocation, MINUTE_MS, newlyExhausted, spend, type Budget, type Charge } from './charges.js';
 import { UsageRecord } from './entities/usage-record.entity.js';
 
 /** Instances charged per transaction, so a large federation never holds one long transaction. */
 const BATCH = 500;
-
-const MINUTE_MS = 60_000;
 
 const recordKey = (instanceId: string, allocationId: string | null) => `${instanceId} ${allocationId ?? 'none'}`;
 
