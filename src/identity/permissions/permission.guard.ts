@@ -20,9 +20,6 @@ export function argumentAt(args: unknown, path: string): unknown {
 
 const lastSegment = (path: string) => path.slice(path.lastIndexOf('.') + 1);
 
-/** What the names of records are in NOT_FOUND messages. */
-const RECORD_NAMES = { project: 'project', allocation: 'allocation', request: 'request', site: 'site', token: 'token' } as const;
-
 /**
  * The one guard of the GraphQL API (queries, mutations and subscriptions; HTTP routes such as
  * /healthz pass): the caller must be authenticated unless the operation is anonymous, and its
@@ -73,7 +70,7 @@ export class PermissionGuard implements CanActivate {
         const target = await this.lookups.find(scope.kind, requiredText(id, scope.path), lastSegment(scope.path));
         if (target) return target;
         if (scope.missing === 'service') return null;
-        throw new NotFoundError(RECORD_NAMES[scope.kind], String(id));
+        throw new NotFoundError(scope.kind, String(id)); // the kind is the record's name: `request 1 does not exist`
       }
     }
   }
