@@ -6,13 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import { createLogger, NestPinoLogger } from './common/logging.js';
+import { DataDirLockedError } from './database/data-dir-lock.js';
+import { DatabaseUnavailableError } from './database/database.errors.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
 import type { Config } from './config/config.js';
 import { AuthService } from './identity/auth.service.js';
+import { MappingError } from './identity/claims-mapping.js';
 import { isFederationAdmin } from './identity/principal.js';
 import { ProvisioningScheduler } from './provisioning/provisioning.scheduler.js';
 import { SiteHealthService } from './sites/health/site-health.service.js';
-import { readDescriptorFolder } from './sites/site-descriptors.js';
+import { DescriptorError, readDescriptorFolder } from './sites/site-descriptors.js';
 import { SiteDescriptorsService } from './sites/site-descriptors.service.js';
 
 export interface Broker {
@@ -37,6 +40,11 @@ export class ListenError extends Error {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ListenError(`HOST: ${config.HOST} is not a name this machine can resolve`);
     return undefined;
   }
+}
+
+/** Problems the operator fixes at start (a descriptor, the port, the data folder, ...): one line, no stack trace. */
+export function isOperatorError(err: unknown): err is Error {
+  return [ListenError, DescriptorError, DataDirLockedError, DatabaseUnavailableError, MappingError].some((type) => err instanceof type);
 }
 
 /** 1 MB: far more than any legitimate GraphQL document or variables (user-data is at most 16 KB). */

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
+import { seedDataFolder } from './helpers/migrated-template.js';
 
 /**
  * The embedded database as `npm start` runs it (`node dist/main.js`, so `npm run build` first):
@@ -16,6 +17,15 @@ function tempDir(): string {
   return dir;
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/**
+ * A data folder holding the migrated database already, as a first start leaves it: for the tests
+ * whose subject is not the first start (which creates the database, some seconds of initdb).
+ */
+function migratedDataFolder(dataDir: string): string {
+  seedDataFolder(dataDir);
+  return dataDir;
+}
 
 /** No SKYPOOL_ADMIN_TOKEN or SKYPOOL_SECRET_KEY: the broker writes both into the data folder. */
 const freshEnv = (dataDir: string, sites = '') => ({ SKYPOOL_DATA_DIR: dataDir, SKYPOOL_SITES: sites });
@@ -123,7 +133,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 
 describe('the embedded database', () => {
   it('listens on no TCP port: only on a Unix socket in the private data folder', async () => {
-    const dataDir = join(tempDir(), 'data');
+    const dataDir = migratedDataFolder(join(tempDir(), 'data'));
     const broker = await spawnBroker(freshEnv(dataDir));
     try {
       expect(listeningTcpPorts(broker.child.pid!)).toEqual([Number(new URL(broker.url).port)]);
@@ -137,7 +147,7 @@ describe('the embedded database', () => {
   }, 120_000);
 
   it('keeps the socket in a private temporary folder when the data folder path is too long for one', async () => {
-    const dataDir = join(tempDir(), 'd'.repeat(60), 'e'.repeat(60)); // beyond the 107 bytes of a Unix socket path
+    const dataDir = migratedDataFolder(join(tempDir(), 'd'.repeat(60), 'e'.repeat(60))); // beyond the 107 bytes of a Unix socket path
     const broker = await spawnBroker(freshEnv(dataDir));
     let socketFolder: string | undefined;
     try {
@@ -179,7 +189,7 @@ describe('the embedded database', () => {
   }, 180_000);
 
   it('still serves the command-line tools that open it: npm run migrate on a stopped broker’s folder', async () => {
-    const dataDir = join(tempDir(), 'data');
+    const dataDir = migratedDataFolder(join(tempDir(), 'data'));
     const broker = await spawnBroker(freshEnv(dataDir));
     await broker.stop();
     const migrate = await run(['dist/database/migration-cli.js', 'run'], { SKYPOOL_DATA_DIR: dataDir });
