@@ -1,53 +1,47 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { CliError } from './cli-error.js';
+import type { Connection } from './connection.js';
+import { ExitCode } from './exit-codes.js';
 
 /** A GraphQL error as the broker reports it: the message names the field that was wrong. */
-export class ApiError extends Error {
+export class ApiError extends CliError {
   constructor(
     message: string,
     readonly code?: string,
     readonly field?: string,
   ) {
-    super(message);
+    super(message, code === 'UNAUTHENTICATED' ? ExitCode.UNREACHABLE : ExitCode.REFUSED);
     this.name = 'ApiError';
   }
 }
 
-/**
- * The CLI's way to the broker: SKYPOOL_URL (default http://127.0.0.1:4000) and SKYPOOL_TOKEN,
- * or, on the broker's own machine, the bootstrap admin token the embedded setup generated.
- */
+/** The CLI's way to the broker's GraphQL API, over HTTP with the connection's token. */
 export class ApiClient {
-  constructor(
-    readonly url: string,
-    private readonly token: string | undefined,
-  ) {}
+  constructor(private readonly connection: Connection) {}
 
-  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): ApiClient {
-    const url = (env.SKYPOOL_URL || 'http://127.0.0.1:4000').replace(/\/+$/, '');
-    const tokenFile = join(env.SKYPOOL_DATA_DIR || '.skypool', 'admin-token');
-    const token = env.SKYPOOL_TOKEN || env.SKYPOOL_ADMIN_TOKEN || (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-    return new ApiClient(url, token);
+  get url(): string {
+    return this.connection.url;
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const { url, token, tokenSource } = this.connection;
     let res: Response;
     try {
-      res = await fetch(`${this.url}/graphql`, {
+      res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
     } catch (err) {
-      throw new ApiError(`cannot reach the broker at ${this.url} (${(err as Error).cause ?? (err as Error).message}); set SKYPOOL_URL`);
+      throw new CliError(`cannot reach the broker at ${url} (${String((err as Error).cause ?? (err as Error).message)}); give --url or set SKYPOOL_URL`, ExitCode.UNREACHABLE);
     }
     const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
     const error = body.errors?.[0];
     if (error) {
-      const hint = error.extensions?.code === 'UNAUTHENTICATED' ? ' (set SKYPOOL_TOKEN to an API token)' : '';
-      throw new ApiError(`${error.message}${hint}`, error.extensions?.code, error.extensions?.field);
+      const code = error.extensions?.code;
+      const hint = code !== 'UNAUTHENTICATED' ? '' : token ? ` (the token from ${tokenSource} was refused: run \`skypool login\`, or give --token)` : ' (no token: run `skypool login`, give --token or set SKYPOOL_TOKEN)';
+      throw new ApiError(`${error.message}${hint}`, code, error.extensions?.field);
     }
-    if (!body.data) throw new ApiError(`the broker answered HTTP ${res.status} without data`);
+    if (!body.data) throw new CliError(`the broker at ${url} answered HTTP ${res.status} without data; is it a Skypool broker?`, ExitCode.UNREACHABLE);
     return body.data;
   }
 }

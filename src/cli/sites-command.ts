@@ -55,7 +55,8 @@ export async function applySites(api: ApiClient, dir: string, options: { dryRun:
     changes = data.applySites.changes;
   } catch (err) {
     // the API's option is the command's flag
-    throw new CliError(`${describeApiError(err, descriptors).replace('allowUnhealthy: true', '--allow-unhealthy')}\nnothing was applied`);
+    const exitCode = err instanceof CliError ? err.exitCode : undefined;
+    throw new CliError(`${describeApiError(err, descriptors).replace('allowUnhealthy: true', '--allow-unhealthy')}\nnothing was applied`, exitCode);
   }
   const width = Math.max(...changes.map((c) => c.name.length), 4);
   for (const change of changes) {
@@ -104,12 +105,7 @@ export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'rem
   if (verb === 'restore' && live) throw new CliError(`site ${name} is in the federation; there is nothing to restore`);
   if (!site) throw new CliError(verb === 'restore' ? `no removed site named ${name} (see \`skypool sites list --removed\`)` : `no site named ${name} (see \`skypool sites list\`)`);
   const mutation = `${verb}Site`;
-  try {
-    await api.request(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: site.id });
-  } catch (err) {
-    if (err instanceof ApiError) throw new CliError(err.message);
-    throw err;
-  }
+  await api.request(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: site.id });
   const done = { drain: 'draining: no new placements; running leases finish', resume: 'takes placements again', remove: 'removed from the federation', restore: 'back in the federation' };
   print(`${name}: ${done[verb]}`);
 }
