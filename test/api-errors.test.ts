@@ -3,6 +3,7 @@ import { buildSchema, getNamedType, isInputObjectType, isObjectType } from 'grap
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { createProject, projectWithAllocation, submitRequest, type AllocationInput } from './helpers/fixtures.js';
 import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -126,10 +127,10 @@ function expectRefused(call: () => Promise<Response>, code: string, expected: { 
   });
 }
 
-async function createProject(prefix: string, allocation?: { vcpus: number; memoryMiB: number }): Promise<string> {
-  const { createProject } = await ok(t.admin, CREATE_PROJECT, { input: { name: unique(prefix), institution: MICHIGAN } });
-  if (allocation) await ok(t.admin, GRANT, { input: { projectId: createProject.id, ...allocation } });
-  return createProject.id;
+/** A new project of Michigan, with an allocation when given one. */
+function newProject(prefix: string, allocation?: AllocationInput): Promise<string> {
+  const project = { name: unique(prefix), institution: MICHIGAN };
+  return allocation ? projectWithAllocation(t.admin, project, allocation) : createProject(t.admin, project);
 }
 
 async function submitted(client: GraphqlClient, input: Data): Promise<string> {
@@ -195,10 +196,10 @@ describe(`API errors on the ${databaseKind} database`, () => {
     let researcher: GraphqlClient;
 
     beforeAll(async () => {
-      projectA = await createProject('sa-a', { vcpus: 16, memoryMiB: 65536 });
-      projectB = await createProject('sa-b', { vcpus: 16, memoryMiB: 65536 });
-      requestOfA = await submitted(t.admin, { projectId: projectA, ...SMALL });
-      requestOfB = await submitted(t.admin, { projectId: projectB, ...SMALL });
+      projectA = await newProject('sa-a', { vcpus: 16, memoryMiB: 65536 });
+      projectB = await newProject('sa-b', { vcpus: 16, memoryMiB: 65536 });
+      requestOfA = await submitRequest(t.admin, { projectId: projectA, ...SMALL });
+      requestOfB = await submitRequest(t.admin, { projectId: projectB, ...SMALL });
       const { createServiceAccount } = await ok(t.admin, CREATE_TOKEN, {
         input: { name: 'batch job of A', role: 'RESEARCHER', projectId: projectA },
       });
@@ -247,7 +248,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
   describe('BAD_USER_INPUT names the field', () => {
     let project: string;
     beforeAll(async () => {
-      project = await createProject('bad-input', { vcpus: 64, memoryMiB: 262144 });
+      project = await newProject('bad-input', { vcpus: 64, memoryMiB: 262144 });
     });
 
     const requestCases: [string, Data, string][] = [
@@ -475,7 +476,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
 
   describe('expected outcomes are union members, and create nothing', () => {
     it('needing more than the whole allocation is a QuotaExceededError', async () => {
-      const project = await createProject('quota', { vcpus: 4, memoryMiB: 65536 });
+      const project = await newProject('quota', { vcpus: 4, memoryMiB: 65536 });
       // 4 instances of the smallest type with 2 vCPUs (m1.medium, c1.medium) need 8 vCPUs at once
       const { submitRequest } = await withoutChanges(() => ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, vcpus: 2, count: 4 } }));
       expect(submitRequest).toMatchObject({ __typename: 'QuotaExceededError', code: 'QUOTA_EXCEEDED', limit: 'vcpus', requested: 8, allowed: 4 });
@@ -483,19 +484,19 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('a gang needs only minCount at once', async () => {
-      const project = await createProject('quota-gang', { vcpus: 4, memoryMiB: 65536 });
+      const project = await newProject('quota-gang', { vcpus: 4, memoryMiB: 65536 });
       const { submitRequest } = await withoutChanges(() => ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, vcpus: 2, count: 4, minCount: 3 } }));
       expect(submitRequest).toMatchObject({ __typename: 'QuotaExceededError', limit: 'vcpus', requested: 6, allowed: 4 });
     });
 
     it('a project without an allocation gets a QuotaExceededError with allowed 0', async () => {
-      const project = await createProject('no-allocation');
+      const project = await newProject('no-allocation');
       const { submitRequest } = await withoutChanges(() => ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL } }));
       expect(submitRequest).toMatchObject({ __typename: 'QuotaExceededError', limit: 'vcpus', requested: 1, allowed: 0 });
     });
 
     it('an image no allowed site offers is an InvalidRequestError on image', async () => {
-      const project = await createProject('wrong-site', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('wrong-site', { vcpus: 16, memoryMiB: 65536 });
       const { submitRequest } = await withoutChanges(() =>
         ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, image: 'rstudio-4', vcpus: 2, memoryMiB: 2048, sites: ['umich'] } }),
       );
@@ -504,13 +505,13 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('an instance bigger than any instance type is an InvalidRequestError on vcpus', async () => {
-      const project = await createProject('too-big', { vcpus: 1024, memoryMiB: 4_194_304 });
+      const project = await newProject('too-big', { vcpus: 1024, memoryMiB: 4_194_304 });
       const { submitRequest } = await withoutChanges(() => ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, vcpus: 64 } }));
       expect(submitRequest).toMatchObject({ __typename: 'InvalidRequestError', field: 'vcpus' });
     });
 
     it('more memory than any type with enough vCPUs is an InvalidRequestError on memoryMiB', async () => {
-      const project = await createProject('too-much-memory', { vcpus: 1024, memoryMiB: 4_194_304 });
+      const project = await newProject('too-much-memory', { vcpus: 1024, memoryMiB: 4_194_304 });
       const { submitRequest } = await withoutChanges(() => ok(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, vcpus: 2, memoryMiB: 1_000_000 } }));
       expect(submitRequest).toMatchObject({ __typename: 'InvalidRequestError', field: 'memoryMiB' });
     });
@@ -519,7 +520,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
   describe('CONFLICT', () => {
     it('createProject with a taken name', async () => {
       const name = unique('taken');
-      await ok(t.admin, CREATE_PROJECT, { input: { name, institution: MICHIGAN } });
+      await createProject(t.admin, { name, institution: MICHIGAN });
       await expectRefused(() => gql(t.admin, CREATE_PROJECT, { input: { name, institution: 'University of Edinburgh' } }), 'CONFLICT', { message: name });
     });
 
@@ -612,7 +613,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('none of them is an internal error: each is NOT_FOUND, BAD_USER_INPUT naming it, FORBIDDEN or null', async () => {
-      const project = await createProject('bad-ids');
+      const project = await newProject('bad-ids');
       const wrong: string[] = [];
       for (const [coordinate, query] of Object.entries(cases)) {
         if (!query) continue;
@@ -638,7 +639,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
 
   describe('idempotency', () => {
     it('the same key from the same principal returns the same request', async () => {
-      const project = await createProject('idem', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('idem', { vcpus: 16, memoryMiB: 65536 });
       const input = { projectId: project, ...SMALL, idempotencyKey: unique('key') };
       const first = await submitted(t.admin, input);
       const second = await withoutChanges(() => submitted(t.admin, input));
@@ -646,7 +647,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('the same key from another principal is another request', async () => {
-      const project = await createProject('idem-other', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('idem-other', { vcpus: 16, memoryMiB: 65536 });
       const { createServiceAccount } = await ok(t.admin, CREATE_TOKEN, {
         input: { name: 'idempotent job', role: 'RESEARCHER', projectId: project },
       });
@@ -657,7 +658,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('10 concurrent submissions with one key create exactly one request', async () => {
-      const project = await createProject('idem-race', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('idem-race', { vcpus: 16, memoryMiB: 65536 });
       const input = { projectId: project, ...SMALL, idempotencyKey: unique('key') };
       const ids = await Promise.all(Array.from({ length: 10 }, () => submitted(t.admin, input)));
       expect(new Set(ids).size).toBe(1);
@@ -668,7 +669,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
 
   describe('planRequest', () => {
     it('a fitting request is feasible, with candidates in rank order, and submits nothing', async () => {
-      const project = await createProject('plan-fits', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('plan-fits', { vcpus: 16, memoryMiB: 65536 });
       const { planRequest } = await withoutChanges(() => ok(t.admin, PLAN, { input: { projectId: project, image: 'rocky-9', vcpus: 2, memoryMiB: 2048, leaseHours: 3 } }));
       expect(planRequest.feasible).toBe(true);
       expect(planRequest.reason).toBeNull();
@@ -681,14 +682,14 @@ describe(`API errors on the ${databaseKind} database`, () => {
     });
 
     it('an impossible request is not feasible, with a reason', async () => {
-      const project = await createProject('plan-impossible', { vcpus: 1024, memoryMiB: 4_194_304 });
+      const project = await newProject('plan-impossible', { vcpus: 1024, memoryMiB: 4_194_304 });
       const { planRequest } = await withoutChanges(() => ok(t.admin, PLAN, { input: { projectId: project, ...SMALL, vcpus: 64 } }));
       expect(planRequest).toMatchObject({ feasible: false, candidates: [] });
       expect(planRequest.reason).toMatch(/64 vCPUs/);
     });
 
     it('a request beyond the allocation is not feasible, with a reason', async () => {
-      const project = await createProject('plan-quota');
+      const project = await newProject('plan-quota');
       const { planRequest } = await withoutChanges(() => ok(t.admin, PLAN, { input: { projectId: project, ...SMALL } }));
       expect(planRequest).toMatchObject({ feasible: false, candidates: [] });
       expect(planRequest.reason).toMatch(/no allocation in force/);
@@ -697,7 +698,7 @@ describe(`API errors on the ${databaseKind} database`, () => {
 
   describe('no internals leave the server', () => {
     it('errors of every kind carry a code and a message, and no stack trace or file path', async () => {
-      const project = await createProject('leaks', { vcpus: 16, memoryMiB: 65536 });
+      const project = await newProject('leaks', { vcpus: 16, memoryMiB: 65536 });
       const responses = [
         await rawGql({ authorization: 'Bearer nope' }, `{ projects { id } }`),
         await gql(t.admin, SUBMIT, { input: { projectId: project, ...SMALL, vcpus: -2 } }),

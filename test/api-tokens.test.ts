@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { FakeProvider, freePort, logInWithFake } from './helpers/oidc.js';
 import { databaseKind } from './helpers/test-database.js';
@@ -30,10 +31,9 @@ describe(`a user's own API tokens on the ${databaseKind} database`, () => {
     const me = await asSession(`{ me { id } }`);
     userId = me.data.me.id.slice('user:'.length);
     for (const [name, role] of [['tok-alpha', 'RESEARCHER'], ['tok-beta', 'PROJECT_MANAGER']] as const) {
-      const { createProject } = await t.admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "NASA" }) { id } }`, { n: name });
-      await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 8, memoryMiB: 16384 }) { id } }`, { p: createProject.id });
-      await t.admin.data(`mutation($p: ID!, $u: ID!, $r: Role!) { addProjectMember(input: { projectId: $p, userId: $u, role: $r }) { role } }`, { p: createProject.id, u: userId, r: role });
-      projects[name] = createProject.id;
+      const projectId = await projectWithAllocation(t.admin, { name, institution: 'NASA' }, { vcpus: 8, memoryMiB: 16384 });
+      await t.admin.data(`mutation($p: ID!, $u: ID!, $r: Role!) { addProjectMember(input: { projectId: $p, userId: $u, role: $r }) { role } }`, { p: projectId, u: userId, r: role });
+      projects[name] = projectId;
     }
   }, 60_000);
   afterAll(async () => {
@@ -231,7 +231,7 @@ describe(`a user's own API tokens on the ${databaseKind} database`, () => {
     const beta = projects['tok-beta']!;
     const account = (await accountWith('session', `{ name: "beta-bot", role: RESEARCHER, projectId: "${beta}" }`)).client;
     const own = await newToken(`{ name: "beta-watcher", role: PROJECT_MANAGER }`);
-    const requestId = (await account.data(submit(beta))).submitRequest.id;
+    const requestId = await submitRequest(account, { projectId: beta, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 1024, leaseHours: 1 });
     const [byAccount, byOwnToken] = [watch(account.token!, requestId), watch(own.token!, requestId)];
     await eventually(async () => (byAccount.results.length && byOwnToken.results.length) || undefined, 'both subscriptions under way');
     try {

@@ -6,6 +6,7 @@ import { User } from '../src/identity/entities/user.entity.js';
 import { OperationCatalog, problemsOf } from '../src/identity/permissions/operation-catalog.js';
 import { ScopeLookups } from '../src/identity/permissions/scope-lookups.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { grantAllocation, projectWithAllocation, registerSite, submitRequest } from './helpers/fixtures.js';
 import type { GraphqlClient, GraphqlResponse } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -148,11 +149,7 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
   beforeAll(async () => {
     f.t = await startTestBroker();
     const admin = f.t.admin;
-    const project = async (name: string, institution: string) => {
-      const { createProject } = await admin.data(`mutation { createProject(input: { name: "${name}", institution: "${institution}" }) { id } }`);
-      await admin.data(`mutation { grantAllocation(input: { projectId: "${createProject.id}", vcpus: 1000, memoryMiB: 10000000 }) { id } }`);
-      return createProject.id as string;
-    };
+    const project = (name: string, institution: string) => projectWithAllocation(admin, { name, institution }, { vcpus: 1000, memoryMiB: 10000000 });
     f.projectA = await project('matrix-a', 'University of Michigan');
     f.projectB = await project('matrix-b', 'Edinburgh');
     const token = async (input: string) => (await admin.data(`mutation { createServiceAccount(input: ${input}) { token } }`)).createServiceAccount.token as string;
@@ -164,7 +161,7 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
       federationAdmin: f.t.anonymous.withToken(await token(`{ name: "federation admin", role: FEDERATION_ADMIN }`)),
     };
     f.userId = (await f.t.broker.app.get(DataSource).getRepository(User).save({ issuer: 'https://idp.example.edu', subject: 'member', email: 'member@example.edu' })).id;
-    f.requestOf = async (projectId, by) => (await by.data(submit(projectId))).submitRequest.id;
+    f.requestOf = (projectId, by) => submitRequest(by, { projectId, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 1024, leaseHours: 1 });
     // only a running request's lease can be extended: start them all at once and wait
     const [researcher, manager, siteAdmin, federationAdmin, inB] = await Promise.all([
       f.requestOf(f.projectA, f.as.researcher),
@@ -181,8 +178,12 @@ describe(`authorization matrix on the ${databaseKind} database`, () => {
       await admin.data(`mutation { createServiceAccount(input: { name: "${unique('bot')}", role: RESEARCHER, projectId: "${f.projectB}" }) { token } }`);
       return (await admin.data('{ apiTokens { id } }')).apiTokens[0].id;
     };
-    f.allocationOf = async (projectId) => (await admin.data(`mutation { grantAllocation(input: { projectId: "${projectId}", vcpus: 1, memoryMiB: 1 }) { id } }`)).grantAllocation.id;
-    f.siteOf = async (institution) => (await admin.data(`mutation { registerSite(input: ${siteInput(unique('s'), institution, `${f.t.url}/emulator/umich`)}) { id } }`)).registerSite.id;
+    f.allocationOf = (projectId) => grantAllocation(admin, projectId, { vcpus: 1, memoryMiB: 1 });
+    f.siteOf = (institution) =>
+      registerSite(admin, {
+        name: unique('s'), institution, endpoint: `${f.t.url}/emulator/umich`, region: 'r1', accessKeyId: 'AK', secretAccessKey: 'SK',
+        capacity: { vcpus: 8, memoryMiB: 8192 }, instanceTypes: [{ name: 't1', vcpus: 2, memoryMiB: 4096 }], images: [{ image: 'ubuntu-22.04', imageId: 'ami-1' }],
+      });
   }, 120_000);
   afterAll(() => f.t?.stop());
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ADMIN_TOKEN, SECRET_KEY, eventually } from './helpers/broker.js';
 import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
+import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { seedDataFolder } from './helpers/migrated-template.js';
 import { createTestDatabase, serverUrl } from './helpers/test-database.js';
@@ -38,17 +39,13 @@ function accepts(host: string, port: number): Promise<boolean> {
 const siteNames = async (client: GraphqlClient) => ((await client.data('{ sites { name } }')).sites as { name: string }[]).map((s) => s.name).sort();
 
 async function runningRequest(admin: GraphqlClient, projectName: string): Promise<{ projectId: string; requestId: string; siteInstanceId: string }> {
-  const { createProject } = await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "University of Michigan" }) { id } }`, { n: projectName });
-  await admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 8, memoryMiB: 32768 }) { id } }`, { p: createProject.id });
-  const { submitRequest } = await admin.data(
-    `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 8 }) { ... on ResourceRequest { id } } }`,
-    { p: createProject.id },
-  );
+  const projectId = await projectWithAllocation(admin, { name: projectName, institution: 'University of Michigan' }, { vcpus: 8, memoryMiB: 32768 });
+  const requestId = await submitRequest(admin, { projectId, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 1024, leaseHours: 8 });
   const siteInstanceId = await eventually(async () => {
-    const { resourceRequest } = await admin.data(`query($id: ID!) { resourceRequest(id: $id) { state instances { siteInstanceId } } }`, { id: submitRequest.id });
+    const { resourceRequest } = await admin.data(`query($id: ID!) { resourceRequest(id: $id) { state instances { siteInstanceId } } }`, { id: requestId });
     return resourceRequest.state === 'RUNNING' ? resourceRequest.instances[0].siteInstanceId : undefined;
   }, 'the request to run');
-  return { projectId: createProject.id, requestId: submitRequest.id, siteInstanceId };
+  return { projectId, requestId, siteInstanceId };
 }
 
 describe('the broker as a process', () => {
@@ -241,7 +238,7 @@ describe('the broker as a process', () => {
     const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
     const running = await runningRequest(admin, 'survivor');
     const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
-    for (const name of names) await admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "Edinburgh" }) { id } }`, { n: name });
+    for (const name of names) await createProject(admin, { name, institution: 'Edinburgh' });
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
 
     const second = await spawnBroker(embeddedEnv(dir)); // the stale lock of the killed process is taken over
@@ -264,7 +261,7 @@ describe('the broker as a process', () => {
   it('stops cleanly on SIGTERM and keeps its data', async () => {
     const dir = dataDir();
     const first = await spawnBroker(embeddedEnv(dir));
-    await new GraphqlClient(first.url, ADMIN_TOKEN).data(`mutation { createProject(input: { name: "kept", institution: "TACC" }) { id } }`);
+    await createProject(new GraphqlClient(first.url, ADMIN_TOKEN), { name: 'kept', institution: 'TACC' });
     expect(await first.stop('SIGTERM')).toBe(0);
     const second = await spawnBroker(embeddedEnv(dir));
     try {

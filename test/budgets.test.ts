@@ -5,6 +5,7 @@ import { AllocatorCycleService } from '../src/allocator/allocator-cycle.service.
 import { ManualClock } from '../src/common/clock.js';
 import { ProvisioningScheduler } from '../src/provisioning/provisioning.scheduler.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { createProject, grantAllocation, type AllocationInput } from './helpers/fixtures.js';
 import { databaseKind } from './helpers/test-database.js';
 
 /**
@@ -40,10 +41,9 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
     throw new Error(`request ${requestId} never reached ${state}`);
   }
 
-  async function project(name: string, allocation: string): Promise<{ id: string; allocationId: string }> {
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "${name}", institution: "University of Michigan" }) { id } }`);
-    const { grantAllocation } = await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, ${allocation} }) { id } }`, { p: createProject.id });
-    return { id: createProject.id, allocationId: grantAllocation.id };
+  async function project(name: string, allocation: AllocationInput): Promise<{ id: string; allocationId: string }> {
+    const id = await createProject(t.admin, { name, institution: 'University of Michigan' });
+    return { id, allocationId: await grantAllocation(t.admin, id, allocation) };
   }
 
   const SUBMIT = `mutation($p: ID!, $lease: Float!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 2, memoryMiB: 2048, leaseHours: $lease, sites: ["umich"] }) {
@@ -62,7 +62,7 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
   };
 
   it('holds back a request the budget left cannot pay for, charges run time once, and lets it run when budget frees', async () => {
-    const { id: p } = await project('budgeted', 'vcpus: 16, memoryMiB: 65536, coreHours: 10');
+    const { id: p } = await project('budgeted', { vcpus: 16, memoryMiB: 65536, coreHours: 10 });
     const first = await submit(p, 4); // m1.medium: 2 vCPUs x 4 h = 8 core-hours of the 10
     await until(first.id, 'RUNNING');
 
@@ -105,7 +105,7 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
   }, 120_000);
 
   it('decays fair-share usage with the half-life', async () => {
-    const { id: p } = await project('decaying', 'vcpus: 8, memoryMiB: 65536');
+    const { id: p } = await project('decaying', { vcpus: 8, memoryMiB: 65536 });
     const r = await submit(p, 1);
     await until(r.id, 'RUNNING');
     minutes(59);
@@ -124,7 +124,7 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
   }, 120_000);
 
   it('lets leases finish when an allocation is revoked, and refuses new requests', async () => {
-    const { id: p, allocationId } = await project('revoked-kindly', 'vcpus: 8, memoryMiB: 65536');
+    const { id: p, allocationId } = await project('revoked-kindly', { vcpus: 8, memoryMiB: 65536 });
     const r = await submit(p, 8);
     await until(r.id, 'RUNNING');
     await t.admin.data('mutation($id: ID!) { revokeAllocation(id: $id) { revokedAt } }', { id: allocationId });
@@ -137,7 +137,7 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
   }, 120_000);
 
   it('terminates what a revoked allocation covered after the grace period the admin asked for', async () => {
-    const { id: p, allocationId } = await project('revoked-firmly', 'vcpus: 8, memoryMiB: 65536');
+    const { id: p, allocationId } = await project('revoked-firmly', { vcpus: 8, memoryMiB: 65536 });
     const r = await submit(p, 8);
     await until(r.id, 'RUNNING');
     const { revokeAllocation } = await t.admin.data('mutation($id: ID!) { revokeAllocation(id: $id, terminateAfterMinutes: 10) { revokedAt terminateAfterMinutes } }', { id: allocationId });
@@ -152,8 +152,8 @@ describe(`budgets and the end of allocations on the ${databaseKind} database`, (
   }, 120_000);
 
   it('keeps what other allocations still cover when one of several ends', async () => {
-    const { id: p, allocationId } = await project('stacked', 'vcpus: 2, memoryMiB: 65536, terminateAfterMinutes: 0');
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 2, memoryMiB: 65536 }) { id } }`, { p });
+    const { id: p, allocationId } = await project('stacked', { vcpus: 2, memoryMiB: 65536, terminateAfterMinutes: 0 });
+    await grantAllocation(t.admin, p, { vcpus: 2, memoryMiB: 65536 });
     const older = await submit(p, 8);
     await until(older.id, 'RUNNING');
     const newer = await submit(p, 8);

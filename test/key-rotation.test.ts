@@ -6,6 +6,7 @@ import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { ADMIN_TOKEN, eventually, SECRET_KEY } from './helpers/broker.js';
 import { runBrokerToExit, spawnBroker } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
+import { registerSite } from './helpers/fixtures.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { createTestDatabase, databaseKind, prepareDataFolder, type TestDatabase } from './helpers/test-database.js';
 
@@ -48,9 +49,10 @@ describe(`skypool keys rotate on the ${databaseKind} database`, () => {
 
   it('re-seals the credentials; the broker works with the new key (and on PostgreSQL refuses the old one)', async () => {
     const first = await spawnBroker(env(SECRET_KEY));
-    await new GraphqlClient(first.url, ADMIN_TOKEN).data(`mutation { registerSite(input: { name: "lab", institution: "Lab", endpoint: "${emulatorUrl}/lab", region: "r1",
-      accessKeyId: "AKLAB", secretAccessKey: "lab-secret", capacity: { vcpus: 4, memoryMiB: 4096 }, instanceTypes: [{ name: "t1", vcpus: 1, memoryMiB: 1024 }],
-      images: [{ image: "ubuntu-22.04", imageId: "ami-00000001" }] }) { health } }`);
+    await registerSite(new GraphqlClient(first.url, ADMIN_TOKEN), {
+      name: 'lab', institution: 'Lab', endpoint: `${emulatorUrl}/lab`, region: 'r1', accessKeyId: 'AKLAB', secretAccessKey: 'lab-secret',
+      capacity: { vcpus: 4, memoryMiB: 4096 }, instanceTypes: [{ name: 't1', vcpus: 1, memoryMiB: 1024 }], images: [{ image: 'ubuntu-22.04', imageId: 'ami-00000001' }],
+    });
     const keyFileBefore = databaseKind === 'embedded' ? readFileSync(join(dataDir, 'secret.key'), 'utf8') : undefined;
 
     // refused while a broker runs, which would go on with the old key; the rotation below then finds the old key still in force

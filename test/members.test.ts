@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { User } from '../src/identity/entities/user.entity.js';
 import { LoginSessions } from '../src/identity/oidc/login-sessions.service.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { createProject } from './helpers/fixtures.js';
 import { databaseKind } from './helpers/test-database.js';
 
 describe(`project members and me on the ${databaseKind} database`, () => {
@@ -25,7 +26,7 @@ describe(`project members and me on the ${databaseKind} database`, () => {
     };
   }
 
-  const project = async (name: string) => (await t.admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "University of Michigan" }) { id } }`, { n: name })).createProject.id as string;
+  const project = (name: string) => createProject(t.admin, { name, institution: 'University of Michigan' });
   const members = async (id: string) => (await t.admin.data(`{ projects { id members { user { email } role source } } }`)).projects.find((p: { id: string }) => p.id === id).members;
 
   it('adds a member by email, changes the role, and removes them; each change is audited', async () => {

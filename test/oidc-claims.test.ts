@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { RoleGrant } from '../src/identity/entities/role-grant.entity.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 import { FakeProvider, freePort, logInWithFake } from './helpers/oidc.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -40,9 +41,7 @@ describe(`roles from the identity provider's claims on the ${databaseKind} datab
       },
     });
     for (const name of ['vo-alpha', 'vo-beta']) {
-      const { createProject } = await t.admin.data(`mutation($n: String!) { createProject(input: { name: $n, institution: "EGI" }) { id } }`, { n: name });
-      await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 8, memoryMiB: 16384 }) { id } }`, { p: createProject.id });
-      projects[name] = createProject.id;
+      projects[name] = await projectWithAllocation(t.admin, { name, institution: 'EGI' }, { vcpus: 8, memoryMiB: 16384 });
     }
   }, 60_000);
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { LoginSession } from '../src/identity/entities/login-session.entity.js';
 import { RoleGrant } from '../src/identity/entities/role-grant.entity.js';
 import { User } from '../src/identity/entities/user.entity.js';
 import { eventually, SECRET_KEY, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { createProject, projectWithAllocation } from './helpers/fixtures.js';
 import { Browser, FakeProvider, freePort, s256, signInAtProvider, signingKey, startRealProvider, type TokenContext } from './helpers/oidc.js';
 import { databaseKind } from './helpers/test-database.js';
 
@@ -49,9 +50,7 @@ describe(`OpenID Connect login on the ${databaseKind} database`, () => {
         OIDC_FAKE_CLIENT_SECRET: fake.clientSecret,
       },
     });
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "oidc-climate", institution: "University of Michigan" }) { id } }`);
-    projectId = createProject.id;
-    await t.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 64, memoryMiB: 262144 }) { id } }`, { p: projectId });
+    projectId = await projectWithAllocation(t.admin, { name: 'oidc-climate', institution: 'University of Michigan' }, { vcpus: 64, memoryMiB: 262144 });
   }, 60_000);
 
   afterAll(async () => {
@@ -364,10 +363,10 @@ describe(`OpenID Connect login on the ${databaseKind} database`, () => {
     await callbackFromFake((ctx) => fake.sign(fake.claims(ctx, { sub: 'silent', email: 'silent@example.edu' })));
     expect((await db().getRepository(User).findOneByOrFail({ issuer: fake.issuer, subject: 'silent' })).emailVerified).toBe(false);
 
-    const { createProject } = await t.admin.data(`mutation { createProject(input: { name: "oidc-verified", institution: "University of Michigan" }) { id } }`);
-    const added = await t.admin.data(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "ada@example.edu", role: RESEARCHER }) { user { id } } }`, { p: createProject.id });
+    const verified = await createProject(t.admin, { name: 'oidc-verified', institution: 'University of Michigan' });
+    const added = await t.admin.data(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "ada@example.edu", role: RESEARCHER }) { user { id } } }`, { p: verified });
     expect(added.addProjectMember.user.id).toBe(ada.id);
-    const silent = await t.admin.request(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "silent@example.edu", role: RESEARCHER }) { user { id } } }`, { p: createProject.id });
+    const silent = await t.admin.request(`mutation($p: ID!) { addProjectMember(input: { projectId: $p, email: "silent@example.edu", role: RESEARCHER }) { user { id } } }`, { p: verified });
     expect(silent.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   }, 30_000);
 

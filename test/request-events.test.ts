@@ -193,18 +193,14 @@ describe(`request history and live updates on the ${databaseKind} database`, () 
     const database = await createTestDatabase();
     const [one, two] = [await startTestBroker({ clock, env: quiet, database }), await startTestBroker({ clock, env: quiet, database, sites: '' })];
     try {
-      const { createProject } = await one.admin.data(`mutation { createProject(input: { name: "shared", institution: "University of Michigan" }) { id } }`);
-      await one.admin.data(`mutation($p: ID!) { grantAllocation(input: { projectId: $p, vcpus: 2, memoryMiB: 4096 }) { id } }`, { p: createProject.id });
-      const { submitRequest } = await one.admin.data(
-        `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "ubuntu-22.04", vcpus: 2, memoryMiB: 2048, leaseHours: 1 }) { ... on ResourceRequest { id } } }`,
-        { p: createProject.id },
-      );
+      const shared = await projectWithAllocation(one.admin, { name: 'shared', institution: 'University of Michigan' }, { vcpus: 2, memoryMiB: 4096 });
+      const requestId = await submitRequest(one.admin, { projectId: shared, image: 'ubuntu-22.04', vcpus: 2, memoryMiB: 2048, leaseHours: 1 });
       const heard = [0, 0];
-      [one, two].forEach((b, i) => b.broker.app.get(RequestUpdates).watch(submitRequest.id, () => heard[i]!++));
-      const watch = subscribe(wsClient(two.url, { Authorization: `Bearer ${ADMIN_TOKEN}` }), REQUEST_UPDATED, { id: submitRequest.id });
+      [one, two].forEach((b, i) => b.broker.app.get(RequestUpdates).watch(requestId, () => heard[i]!++));
+      const watch = subscribe(wsClient(two.url, { Authorization: `Bearer ${ADMIN_TOKEN}` }), REQUEST_UPDATED, { id: requestId });
       await eventually(async () => watch.states().includes('PENDING') || undefined, 'the state at subscription');
 
-      await one.admin.data('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: submitRequest.id });
+      await one.admin.data('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: requestId });
       expect(await watch.ended).toEqual({});
       expect(watch.states()).toEqual(['PENDING', 'CANCELLED']);
       await new Promise((r) => setTimeout(r, 500)); // time for a notification to come back to the process that sent it

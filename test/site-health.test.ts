@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { databaseKind } from './helpers/test-database.js';
-import { projectWithAllocation } from './helpers/fixtures.js';
+import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
  * Scheduled health probes against sites that fail in different ways (over HTTP, through the
@@ -112,10 +112,8 @@ describe(`site health probes on the ${databaseKind} database`, () => {
     expect(metrics).toContain('skypool_site_health{site="flaky",state="DOWN"} 1');
     expect(metrics).toMatch(/skypool_site_call_failures_total\{site="flaky",category="transient"\} [3-9]/);
 
-    const { submitRequest } = await t.admin.data(
-      `mutation { submitRequest(input: { projectId: "${projectId}", image: "ubuntu-22.04", vcpus: 2, memoryMiB: 4096, leaseHours: 1, sites: ["flaky"] }) { ... on ResourceRequest { id } } }`,
-    );
-    const request = async () => (await t.admin.data(`{ resourceRequest(id: "${submitRequest.id}") { state reason reasonCode } }`)).resourceRequest;
+    const requestId = await submitRequest(t.admin, { projectId, image: 'ubuntu-22.04', vcpus: 2, memoryMiB: 4096, leaseHours: 1, sites: ['flaky'] });
+    const request = async () => (await t.admin.data(`{ resourceRequest(id: "${requestId}") { state reason reasonCode } }`)).resourceRequest;
     const waiting = await eventually(async () => ((await request()).state === 'QUEUED' ? request() : undefined), 'the request to wait');
     expect(waiting).toMatchObject({ reasonCode: 'SITE_DOWN', reason: 'site flaky is DOWN' });
     expect(emulator.instances('flaky')).toEqual([]);

@@ -8,6 +8,7 @@ import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { ADMIN_TOKEN, eventually, SECRET_KEY } from './helpers/broker.js';
 import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
 import { runCli } from './helpers/cli.js';
+import { createProject, projectWithAllocation, registerSite, submitRequest } from './helpers/fixtures.js';
 import { GraphqlClient } from './helpers/graphql-client.js';
 import { createTestDatabase, databaseKind, prepareDataFolder, type TestDatabase } from './helpers/test-database.js';
 
@@ -216,15 +217,14 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
   }, 90_000);
 
   it("shows a site's own error text to its admins only, cut short; researchers read the broker's words and the code", async () => {
-    const { registerSite } = await admin.data(
-      `mutation($e: String!) { registerSite(input: { name: "chatty-lab", institution: "University of Michigan", endpoint: $e, region: "r1", accessKeyId: "AK", secretAccessKey: "SK",
-        capacity: { vcpus: 8, memoryMiB: 8192 }, instanceTypes: [{ name: "t1", vcpus: 1, memoryMiB: 1024 }], images: [{ image: "ubuntu-22.04", imageId: "ami-1" }] }) { id } }`,
-      { e: `${stubUrl}/chatty` },
-    );
-    const { createProject } = await admin.data('mutation { createProject(input: { name: "chatty-users", institution: "University of Michigan" }) { id } }');
-    const { createServiceAccount } = await admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: createProject.id });
+    const siteId = await registerSite(admin, {
+      name: 'chatty-lab', institution: 'University of Michigan', endpoint: `${stubUrl}/chatty`, region: 'r1', accessKeyId: 'AK', secretAccessKey: 'SK',
+      capacity: { vcpus: 8, memoryMiB: 8192 }, instanceTypes: [{ name: 't1', vcpus: 1, memoryMiB: 1024 }], images: [{ image: 'ubuntu-22.04', imageId: 'ami-1' }],
+    });
+    const projectId = await createProject(admin, { name: 'chatty-users', institution: 'University of Michigan' });
+    const { createServiceAccount } = await admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "r", role: RESEARCHER, projectId: $p }) { token } }`, { p: projectId });
     const lastError = async (client: GraphqlClient) =>
-      ((await client.data(`query($id: ID!) { site(id: $id) { healthReport { lastError } } }`, { id: registerSite.id })).site.healthReport.lastError as string);
+      ((await client.data(`query($id: ID!) { site(id: $id) { healthReport { lastError } } }`, { id: siteId })).site.healthReport.lastError as string);
     // probes and reconcile passes both call the site, so the operation named may be either
     const generic = /^Describe(?:AvailabilityZones|Instances) at site chatty-lab: the site rejected a parameter value \(InvalidParameterValue, HTTP 400\)/;
     for (const admins of [admin, admin.withToken(cliEnv.SKYPOOL_TOKEN)]) {
@@ -234,7 +234,7 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
       expect(text.replace(generic, '').length).toBeLessThanOrEqual(2 + 303);
     }
     expect(await lastError(admin.withToken(createServiceAccount.token))).toMatch(new RegExp(`${generic.source}$`));
-    await admin.data(`mutation($id: ID!) { removeSite(id: $id) { id } }`, { id: registerSite.id });
+    await admin.data(`mutation($id: ID!) { removeSite(id: $id) { id } }`, { id: siteId });
   });
 
   it('a dry run shows what would change and changes nothing', async () => {
@@ -294,15 +294,12 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
   }, 30_000);
 
   it('drains the site: nothing new is placed there until it resumes', async () => {
-    const { createProject } = await admin.data('mutation { createProject(input: { name: "lab-users", institution: "University of Michigan" }) { id } }');
-    await admin.data(`mutation { grantAllocation(input: { projectId: "${createProject.id}", vcpus: 64, memoryMiB: 262144 }) { id } }`);
+    const projectId = await projectWithAllocation(admin, { name: 'lab-users', institution: 'University of Michigan' }, { vcpus: 64, memoryMiB: 262144 });
     expect((await cli('sites', 'drain', 'physics-lab')).stdout).toContain('physics-lab: draining');
     expect(await siteNamed('physics-lab')).toMatchObject({ draining: true });
 
-    const { submitRequest } = await admin.data(
-      `mutation { submitRequest(input: { projectId: "${createProject.id}", image: "ubuntu-22.04", vcpus: 2, memoryMiB: 4096, leaseHours: 1, sites: ["physics-lab"] }) { ... on ResourceRequest { id } } }`,
-    );
-    const state = async () => (await admin.data(`{ resourceRequest(id: "${submitRequest.id}") { state reason } }`)).resourceRequest;
+    const requestId = await submitRequest(admin, { projectId, image: 'ubuntu-22.04', vcpus: 2, memoryMiB: 4096, leaseHours: 1, sites: ['physics-lab'] });
+    const state = async () => (await admin.data(`{ resourceRequest(id: "${requestId}") { state reason } }`)).resourceRequest;
     await eventually(async () => ((await state()).state === 'QUEUED' ? true : undefined), 'the request to wait');
     expect((await state()).reason).toBe('site physics-lab is draining');
 
@@ -314,7 +311,7 @@ describe(`a site's life through the CLI on the ${databaseKind} database`, () => 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('site physics-lab still has 1 instance (1 RUNNING)');
 
-    await admin.data(`mutation { cancelRequest(id: "${submitRequest.id}") { state } }`);
+    await admin.data(`mutation { cancelRequest(id: "${requestId}") { state } }`);
     await eventually(async () => ((await state()).state === 'TERMINATED' ? true : undefined), 'the request to end');
     expect(await (await fetch(`${broker.url}/metrics`)).text()).toContain('skypool_site_health{site="physics-lab",state="HEALTHY"} 1');
     expect((await cli('sites', 'remove', 'physics-lab')).stdout).toContain('physics-lab: removed from the federation');

@@ -1,8 +1,8 @@
-import type { CreateProjectInput, GrantAllocationInput, Allocation, Project, ResourceRequest, SubmitRequestInput, UserError } from './generated/graphql.js';
+import type { CreateProjectInput, GrantAllocationInput, Allocation, Project, RegisterSiteInput, ResourceRequest, Site, SubmitRequestInput, UserError } from './generated/graphql.js';
 import type { GraphqlClient } from './graphql-client.js';
 
 /**
- * The setup most suites need, once: a project, its allocation, a request. Each takes the client
+ * The setup most suites need, once: a project, its allocation, a request, a site. Each takes the client
  * to act as (usually the admin), sends the inputs as variables, and returns the new id, throwing
  * with what the server said when the operation is refused; a test that asserts on the refusal
  * itself sends its own GraphQL. Inputs and answers are typed from schema.graphql
@@ -39,4 +39,10 @@ export async function submitRequest(client: GraphqlClient, input: SubmitRequestI
   );
   if (!('id' in submitRequest)) throw new Error(`request not accepted (${submitRequest.__typename}): ${submitRequest.message}`);
   return submitRequest.id;
+}
+
+/** Registers a site (probed at once, as any registration is) and returns its id. */
+export async function registerSite(client: GraphqlClient, input: RegisterSiteInput): Promise<string> {
+  const { registerSite } = await client.data<{ registerSite: Pick<Site, 'id'> }>(`mutation($i: RegisterSiteInput!) { registerSite(input: $i) { id } }`, { i: input });
+  return registerSite.id;
 }
