@@ -15,10 +15,11 @@ describe(`walking skeleton on the ${databaseKind} database`, () => {
   it('takes a request from submission to a running instance at an emulated site, and ends it', async () => {
     const projectId = await projectWithAllocation(t.admin, { name: 'climate', institution: 'University of Michigan' }, { vcpus: 16, memoryMiB: 65536 });
     const { submitRequest } = await t.admin.data(
-      `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "rstudio-4", vcpus: 2, memoryMiB: 2048, leaseHours: 2, userData: "#!/bin/sh\\necho hello" }) { __typename ... on ResourceRequest { id state } } }`,
+      `mutation($p: ID!) { submitRequest(input: { projectId: $p, image: "rstudio-4", vcpus: 2, memoryMiB: 2048, leaseHours: 2, userData: "#!/bin/sh\\necho hello" }) { __typename ... on ResourceRequest { id state image vcpus memoryMiB gpus count minCount leaseHours project { id } } } }`,
       { p: projectId },
     );
-    expect(submitRequest).toMatchObject({ __typename: 'ResourceRequest', state: 'PENDING' });
+    // the answer is the request as stored, every field of it (the CLI prints it)
+    expect(submitRequest).toMatchObject({ __typename: 'ResourceRequest', state: 'PENDING', image: 'rstudio-4', vcpus: 2, memoryMiB: 2048, gpus: 0, count: 1, minCount: 1, leaseHours: 2, project: { id: projectId } });
 
     const query = `query($id: ID!) { resourceRequest(id: $id) { state reason leaseEndsAt instances { state siteInstanceId instanceType site { name } } } }`;
     const running = await eventually(async () => {

@@ -96,7 +96,9 @@ export class RequestsService {
     let saved: ResourceRequest;
     try {
       saved = await this.db.transaction(async (tx) => {
-        const row = await tx.getRepository(ResourceRequest).save(this.newRequest(principal, request));
+        // create() makes an entity, so the answer is a ResourceRequest (save() of a plain object returns that object)
+        const requests = tx.getRepository(ResourceRequest);
+        const row = await requests.save(requests.create(this.newRequest(principal, request)));
         await this.lifecycle.submitted(tx, row, `submitted by ${principal.name}`);
         return row;
       });
