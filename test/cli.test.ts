@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
-import { runCli } from './helpers/cli.js';
+import { expectExit, runCli } from './helpers/cli.js';
+import { projectWithAllocation } from './helpers/fixtures.js';
 
 /**
  * The `skypool` command as a process against a broker: how it finds the broker and the token
@@ -21,7 +22,7 @@ let strangerUrl: string;
 const strangerSaw: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  t = await startTestBroker({ sites: '' });
+  t = await startTestBroker(); // the demo federation
   config = mkdtempSync(join(tmpdir(), 'skypool-cli-config-'));
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -46,17 +47,17 @@ const cli = (args: string[], env: Record<string, string> = {}, input?: string) =
 describe('skypool: parsing', () => {
   it('exits 2 on an unknown command or flag, and suggests the nearest', async () => {
     const command = await cli(['sitse', 'list']);
-    expect(command.code).toBe(2);
+    expectExit(command, 2);
     expect(command.stderr).toContain("skypool: unknown command 'sitse'\n(Did you mean sites?)");
     const flag = await cli(['whoami', '--jsno']);
-    expect(flag.code).toBe(2);
+    expectExit(flag, 2);
     expect(flag.stderr).toContain("skypool: unknown option '--jsno'\n(Did you mean --json?)");
     expect((await cli([])).code).toBe(2);
   }, 60_000);
 
   it('exits 0 with the help asked for', async () => {
     const help = await cli(['sites', 'apply', '--help']);
-    expect(help.code).toBe(0);
+    expectExit(help, 0);
     expect(help.stdout).toContain('Usage: skypool sites apply [options] <dir>');
   }, 60_000);
 });
@@ -64,38 +65,38 @@ describe('skypool: parsing', () => {
 describe('skypool: connecting', () => {
   it('exits 3 when nothing listens at the URL, naming it', async () => {
     const outcome = await cli(['whoami', '--url', closedUrl, '--token', ADMIN_TOKEN]);
-    expect(outcome.code).toBe(3);
+    expectExit(outcome, 3);
     expect(outcome.stderr).toContain(`skypool: cannot reach the broker at ${closedUrl}`);
   }, 60_000);
 
   it('exits 3 when the broker refuses the token, and says where the token came from', async () => {
     const flag = await cli(['whoami', '--url', t.url, '--token', 'not-a-token-0123456789']);
-    expect(flag.code).toBe(3);
+    expectExit(flag, 3);
     expect(flag.stderr).toContain('the token from --token was refused');
     const env = await cli(['whoami'], { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: 'not-a-token-0123456789' });
-    expect(env.code).toBe(3);
+    expectExit(env, 3);
     expect(env.stderr).toContain('the token from SKYPOOL_TOKEN was refused');
   }, 60_000);
 
   it('whoami answers with --url and --token, or SKYPOOL_URL and SKYPOOL_TOKEN; --json prints one JSON value', async () => {
     const flags = await cli(['whoami', '--url', t.url, '--token', ADMIN_TOKEN, '--json']);
-    expect(flags.code).toBe(0);
+    expectExit(flags, 0);
     const me = JSON.parse(flags.stdout);
     expect(me).toMatchObject({ kind: expect.any(String), name: expect.any(String) });
     expect(me.roles).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'FEDERATION_ADMIN' })]));
     const env = await cli(['whoami'], { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN });
-    expect(env.code).toBe(0);
+    expectExit(env, 0);
     expect(env.stdout).toContain(`${me.name} (${me.kind}) at ${t.url}`);
   }, 60_000);
 
   it('login checks the token and keeps it for this account alone; later commands use it; logout forgets it', async () => {
     const refused = await cli(['login', '--url', t.url], {}, 'not-a-token-0123456789\n');
-    expect(refused.code).toBe(3);
+    expectExit(refused, 3);
     const profile = join(config, 'skypool', 'config.json');
     expect(existsSync(profile)).toBe(false);
 
     const loggedIn = await cli(['login', '--url', `${t.url}/`], {}, `${ADMIN_TOKEN}\n`);
-    expect(loggedIn.code).toBe(0);
+    expectExit(loggedIn, 0);
     expect(loggedIn.stdout).toContain(`logged in to ${t.url} as`);
     expect(loggedIn.stdout + loggedIn.stderr).not.toContain(ADMIN_TOKEN);
     expect((statSync(profile).mode & 0o777).toString(8)).toBe('600');
@@ -106,12 +107,12 @@ describe('skypool: connecting', () => {
 
     // the profile's token goes to the profile's broker only
     const elsewhere = await cli(['whoami', '--url', strangerUrl]);
-    expect(elsewhere.code).toBe(3);
+    expectExit(elsewhere, 3);
     expect(elsewhere.stderr).toContain('no token');
     expect(strangerSaw).toEqual([undefined]);
 
     const loggedOut = await cli(['logout']);
-    expect(loggedOut.code).toBe(0);
+    expectExit(loggedOut, 0);
     expect(loggedOut.stdout).toContain(`logged out of ${t.url}`);
     expect(existsSync(profile)).toBe(false);
     expect((await cli(['whoami'], { SKYPOOL_URL: t.url })).code).toBe(3);
@@ -119,8 +120,115 @@ describe('skypool: connecting', () => {
 
   it('login without a token is a usage error and writes nothing', async () => {
     const outcome = await cli(['login', '--url', t.url], {}, '\n');
-    expect(outcome.code).toBe(2);
+    expectExit(outcome, 2);
     expect(outcome.stderr).toContain('no token given');
     expect(existsSync(join(config, 'skypool', 'config.json'))).toBe(false);
+  }, 60_000);
+});
+
+describe('skypool: a researcher from project to running instance', () => {
+  let projectId: string;
+  /** As the researcher's scripts run it: the broker and token in the environment. */
+  const as = (args: string[], input?: string) => cli(args, { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN }, input);
+  const shape = ['--project', 'cli-climate', '--image', 'ubuntu-22.04', '--vcpus', '2', '--memory', '4GiB'];
+
+  beforeAll(async () => {
+    projectId = await projectWithAllocation(t.admin, { name: 'cli-climate', institution: 'University of Michigan' }, { vcpus: 8, memoryMiB: 32768, coreHours: 1000 });
+  });
+
+  it('projects: a table of what each project uses against its limits; --json the same as one value', async () => {
+    const human = await as(['projects']);
+    expectExit(human, 0);
+    const [header, ...rows] = human.stdout.trim().split('\n');
+    expect(header).toMatch(/^NAME\s+INSTITUTION\s+VCPUS\s+MEMORY MIB\s+CORE-HOURS LEFT\s+ID$/);
+    const row = rows.find((r) => r.startsWith('cli-climate '))!;
+    expect(row.indexOf(projectId)).toBe(header!.indexOf('ID')); // columns line up
+    expect(row).toContain('0/8');
+    const json = JSON.parse((await as(['projects', '--json'])).stdout);
+    expect(json).toEqual(expect.arrayContaining([expect.objectContaining({ id: projectId, name: 'cli-climate', institution: 'University of Michigan' })]));
+  }, 60_000);
+
+  it('plan: where the request would run, sizes and durations as people write them', async () => {
+    const outcome = await as(['plan', ...shape, '--lease', '90m', '--json']);
+    expectExit(outcome, 0);
+    const planned = JSON.parse(outcome.stdout);
+    expect(planned).toMatchObject({ feasible: true, estimatedCoreHours: 3 }); // 2 vCPUs x 1.5 h
+    expect(planned.candidates.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('submit --wait: follows the request to RUNNING, each state on stderr, the request as JSON on stdout', async () => {
+    const outcome = await as(['submit', ...shape, '--lease', '2h', '--count', '2', '--wait', '--timeout', '60s', '--json']);
+    expectExit(outcome, 0);
+    const request = JSON.parse(outcome.stdout);
+    expect(request).toMatchObject({ state: 'RUNNING', count: 2, memoryMiB: 4096, leaseHours: 2, project: { id: projectId } });
+    expect(request.instances).toHaveLength(2);
+    const progress = outcome.stderr.trim().split('\n');
+    expect(progress[0]).toBe(`submitted ${request.id}`);
+    expect(progress.at(-1)).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${request.id} RUNNING`)); // plain lines, not a spinner: stderr is no terminal
+
+    const listed = JSON.parse((await as(['list', '--project', 'cli-climate', '--state', 'running', '--json'])).stdout);
+    expect(listed.map((r: { id: string }) => r.id)).toContain(request.id);
+
+    const printed = await as(['ssh', request.id, '--index', '1', '--print']);
+    expectExit(printed, 0);
+    const address = request.instances[1].publicIp ?? request.instances[1].privateIp;
+    expect(printed.stdout.trim()).toBe(`ssh -o StrictHostKeyChecking=accept-new ubuntu@${address}`);
+
+    const extended = await as(['extend', request.id, '--hours', '3']);
+    expectExit(extended, 0);
+    expect(extended.stdout).toContain(`${request.id} lease ends `);
+
+    const cancelled = await as(['cancel', request.id]);
+    expectExit(cancelled, 0);
+    expect(cancelled.stdout).toMatch(new RegExp(`^${request.id} cancelled: (TERMINATING|TERMINATED)`));
+    const watched = await as(['watch', request.id]); // until a final state
+    expectExit(watched, 0);
+    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`Z ${request.id} TERMINATED`));
+    const waitedForRunning = await as(['wait', request.id, '--for', 'running', '--timeout', '30s']);
+    expectExit(waitedForRunning, 1); // it ended in another final state
+    expect(waitedForRunning.stderr).toMatch(/TERMINAT/);
+  }, 120_000);
+
+  it('show: why a request waits, site by site, and its history; wait --timeout gives up with exit 4', async () => {
+    expectExit(await as(['sites', 'drain', 'umich']), 0);
+    try {
+      const submitted = await as(['submit', ...shape, '--lease', '1', '--site', 'umich']);
+      expectExit(submitted, 0);
+      const id = submitted.stdout.trim().split(' ')[0]!;
+      const shown = await as(['show', id]);
+      expectExit(shown, 0);
+      expect(shown.stdout).toContain('why it waits, site by site:');
+      expect(shown.stdout).toMatch(/umich\s+SITE_DRAINING/);
+      expect(shown.stdout).toContain('history:');
+      expect(shown.stdout).toMatch(/- -> PENDING: submitted by /);
+
+      const waited = await as(['wait', id, '--timeout', '3s']);
+      expectExit(waited, 4);
+      expect(waited.stderr).toContain(`skypool: gave up after 3 s: request ${id} is`);
+      expectExit(await as(['cancel', id]), 0);
+    } finally {
+      expectExit(await as(['sites', 'resume', 'umich']), 0);
+    }
+  }, 60_000);
+
+  it('a refusal is exit 1 naming the flag; a value the CLI cannot read is exit 2', async () => {
+    const unlabelled = await as(['submit', ...shape, '--lease', '1', '--require', 'gpu=h100']);
+    expectExit(unlabelled, 1);
+    expect(unlabelled.stderr).toContain("skypool: refused (INVALID_REQUEST): --require: no site offering 'ubuntu-22.04' with a fitting instance type has the labels gpu=h100");
+    const overQuota = await as(['submit', ...shape, '--lease', '1', '--count', '9']);
+    expectExit(overQuota, 1);
+    expect(overQuota.stderr).toMatch(/^skypool: refused \(QUOTA/);
+    const zeroLease = await as(['submit', ...shape, '--lease', '0']);
+    expectExit(zeroLease, 1);
+    expect(zeroLease.stderr).toContain('skypool: --lease: must be more than 0');
+    const unknownProject = await as(['plan', ...shape.map((a) => (a === 'cli-climate' ? 'no-such-project' : a)), '--lease', '1']);
+    expectExit(unknownProject, 1);
+    expect(unknownProject.stderr).toContain('--project: no project "no-such-project" among those you may see');
+    const unreadable = await as(['submit', ...shape.map((a) => (a === '4GiB' ? '4 gigs' : a)), '--lease', '1']);
+    expectExit(unreadable, 2);
+    expect(unreadable.stderr).toContain('--memory: expected a size such as 2048 (MiB), 2048MiB or 4GiB, got "4 gigs"');
+    const missing = await as(['submit', '--project', 'cli-climate']);
+    expectExit(missing, 2);
+    expect(missing.stderr).toContain("required option '--image <image>' not specified");
   }, 60_000);
 });

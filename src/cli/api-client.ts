@@ -22,6 +22,12 @@ export class ApiClient {
     return this.connection.url;
   }
 
+  /** Where graphql-ws subscriptions are served, and how a socket presents the token. */
+  subscriptionEndpoint(): { url: string; connectionParams: Record<string, string> } {
+    const { url, token } = this.connection;
+    return { url: `${url.replace(/^http/, 'ws')}/graphql`, connectionParams: token ? { Authorization: `Bearer ${token}` } : {} };
+  }
+
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const { url, token, tokenSource } = this.connection;
     let res: Response;

@@ -14,7 +14,7 @@ const HELP_ASKED_FOR = new Set(['commander.helpDisplayed', 'commander.version'])
 async function main(args: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(args, { from: 'user' });
-    return ExitCode.OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK; // ssh passes on ssh's
   } catch (err) {
     if (err instanceof CommanderError) return HELP_ASKED_FOR.has(err.code) ? ExitCode.OK : ExitCode.USAGE; // commander printed why
     if (err instanceof CliError) {

@@ -22,3 +22,8 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
+
+/** Fails, showing what the command printed, unless it exited with `code`. */
+export function expectExit(outcome: CliOutcome, code: number): void {
+  if (outcome.code !== code) throw new Error(`exit status ${outcome.code}, expected ${code}\nstdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);
+}
