@@ -14,16 +14,17 @@ export default {
   // Integration suites spend about half their time waiting (schedules, polls, child processes),
   // so one worker per core rather than Jest's default of one fewer: on 2 cores, 2 suites at once.
   maxWorkers: availableParallelism(),
+  // A test's timeout only catches a hang: 30 s, so two suites sharing the cores are not cut off.
+  // (Jest reads testTimeout from here only: in a project's settings it is ignored.)
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
-    // globalSetup migrates once into a template that every suite's database is a copy of. A
-    // test's timeout only catches a hang: 30 s, so two suites sharing the cores are not cut off.
+    // globalSetup migrates once into a template that every suite's database is a copy of.
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       slowTestThreshold: 30,
-      testTimeout: 30_000,
       globalSetup: '<rootDir>/test/helpers/migrated-template.ts',
     },
   ],
