@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { User } from '../src/identity/entities/user.entity.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
@@ -230,5 +232,71 @@ describe('skypool: a researcher from project to running instance', () => {
     const missing = await as(['submit', '--project', 'cli-climate']);
     expectExit(missing, 2);
     expect(missing.stderr).toContain("required option '--image <image>' not specified");
+  }, 60_000);
+});
+
+describe('skypool: an admin sets up a project', () => {
+  const as = (args: string[]) => cli(args, { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN });
+  const json = async (args: string[]) => {
+    const outcome = await as([...args, '--json']);
+    expectExit(outcome, 0);
+    return JSON.parse(outcome.stdout);
+  };
+
+  it('projects create, allocations grant, update, list and revoke; a refused value names its flag', async () => {
+    const project = await json(['projects', 'create', '--name', 'cli-admin', '--institution', 'University of Michigan']);
+    expect(project).toMatchObject({ name: 'cli-admin', institution: 'University of Michigan' });
+
+    const granted = await as(['allocations', 'grant', '--project', 'cli-admin', '--vcpus', '8', '--memory', '32GiB', '--core-hours', '100', '--ends', '2030-01-31']);
+    expectExit(granted, 0);
+    const [header, row] = granted.stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+VCPUS\s+MEMORY MIB\s+GPUS\s+CORE-HOURS\s+STARTS\s+ENDS\s+STATUS$/);
+    expect(row).toMatch(/\s8\s+32768\s+0\s+100\s+2030-01-31\s+active$/);
+
+    const [allocation] = await json(['allocations', 'list', '--project', project.id]);
+    expect(allocation).toMatchObject({ vcpus: 8, memoryMiB: 32768, coreHours: 100, endsAt: '2030-01-31T00:00:00.000Z' });
+    expect(await json(['allocations', 'update', allocation.id, '--vcpus', '16'])).toMatchObject({ id: allocation.id, vcpus: 16, memoryMiB: 32768 });
+
+    const backwards = await as(['allocations', 'grant', '--project', 'cli-admin', '--vcpus', '8', '--memory', '1GiB', '--starts', '2030-02-01', '--ends', '2030-01-01']);
+    expectExit(backwards, 1);
+    expect(backwards.stderr).toMatch(/^skypool: --ends: /);
+    expectExit(await as(['allocations', 'grant', '--project', 'cli-admin', '--vcpus', '8']), 2); // --memory missing
+
+    const revoked = await json(['allocations', 'revoke', allocation.id]);
+    expect(revoked.revokedAt).toEqual(expect.any(String));
+  }, 60_000);
+
+  it('members add, list and remove', async () => {
+    await json(['projects', 'create', '--name', 'cli-members', '--institution', 'University of Michigan']);
+    // users come from OIDC logins; here one is written directly, as a login would
+    await t.broker.app.get(DataSource).getRepository(User).save({ issuer: 'https://idp.example.edu', subject: 'ada', email: 'ada@example.org', emailVerified: true, displayName: 'Ada' });
+    const added = await json(['members', 'add', '--project', 'cli-members', '--email', 'ada@example.org', '--role', 'researcher']);
+    expect(added).toMatchObject({ role: 'RESEARCHER', user: { email: 'ada@example.org' } });
+    expect(await json(['members', 'list', '--project', 'cli-members'])).toEqual([expect.objectContaining({ role: 'RESEARCHER', user: expect.objectContaining({ email: 'ada@example.org' }) })]);
+    expect(await json(['members', 'remove', '--project', 'cli-members', '--user', added.user.id])).toEqual({ removed: true });
+    expect(await json(['members', 'list', '--project', 'cli-members'])).toEqual([]);
+    expectExit(await as(['members', 'add', '--project', 'cli-members', '--role', 'wizard', '--email', 'x@example.org']), 2);
+    expectExit(await as(['members', 'add', '--project', 'cli-members', '--role', 'researcher']), 2); // neither --user nor --email
+  }, 60_000);
+
+  it('tokens create prints the token once; it works until tokens revoke; audit shows what was done', async () => {
+    await json(['projects', 'create', '--name', 'cli-tokens', '--institution', 'University of Michigan']);
+    const created = await as(['tokens', 'create', '--name', 'cli-nightly', '--role', 'researcher', '--project', 'cli-tokens', '--expires-in', '30d']);
+    expectExit(created, 0);
+    const token = created.stdout.trim();
+    expect(token.split('\n')).toHaveLength(1);
+    expect(created.stderr).toContain('shown this once');
+    expectExit(await cli(['whoami', '--url', t.url, '--token', token]), 0);
+
+    const listed = await json(['tokens', 'list']);
+    const mine = listed.find((k: { name: string }) => k.name === 'cli-nightly');
+    expect(mine).toMatchObject({ role: 'RESEARCHER', revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(token);
+    expectExit(await as(['tokens', 'revoke', mine.id]), 0);
+    expectExit(await cli(['whoami', '--url', t.url, '--token', token]), 3);
+
+    const events = await json(['audit', '--action', 'project.create', '--limit', '10']);
+    expect(events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['project.create']));
+    expect((await as(['audit', '--limit', '3'])).stdout.trim().split('\n')[0]).toMatch(/^AT\s+ACTION\s+BY\s+TARGET$/);
   }, 60_000);
 });

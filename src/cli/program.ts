@@ -5,7 +5,9 @@ import { DEFAULT_URL, resolveConnection } from './connection.js';
 import { emulate } from './emulate-command.js';
 import { rotateKeys } from './keys-command.js';
 import { colours, type Print } from './output.js';
+import { bashCompletion, zshCompletion } from './completion.js';
 import { cancel, extend, list, plan, show, ssh, submit, wait, watch, type OutputOptions, type SubmitFlags } from './request-commands.js';
+import { addMember, audit, createProject, createToken, grantAllocation, listAllocations, listMembers, listTokens, removeMember, revokeAllocation, revokeToken, updateAllocation, type AllocationFlags } from './admin-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
 import { applySites, changeSite, listSites } from './sites-command.js';
@@ -98,6 +100,61 @@ function portNumber(value: string): number {
   return port;
 }
 
+const ROLES = ['RESEARCHER', 'PROJECT_MANAGER', 'SITE_ADMIN', 'FEDERATION_ADMIN'];
+const role = (flag: string) => (value: string) => {
+  if (!ROLES.includes(value.toUpperCase())) throw new UsageError(`${flag}: one of ${ROLES.join(', ')} (got ${JSON.stringify(value)})`);
+  return value.toUpperCase();
+};
+const instant = (flag: string) => (value: string) => {
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(Date.parse(value))) throw new UsageError(`${flag}: expected a date or time such as 2027-01-31 or 2027-01-31T18:00:00Z, got ${JSON.stringify(value)}`);
+  return new Date(value).toISOString();
+};
+const terminateAfterMinutes = (value: string) => Math.ceil(parseDuration(value, '--terminate-after', 's') / 60);
+const hoursAmount = (flag: string) => (value: string) => {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag}: expected a number of hours, got ${JSON.stringify(value)}`);
+  return Number(value);
+};
+
+/** The flags `allocations grant` and `allocations update` share; a grant must give vCPUs and memory. */
+function allocationShape(command: Command, grant: boolean): Command {
+  const vcpus = new Option('--vcpus <n>', 'vCPUs at once').argParser((v) => parseWholeNumber(v, '--vcpus', 0));
+  const memory = new Option('--memory <size>', 'memory at once: 65536 (MiB), 64GiB').argParser((v) => parseMemorySize(v, '--memory'));
+  return command
+    .addOption(grant ? vcpus.makeOptionMandatory() : vcpus)
+    .addOption(grant ? memory.makeOptionMandatory() : memory)
+    .option('--gpus <n>', 'GPUs at once', (v) => parseWholeNumber(v, '--gpus', 0))
+    .option('--instances <n>', 'instances at once', (v) => parseWholeNumber(v, '--instances', 0))
+    .option('--core-hours <h>', 'the budget of core-hours (unset: unlimited)', hoursAmount('--core-hours'))
+    .option('--gpu-hours <h>', 'the budget of GPU-hours', hoursAmount('--gpu-hours'))
+    .option('--starts <date>', 'when it starts counting', instant('--starts'))
+    .option('--ends <date>', 'when it stops counting', instant('--ends'))
+    .option('--terminate-after <duration>', 'when it ends, terminate what it no longer covers after this long (unset: leases finish)', terminateAfterMinutes);
+}
+
+interface AllocationOptions {
+  vcpus?: number;
+  memory?: number;
+  gpus?: number;
+  instances?: number;
+  coreHours?: number;
+  gpuHours?: number;
+  starts?: string;
+  ends?: string;
+  terminateAfter?: number;
+}
+
+const allocationFlags = (o: AllocationOptions): AllocationFlags => ({
+  vcpus: o.vcpus,
+  memoryMiB: o.memory,
+  gpus: o.gpus,
+  instances: o.instances,
+  coreHours: o.coreHours,
+  gpuHours: o.gpuHours,
+  startsAt: o.starts,
+  endsAt: o.ends,
+  terminateAfterMinutes: o.terminateAfter,
+});
+
 /**
  * The `skypool` command tree. Help is generated from it; an unknown command or flag is a usage
  * error (exit 2) with the nearest known one suggested: a mistyped `--dryrun` must never be taken
@@ -127,10 +184,88 @@ export function buildProgram(): Command {
     .description('who the broker takes your token for, with your roles and projects')
     .action(async (_options, command: Command) => whoami(api(command), output(command).json, print));
 
-  program
+  const projects = program
     .command('projects')
     .description('the projects you may see: vCPUs and memory in use of their limits, the core-hours left')
     .action(async (_options, command: Command) => listProjects(api(command), output(command)));
+  projects
+    .command('create')
+    .description('a new project at an institution (site and federation admins)')
+    .requiredOption('--name <name>', "the project's name")
+    .requiredOption('--institution <institution>', 'the institution it belongs to')
+    .action(async (options: { name: string; institution: string }, command: Command) => createProject(api(command), options, output(command)));
+
+  const allocations = program.command('allocations').description("projects' allocations: quotas and budgets (site and federation admins)");
+  allocations
+    .command('list')
+    .description("a project's allocations")
+    .requiredOption('--project <project>', RESOURCE_FLAGS.project)
+    .action(async (options: { project: string }, command: Command) => listAllocations(api(command), options.project, output(command)));
+  allocationShape(allocations.command('grant').description('grant a project an allocation').requiredOption('--project <project>', RESOURCE_FLAGS.project), true).action(
+    async (options: AllocationOptions & { project: string }, command: Command) => grantAllocation(api(command), options.project, allocationFlags(options), output(command)),
+  );
+  allocationShape(allocations.command('update').description('change an allocation; what is left out stays').argument('<id>', "the allocation's id"), false).action(
+    async (id: string, options: AllocationOptions, command: Command) => updateAllocation(api(command), id, allocationFlags(options), output(command)),
+  );
+  allocations
+    .command('revoke')
+    .description('stop an allocation counting now; running leases finish unless --terminate-after')
+    .argument('<id>', "the allocation's id")
+    .option('--terminate-after <duration>', 'terminate what other allocations do not cover after this long', terminateAfterMinutes)
+    .action(async (id: string, options: { terminateAfter?: number }, command: Command) => revokeAllocation(api(command), id, options.terminateAfter, output(command)));
+
+  const members = program.command('members').description("a project's members (project managers and admins)");
+  members
+    .command('list')
+    .description("a project's members and their roles")
+    .requiredOption('--project <project>', RESOURCE_FLAGS.project)
+    .action(async (options: { project: string }, command: Command) => listMembers(api(command), options.project, output(command)));
+  members
+    .command('add')
+    .description('give a user a role in a project')
+    .requiredOption('--project <project>', RESOURCE_FLAGS.project)
+    .option('--user <id>', "the user's id")
+    .option('--email <email>', 'the verified email of a user who has logged in once')
+    .requiredOption('--role <role>', 'RESEARCHER or PROJECT_MANAGER', role('--role'))
+    .action(async (options: { project: string; user?: string; email?: string; role: string }, command: Command) => {
+      if ((options.user === undefined) === (options.email === undefined)) throw new UsageError('members add: give --user or --email (one of them)');
+      await addMember(api(command), options.project, { userId: options.user, email: options.email }, options.role, output(command));
+    });
+  members
+    .command('remove')
+    .description('take back the role given to a user in a project')
+    .requiredOption('--project <project>', RESOURCE_FLAGS.project)
+    .requiredOption('--user <id>', "the user's id")
+    .action(async (options: { project: string; user: string }, command: Command) => removeMember(api(command), options.project, options.user, output(command)));
+
+  const tokens = program.command('tokens').description('API tokens for batch jobs and scripts');
+  tokens
+    .command('list')
+    .description('the tokens you made (federation admins: all), never their values')
+    .action(async (_options, command: Command) => listTokens(api(command), output(command)));
+  tokens
+    .command('create')
+    .description('a token for a batch job or a script, printed once')
+    .requiredOption('--name <name>', 'what it is for')
+    .requiredOption('--role <role>', 'RESEARCHER, PROJECT_MANAGER, SITE_ADMIN or FEDERATION_ADMIN', role('--role'))
+    .option('--project <project>', 'the project it acts in (researchers and managers)')
+    .option('--institution <institution>', 'the institution it acts for (site admins)')
+    .option('--expires-in <days>', 'how many days it lasts: 30 or 30d', (v) => parseWholeNumber(v.replace(/d$/i, ''), '--expires-in'))
+    .action(async (options: { name: string; role: string; project?: string; institution?: string; expiresIn?: number }, command: Command) =>
+      createToken(api(command), { name: options.name, role: options.role, project: options.project, institution: options.institution, expiresInDays: options.expiresIn }, output(command)),
+    );
+  tokens
+    .command('revoke')
+    .description('end a token at once')
+    .argument('<id>', "the token's id (see `skypool tokens list`)")
+    .action(async (id: string, _options, command: Command) => revokeToken(api(command), id, output(command)));
+
+  program
+    .command('audit')
+    .description('recent administrative changes, newest first (federation admins)')
+    .option('--action <action>', 'only this action, e.g. allocation.grant')
+    .option('--limit <n>', 'at most this many (up to 1000)', (v) => parseWholeNumber(v, '--limit'), 50)
+    .action(async (options: { action?: string; limit: number }, command: Command) => audit(api(command), options, output(command)));
 
   requestShape(program.command('plan').description('what would happen to a request now (where it would run, or why it would wait), without submitting it')).action(
     async (options: ShapeOptions, command: Command) => plan(api(command), submitFlags(options), output(command)),
@@ -237,6 +372,15 @@ export function buildProgram(): Command {
       const stop = await emulate(file, { port: options.port, stateFile: options.state }, print);
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
+    });
+
+  program
+    .command('completion')
+    .description('print a script that completes skypool commands and flags: source <(skypool completion bash)')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) => {
+      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: bash or zsh, got ${JSON.stringify(shell)}`);
+      process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
     });
 
   return program;
