@@ -83,4 +83,5 @@ try {
 if (changed.length || deleted.length || previous.settings !== settings) writeAtomically(MANIFEST, JSON.stringify({ settings, files }, null, 1));
 
 const summary = [changed.length && `compiled ${changed.length} of ${Object.keys(files).length} files`, deleted.length && `removed the output of ${deleted.length} deleted`].filter(Boolean);
-console.log(summary.length ? `${summary.join(', ')} into ${OUTPUT}/ in ${((Date.now() - started) / 1000).toFixed(1)} s` : `${OUTPUT}/ is current`);
+// on stderr: `npm run -s skypool -- ... --json` builds first, and its stdout is the command's alone
+console.error(summary.length ? `${summary.join(', ')} into ${OUTPUT}/ in ${((Date.now() - started) / 1000).toFixed(1)} s` : `${OUTPUT}/ is current`);

@@ -22,7 +22,7 @@ describe('npm run build', () => {
   function build(): string {
     const run = spawnSync('npm', ['run', '-s', 'build'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     if (run.status !== 0) throw new Error(`npm run build failed (${run.status}):\n${run.stdout}${run.stderr}`);
-    return run.stdout;
+    return run.stderr;
   }
 
   /** Every file under dist/ with its modification time. */
@@ -51,6 +51,16 @@ describe('npm run build', () => {
 
     build();
     expect(written(first, outputs())).toEqual([]);
+  }, 300_000);
+
+  it('leaves stdout to the command it runs: npm run -s skypool -- ... --json can be piped to jq', () => {
+    build();
+    const before = outputs();
+    const run = spawnSync('npm', ['run', '-s', 'skypool', '--', 'completion', 'bash'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(run.status).toBe(0);
+    expect(run.stdout.startsWith('# skypool completion for bash')).toBe(true);
+    expect(run.stderr.trim()).toBe('dist/ is current');
+    expect(written(before, outputs())).toEqual([]);
   }, 300_000);
 
   it('compiles the one source that changed', () => {
