@@ -106,6 +106,9 @@ describe('skypool: connecting', () => {
     expect(JSON.parse(readFileSync(profile, 'utf8'))).toEqual({ url: t.url, token: ADMIN_TOKEN });
 
     expect((await cli(['whoami'])).code).toBe(0);
+    const sites = await cli(['sites', 'list', '--json']);
+    expectExit(sites, 0);
+    expect(JSON.parse(sites.stdout).map((site: { name: string }) => site.name)).toEqual(expect.arrayContaining(['umich', 'edinburgh']));
 
     // the profile's token goes to the profile's broker only
     const elsewhere = await cli(['whoami', '--url', strangerUrl]);
@@ -113,9 +116,9 @@ describe('skypool: connecting', () => {
     expect(elsewhere.stderr).toContain('no token');
     expect(strangerSaw).toEqual([undefined]);
 
-    const loggedOut = await cli(['logout']);
+    const loggedOut = await cli(['logout', '--json']);
     expectExit(loggedOut, 0);
-    expect(loggedOut.stdout).toContain(`logged out of ${t.url}`);
+    expect(JSON.parse(loggedOut.stdout)).toEqual({ loggedOutOf: t.url });
     expect(existsSync(profile)).toBe(false);
     expect((await cli(['whoami'], { SKYPOOL_URL: t.url })).code).toBe(3);
   }, 60_000);
@@ -192,7 +195,9 @@ describe('skypool: a researcher from project to running instance', () => {
   }, 120_000);
 
   it('show: why a request waits, site by site, and its history; wait --timeout gives up with exit 4', async () => {
-    expectExit(await as(['sites', 'drain', 'umich']), 0);
+    const drained = await as(['sites', 'drain', 'umich', '--json']);
+    expectExit(drained, 0);
+    expect(JSON.parse(drained.stdout)).toMatchObject({ name: 'umich', draining: true });
     try {
       const submitted = await as(['submit', ...shape, '--lease', '1', '--site', 'umich']);
       expectExit(submitted, 0);

@@ -174,11 +174,11 @@ export function buildProgram(): Command {
   program
     .command('login')
     .description('keep a broker URL and an API token (asked for without echo, or read from stdin) in ~/.config/skypool/config.json')
-    .action(async (_options, command: Command) => login(command.optsWithGlobals<{ url?: string }>().url, process.env, print));
+    .action(async (_options, command: Command) => login(command.optsWithGlobals<GlobalFlags>().url, process.env, output(command)));
   program
     .command('logout')
     .description('forget the profile written by `skypool login`')
-    .action(() => logout(process.env, print));
+    .action((_options, command: Command) => logout(process.env, output(command)));
   program
     .command('whoami')
     .description('who the broker takes your token for, with your roles and projects')
@@ -331,7 +331,7 @@ export function buildProgram(): Command {
     .command('list')
     .description("the federation's sites and their health")
     .option('--removed', 'removed sites too')
-    .action(async (options: { removed?: boolean }, command: Command) => listSites(api(command), { removed: options.removed ?? false }, print));
+    .action(async (options: { removed?: boolean }, command: Command) => listSites(api(command), { removed: options.removed ?? false, json: output(command).json }, print));
   sites
     .command('apply')
     .description('create or update the sites described in <dir>/*.yaml, all or none; a site that cannot be reached or refuses the credentials stops it')
@@ -339,7 +339,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show what would change, change nothing')
     .option('--allow-unhealthy', 'apply sites that fail their probe anyway')
     .action(async (dir: string, options: { dryRun?: boolean; allowUnhealthy?: boolean }, command: Command) =>
-      applySites(api(command), dir, { dryRun: options.dryRun ?? false, allowUnhealthy: options.allowUnhealthy ?? false }, print),
+      applySites(api(command), dir, { dryRun: options.dryRun ?? false, allowUnhealthy: options.allowUnhealthy ?? false, json: output(command).json }, print),
     );
   const siteChanges = {
     drain: 'no new placements at the site; running leases finish',
@@ -352,7 +352,7 @@ export function buildProgram(): Command {
       .command(verb)
       .description(description)
       .argument('<name>', "the site's name")
-      .action(async (name: string, _options, command: Command) => changeSite(api(command), verb, name, print));
+      .action(async (name: string, _options, command: Command) => changeSite(api(command), verb, name, output(command).json, print));
   }
 
   program

@@ -2,6 +2,8 @@ import { ApiClient } from './api-client.js';
 import { CliError } from './cli-error.js';
 import { normalizeUrl, profilePath, readProfile, removeProfile, saveProfile } from './connection.js';
 import { ExitCode } from './exit-codes.js';
+import { printJson } from './output.js';
+import type { OutputOptions } from './request-commands.js';
 
 interface Me {
   id: string;
@@ -44,26 +46,29 @@ async function readToken(input: NodeJS.ReadStream, prompt: NodeJS.WriteStream): 
  * `skypool login --url URL`: asks for a token (or reads it from stdin), checks it with the broker,
  * and keeps both in the profile, readable by this account alone.
  */
-export async function login(rawUrl: string | undefined, env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<void> {
+export async function login(rawUrl: string | undefined, env: NodeJS.ProcessEnv, out: OutputOptions): Promise<void> {
   const url = normalizeUrl(rawUrl ?? env.SKYPOOL_URL ?? readProfile(env)?.url ?? '', '--url');
   const token = await readToken(process.stdin, process.stderr);
   if (!token) throw new CliError('no token given: paste an API token (made in the portal, or by `createApiToken`), or pipe one in', ExitCode.USAGE);
   const { me } = await new ApiClient({ url, token, tokenSource: 'the token given' }).request<{ me: Me }>(ME);
   const path = saveProfile(env, { url, token });
-  print(`logged in to ${url} as ${me.name} (${me.kind}); the token is kept in ${path}`);
+  if (out.json) return printJson({ url, profile: path, me }, out.print);
+  out.print(`logged in to ${url} as ${me.name} (${me.kind}); the token is kept in ${path}`);
 }
 
 /** `skypool logout`: forgets the profile (the token itself stays valid until it expires or is revoked). */
-export function logout(env: NodeJS.ProcessEnv, print: (line: string) => void): void {
+export function logout(env: NodeJS.ProcessEnv, out: OutputOptions): void {
   const profile = readProfile(env);
-  if (!removeProfile(env)) return print(`not logged in (no profile at ${profilePath(env)})`);
-  print(`logged out of ${profile!.url}; revoke the token with \`skypool tokens revoke\` if it may have leaked`);
+  const removed = removeProfile(env);
+  if (out.json) return printJson({ loggedOutOf: removed ? profile!.url : null }, out.print);
+  if (!removed) return out.print(`not logged in (no profile at ${profilePath(env)})`);
+  out.print(`logged out of ${profile!.url}; revoke the token with \`skypool tokens revoke\` if it may have leaked`);
 }
 
 /** `skypool whoami`: who the broker takes the token for, with the roles and projects. */
 export async function whoami(api: ApiClient, json: boolean, print: (line: string) => void): Promise<void> {
   const { me } = await api.request<{ me: Me }>(ME);
-  if (json) return print(JSON.stringify(me));
+  if (json) return printJson(me, print);
   print(`${me.name} (${me.kind}) at ${api.url}`);
   for (const grant of me.roles) print(`  ${grant.role}${grant.project ? ` of project ${grant.project.name}` : ''}${grant.institution ? ` at ${grant.institution}` : ''}`);
   if (me.projects.length > 0) print(`  projects: ${me.projects.map((p) => p.name).join(', ')}`);

@@ -2,6 +2,7 @@ import { ConfigError } from '../config/config.js';
 import { credentialSourcesFrom, DescriptorError, readDescriptorFolder, type SiteDescriptor } from '../sites/site-descriptors.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { CliError } from './cli-error.js';
+import { printJson } from './output.js';
 
 interface SiteRow {
   id: string;
@@ -27,7 +28,7 @@ const SITE_FIELDS = 'id name institution endpoint health draining healthReport {
  * or none. The broker probes every site first; one that cannot be reached or refuses the
  * credentials stops the apply, unless `allowUnhealthy`.
  */
-export async function applySites(api: ApiClient, dir: string, options: { dryRun: boolean; allowUnhealthy: boolean }, print: (line: string) => void): Promise<void> {
+export async function applySites(api: ApiClient, dir: string, options: { dryRun: boolean; allowUnhealthy: boolean; json: boolean }, print: (line: string) => void): Promise<void> {
   const { dryRun, allowUnhealthy } = options;
   let descriptors: SiteDescriptor[];
   try {
@@ -53,6 +54,7 @@ export async function applySites(api: ApiClient, dir: string, options: { dryRun:
       { input: { sites, dryRun, allowUnhealthy } },
     );
     changes = data.applySites.changes;
+    if (options.json) return printJson(data.applySites, print);
   } catch (err) {
     // the API's option is the command's flag
     const exitCode = err instanceof CliError ? err.exitCode : undefined;
@@ -83,10 +85,11 @@ function describeApiError(err: unknown, descriptors: SiteDescriptor[]): string {
 }
 
 /** `skypool sites list [--removed]`: with --removed, the sites taken out of the federation too. */
-export async function listSites(api: ApiClient, options: { removed: boolean }, print: (line: string) => void): Promise<void> {
+export async function listSites(api: ApiClient, options: { removed: boolean; json: boolean }, print: (line: string) => void): Promise<void> {
   const { sites } = await api.request<{ sites: (SiteRow & { removedAt: string | null })[] }>(`query($removed: Boolean!) { sites(includeRemoved: $removed) { ${SITE_FIELDS} removedAt } }`, {
     removed: options.removed,
   });
+  if (options.json) return printJson(sites, print);
   if (sites.length === 0) return print('no sites');
   const width = Math.max(...sites.map((s) => s.name.length), 4);
   for (const site of sites) {
@@ -96,7 +99,7 @@ export async function listSites(api: ApiClient, options: { removed: boolean }, p
 }
 
 /** `skypool sites drain|resume|remove|restore <name>`; restore takes the site of that name removed last. */
-export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'remove' | 'restore', name: string, print: (line: string) => void): Promise<void> {
+export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'remove' | 'restore', name: string, json: boolean, print: (line: string) => void): Promise<void> {
   const { sites } = await api.request<{ sites: (SiteRow & { removedAt: string | null })[] }>('{ sites(includeRemoved: true) { id name removedAt } }');
   const named = sites.filter((s) => s.name === name);
   const live = named.find((s) => s.removedAt === null);
@@ -105,7 +108,8 @@ export async function changeSite(api: ApiClient, verb: 'drain' | 'resume' | 'rem
   if (verb === 'restore' && live) throw new CliError(`site ${name} is in the federation; there is nothing to restore`);
   if (!site) throw new CliError(verb === 'restore' ? `no removed site named ${name} (see \`skypool sites list --removed\`)` : `no site named ${name} (see \`skypool sites list\`)`);
   const mutation = `${verb}Site`;
-  await api.request(`mutation($id: ID!) { ${mutation}(id: $id) { id } }`, { id: site.id });
+  const changed = await api.request<Record<string, SiteRow>>(`mutation($id: ID!) { ${mutation}(id: $id) { ${SITE_FIELDS} } }`, { id: site.id });
+  if (json) return printJson(changed[mutation], print);
   const done = { drain: 'draining: no new placements; running leases finish', resume: 'takes placements again', remove: 'removed from the federation', restore: 'back in the federation' };
   print(`${name}: ${done[verb]}`);
 }
