@@ -2,7 +2,7 @@ import { ConfigError } from '../config/config.js';
 import { credentialSourcesFrom, DescriptorError, readDescriptorFolder, type SiteDescriptor } from '../sites/site-descriptors.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { CliError } from './cli-error.js';
-import { printJson } from './output.js';
+import { printJson, table } from './output.js';
 
 interface SiteRow {
   id: string;
@@ -91,11 +91,14 @@ export async function listSites(api: ApiClient, options: { removed: boolean; jso
   });
   if (options.json) return printJson(sites, print);
   if (sites.length === 0) return print('no sites');
-  const width = Math.max(...sites.map((s) => s.name.length), 4);
-  for (const site of sites) {
-    const state = site.removedAt ? `REMOVED ${site.removedAt.slice(0, 10)}` : site.draining ? `${site.health}, draining` : site.health;
-    print(`${site.name.padEnd(width)}  ${state.padEnd(18)}  ${site.institution}  ${site.endpoint}${site.healthReport.lastError ? `  (${site.healthReport.lastError})` : ''}`);
-  }
+  const rows = sites.map((site) => [
+    site.name,
+    site.removedAt ? `REMOVED ${site.removedAt.slice(0, 10)}` : site.draining ? `${site.health}, draining` : site.health,
+    site.institution,
+    site.endpoint,
+    site.healthReport.lastError ?? '',
+  ]);
+  for (const line of table(['NAME', 'STATE', 'INSTITUTION', 'ENDPOINT', 'LAST ERROR'], rows)) print(line);
 }
 
 /** `skypool sites drain|resume|remove|restore <name>`; restore takes the site of that name removed last. */
