@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
@@ -162,7 +162,12 @@ describe('skypool: a researcher from project to running instance', () => {
   }, 60_000);
 
   it('submit --wait: follows the request to RUNNING, each state on stderr, the request as JSON on stdout', async () => {
-    const outcome = await as(['submit', ...shape, '--lease', '2h', '--count', '2', '--wait', '--timeout', '60s', '--json']);
+    const key = join(config, 'id_ed25519.pub');
+    writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop\n');
+    const userData = join(config, 'cloud-init.sh');
+    writeFileSync(userData, '#!/bin/sh\necho hello\n');
+    const submitted = ['submit', ...shape, '--lease', '2h', '--count', '2', '--ssh-key', key, '--user-data', userData, '--idempotency-key', 'cli-run-1'];
+    const outcome = await as([...submitted, '--wait', '--timeout', '60s', '--json']);
     expectExit(outcome, 0);
     const request = JSON.parse(outcome.stdout);
     expect(request).toMatchObject({ state: 'RUNNING', count: 2, memoryMiB: 4096, leaseHours: 2, project: { id: projectId } });
@@ -170,6 +175,11 @@ describe('skypool: a researcher from project to running instance', () => {
     const progress = outcome.stderr.trim().split('\n');
     expect(progress[0]).toBe(`submitted ${request.id}`);
     expect(progress.at(-1)).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${request.id} RUNNING`)); // plain lines, not a spinner: stderr is no terminal
+
+    const again = await as(submitted); // a retry with the same key: the same request, nothing new
+    expectExit(again, 0);
+    expect(again.stdout).toMatch(new RegExp(`^${request.id} RUNNING`));
+    expectExit(await as(['submit', ...shape, '--lease', '1', '--ssh-key', join(config, 'missing.pub')]), 2);
 
     const listed = JSON.parse((await as(['list', '--project', 'cli-climate', '--state', 'running', '--json'])).stdout);
     expect(listed.map((r: { id: string }) => r.id)).toContain(request.id);
