@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
-import { User } from '../src/identity/entities/user.entity.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
+import { User } from '../src/identity/entities/user.entity.js';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { expectExit, runCli } from './helpers/cli.js';
 import { projectWithAllocation } from './helpers/fixtures.js';
@@ -222,11 +224,46 @@ describe('skypool: a researcher from project to running instance', () => {
       const waited = await as(['wait', id, '--timeout', '3s']);
       expectExit(waited, 4);
       expect(waited.stderr).toContain(`skypool: gave up after 3 s: request ${id} is`);
+
+      // on a terminal (a pseudo-terminal made by script(1)), a spinner turns on one line instead
+      const onTerminal = await promisify(execFile)('script', ['-qec', `"${process.execPath}" dist/cli/main.js wait ${id} --timeout 2s`, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: config, SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      }).then(
+        (done) => ({ code: 0, output: done.stdout }),
+        (err: { code: number; stdout: string }) => ({ code: err.code, output: err.stdout }),
+      );
+      expect(onTerminal.code).toBe(4);
+      expect(onTerminal.output).toMatch(/\r[|/\\-] \S+ (PENDING|QUEUED)/);
       expectExit(await as(['cancel', id]), 0);
     } finally {
       expectExit(await as(['sites', 'resume', 'umich']), 0);
     }
   }, 60_000);
+
+  it('wait polls when no WebSocket gets through (a proxy that refuses the upgrade)', async () => {
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        void fetch(`${t.url}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' }, body }).then(async (answer) =>
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()),
+        );
+      });
+    }); // no 'upgrade' listener: Node refuses the WebSocket handshake
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const submitted = await as(['submit', ...shape, '--lease', '1']);
+      expectExit(submitted, 0);
+      const id = submitted.stdout.split(' ')[0]!;
+      const waited = await cli(['wait', id, '--url', proxied, '--token', ADMIN_TOKEN, '--timeout', '60s']);
+      expectExit(waited, 0);
+      expect(waited.stdout).toMatch(new RegExp(`^${id} RUNNING`));
+      expectExit(await as(['cancel', id]), 0);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  }, 90_000);
 
   it('a refusal is exit 1 naming the flag; a value the CLI cannot read is exit 2', async () => {
     const unlabelled = await as(['submit', ...shape, '--lease', '1', '--require', 'gpu=h100']);
