@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -190,6 +190,14 @@ describe('skypool: a researcher from project to running instance', () => {
     expectExit(printed, 0);
     const address = request.instances[1].publicIp ?? request.instances[1].privateIp;
     expect(printed.stdout.trim()).toBe(`ssh -o StrictHostKeyChecking=accept-new ubuntu@${address}`);
+
+    // without --print it runs ssh (here a stand-in on the PATH that shows its arguments) and exits with its status
+    const bin = join(config, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'ssh'), '#!/bin/sh\necho "ssh $*"\nexit 7\n', { mode: 0o755 });
+    const ran = await runCli(['ssh', request.id], { XDG_CONFIG_HOME: config, SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN, PATH: `${bin}:${process.env.PATH ?? ''}` });
+    expectExit(ran, 7);
+    expect(ran.stdout.trim()).toBe(`ssh -o StrictHostKeyChecking=accept-new ubuntu@${request.instances[0].publicIp ?? request.instances[0].privateIp}`);
 
     const extended = await as(['extend', request.id, '--hours', '3']);
     expectExit(extended, 0);
