@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,6 +63,32 @@ describe('skypool: parsing', () => {
     const help = await cli(['sites', 'apply', '--help']);
     expectExit(help, 0);
     expect(help.stdout).toContain('Usage: skypool sites apply [options] <dir>');
+  }, 60_000);
+});
+
+describe('skypool emulate --json', () => {
+  it('prints one JSON line once the site is served, then serves it until stopped', async () => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'emulate', 'sites/demo/umich.yaml', '--port', '0', '--json'], {
+      env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: config, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.once('exit', (code) => reject(new Error(`emulate exited with ${code}`)));
+      });
+      const served = JSON.parse(line);
+      expect(served).toMatchObject({ site: 'umich', endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/umich$/), stateFile: null, listingToken: expect.any(String) });
+      const listing = await fetch(`${served.endpoint}/instances`, { headers: { authorization: `Bearer ${served.listingToken}` } });
+      expect(listing.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   }, 60_000);
 });
 

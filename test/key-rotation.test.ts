@@ -87,5 +87,11 @@ describe(`skypool keys rotate on the ${databaseKind} database`, () => {
     } finally {
       await again.stop();
     }
+
+    // for scripts: --json says what was done, and shows a key only where nothing else holds it
+    const THIRD_KEY = 'ef'.repeat(32);
+    const scripted = await runCli(['keys', 'rotate', '--json'], { ...env(NEW_KEY), SKYPOOL_NEW_SECRET_KEY: THIRD_KEY });
+    expect(scripted.code).toBe(0);
+    expect(JSON.parse(scripted.stdout)).toEqual({ resealedSites: 1, keyFile: keyFileBefore === undefined ? null : join(dataDir, 'secret.key'), newKey: null });
   }, 120_000);
 });

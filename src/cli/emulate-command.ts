@@ -16,7 +16,7 @@ const DRAIN_MS = 30_000;
  * SKYPOOL_ADMIN_TOKEN, or a token made up at start and printed. Runs until stopped (SIGTERM,
  * Ctrl-C): then it refuses new connections but answers the calls under way first.
  */
-export async function emulate(file: string, options: { port: number; stateFile?: string }, print: (line: string) => void): Promise<() => Promise<void>> {
+export async function emulate(file: string, options: { port: number; stateFile?: string; json: boolean }, print: (line: string) => void): Promise<() => Promise<void>> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -40,10 +40,16 @@ export async function emulate(file: string, options: { port: number; stateFile?:
   }
   emulator.upsertSite(emulatorSiteOf(spec, descriptor));
   const base = await emulator.listen(options.port);
+  const stop = () => emulator.close({ drainMs: DRAIN_MS });
+  if (options.json) {
+    // one line, printed once it listens: the token only when it was made up here
+    print(JSON.stringify({ site: spec.name, endpoint: `${base}/${spec.name}`, stateFile: options.stateFile ?? null, listingToken: process.env.SKYPOOL_ADMIN_TOKEN ? null : listingToken }));
+    return stop;
+  }
   print(`emulating site ${spec.name} at ${base}/${spec.name} (an EC2 test double, not a real cloud); Ctrl-C stops it`);
   print(options.stateFile ? `its instances are kept in ${options.stateFile}` : 'its instances are kept in memory only (--state FILE keeps them across restarts)');
   print(
     `its instance listing, ${base}/${spec.name}/instances, takes Authorization: Bearer ${process.env.SKYPOOL_ADMIN_TOKEN ? '$SKYPOOL_ADMIN_TOKEN' : listingToken}`,
   );
-  return () => emulator.close({ drainMs: DRAIN_MS });
+  return stop;
 }

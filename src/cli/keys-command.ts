@@ -13,7 +13,7 @@ import { CliError } from './cli-error.js';
  * a running one would go on with the old key: the embedded database's lock makes sure of it, and
  * on PostgreSQL the brokers' connections are told apart by their application_name.
  */
-export async function rotateKeys(env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<void> {
+export async function rotateKeys(env: NodeJS.ProcessEnv, json: boolean, print: (line: string) => void): Promise<void> {
   const config = loadConfig(env);
   const given = secretKey(env.SKYPOOL_NEW_SECRET_KEY);
   if (given && !Buffer.isBuffer(given)) throw new CliError(`SKYPOOL_NEW_SECRET_KEY: expected ${given.expected}`);
@@ -36,6 +36,10 @@ export async function rotateKeys(env: NodeJS.ProcessEnv, print: (line: string) =
     const reseal = () => resealSecrets(dataSource, new SecretBox(currentKey), new SecretBox(newKey)).catch((err: Error) => Promise.reject(new CliError(err.message)));
     return keptInDataDir ? rotateKeyFile(config.SKYPOOL_DATA_DIR, newKey, reseal) : reseal();
   });
+  if (json) {
+    // the new key only where nothing else holds it: a key made here for SKYPOOL_SECRET_KEY
+    return print(JSON.stringify({ resealedSites: sites, keyFile: keptInDataDir ? fileKey : null, newKey: keptInDataDir || given ? null : newKey.toString('hex') }, null, 2));
+  }
   print(`re-sealed the credentials of ${sites} site${sites === 1 ? '' : 's'} under the new key`);
   if (keptInDataDir) print(`the new key is in ${fileKey}`);
   else if (given) print('start every broker with SKYPOOL_SECRET_KEY set to the new key (SKYPOOL_NEW_SECRET_KEY)');

@@ -360,7 +360,7 @@ export function buildProgram(): Command {
     .description('the key that seals stored site credentials')
     .command('rotate')
     .description('re-seal stored credentials under SKYPOOL_NEW_SECRET_KEY (or a new key), with the broker stopped')
-    .action(() => rotateKeys(process.env, print));
+    .action((_options, command: Command) => rotateKeys(process.env, output(command).json, print));
 
   program
     .command('emulate')
@@ -368,8 +368,8 @@ export function buildProgram(): Command {
     .argument('<file.yaml>', 'a site descriptor')
     .addOption(new Option('--port <port>', 'the port to listen on').default(8788).argParser(portNumber))
     .option('--state <file>', 'keep the instances in this file across restarts')
-    .action(async (file: string, options: { port: number; state?: string }) => {
-      const stop = await emulate(file, { port: options.port, stateFile: options.state }, print);
+    .action(async (file: string, options: { port: number; state?: string }, command: Command) => {
+      const stop = await emulate(file, { port: options.port, stateFile: options.state, json: output(command).json }, print);
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
     });
