@@ -1,5 +1,4 @@
-import type { ApiClient } from './api-client.js';
-import { CliError } from './cli-error.js';
+import { withFlagNames, type ApiClient } from './api-client.js';
 import { printJson, table } from './output.js';
 import { resolveProject, type OutputOptions } from './request-commands.js';
 
@@ -55,18 +54,6 @@ const FLAG_OF_ALLOCATION_FIELD: Record<string, string> = {
   terminateAfterMinutes: '--terminate-after',
 };
 
-/** The broker's `coreHours: must be ...` as the flag the user typed: `--core-hours: must be ...`. */
-async function inAllocationFlagTerms<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    const field = (err as { field?: string }).field;
-    const flag = field ? FLAG_OF_ALLOCATION_FIELD[field] : undefined;
-    if (err instanceof CliError && flag && field) throw new CliError(err.message.replace(new RegExp(`^${field}\\b`), flag), err.exitCode);
-    throw err;
-  }
-}
-
 function printAllocations(allocations: AllocationView[], out: OutputOptions): void {
   if (allocations.length === 0) return out.print('no allocations');
   const when = (at: string | null) => (at ? at.slice(0, 10) : '');
@@ -87,10 +74,11 @@ export async function listAllocations(api: ApiClient, projectText: string, out: 
 /** `skypool allocations grant --project P --vcpus N --memory SIZE ...`. */
 export async function grantAllocation(api: ApiClient, projectText: string, flags: AllocationFlags, out: OutputOptions): Promise<void> {
   const project = await resolveProject(api, projectText);
-  const { grantAllocation } = await inAllocationFlagTerms(
+  const { grantAllocation } = await withFlagNames(
     api.request<{ grantAllocation: AllocationView }>(`mutation($input: GrantAllocationInput!) { grantAllocation(input: $input) { ${ALLOCATION_FIELDS} } }`, {
       input: { projectId: project.id, ...flags },
     }),
+    FLAG_OF_ALLOCATION_FIELD,
   );
   if (out.json) return printJson(grantAllocation, out.print);
   printAllocations([grantAllocation], out);
@@ -98,8 +86,9 @@ export async function grantAllocation(api: ApiClient, projectText: string, flags
 
 /** `skypool allocations update ID ...`: what is left out stays. */
 export async function updateAllocation(api: ApiClient, id: string, flags: AllocationFlags, out: OutputOptions): Promise<void> {
-  const { updateAllocation } = await inAllocationFlagTerms(
+  const { updateAllocation } = await withFlagNames(
     api.request<{ updateAllocation: AllocationView }>(`mutation($input: UpdateAllocationInput!) { updateAllocation(input: $input) { ${ALLOCATION_FIELDS} } }`, { input: { id, ...flags } }),
+    FLAG_OF_ALLOCATION_FIELD,
   );
   if (out.json) return printJson(updateAllocation, out.print);
   printAllocations([updateAllocation], out);
@@ -107,8 +96,9 @@ export async function updateAllocation(api: ApiClient, id: string, flags: Alloca
 
 /** `skypool allocations revoke ID [--terminate-after D]`. */
 export async function revokeAllocation(api: ApiClient, id: string, terminateAfterMinutes: number | undefined, out: OutputOptions): Promise<void> {
-  const { revokeAllocation } = await inAllocationFlagTerms(
+  const { revokeAllocation } = await withFlagNames(
     api.request<{ revokeAllocation: AllocationView }>(`mutation($id: ID!, $t: Int) { revokeAllocation(id: $id, terminateAfterMinutes: $t) { ${ALLOCATION_FIELDS} } }`, { id, t: terminateAfterMinutes }),
+    FLAG_OF_ALLOCATION_FIELD,
   );
   if (out.json) return printJson(revokeAllocation, out.print);
   printAllocations([revokeAllocation], out);

@@ -51,3 +51,19 @@ export class ApiClient {
     return body.data;
   }
 }
+
+/** `leaseHours: must be ...` becomes `--lease: must be ...`: the broker's field named as the flag that carried it. */
+export function inFlagTerms(message: string, field: string | null | undefined, flagOfField: Record<string, string>): string {
+  const flag = field ? flagOfField[field.split(/[.[]/)[0]!] : undefined;
+  return flag ? message.replace(new RegExp(`^${field!.replace(/[.[\]]/g, '\\$&')}\\b`), flag) : message;
+}
+
+/** The call's field errors in terms of the command's flags. */
+export async function withFlagNames<T>(call: Promise<T>, flagOfField: Record<string, string>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ApiError && err.field) throw new ApiError(inFlagTerms(err.message, err.field, flagOfField), err.code, err.field);
+    throw err;
+  }
+}

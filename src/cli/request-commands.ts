@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ApiError, type ApiClient } from './api-client.js';
+import { ApiError, inFlagTerms, withFlagNames, type ApiClient } from './api-client.js';
 import { CliError, UsageError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { FINAL_STATES, followRequest } from './follow-request.js';
@@ -44,21 +44,6 @@ const FLAG_OF_FIELD: Record<string, string> = {
   sshPublicKey: '--ssh-key',
   idempotencyKey: '--idempotency-key',
 };
-
-/** `leaseHours: must be ...` becomes `--lease: must be ...`. */
-function inFlagTerms(message: string, field: string | null | undefined): string {
-  const flag = field ? FLAG_OF_FIELD[field.split(/[.[]/)[0]!] : undefined;
-  return flag ? message.replace(new RegExp(`^${field!.replace(/[.[\]]/g, '\\$&')}\\b`), flag) : message;
-}
-
-async function asFlagErrors<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (err) {
-    if (err instanceof ApiError && err.field) throw new ApiError(inFlagTerms(err.message, err.field), err.code, err.field);
-    throw err;
-  }
-}
 
 interface ProjectRow {
   id: string;
@@ -146,12 +131,13 @@ const size = (r: Pick<RequestView, 'count' | 'vcpus' | 'memoryMiB' | 'gpus'>) =>
 /** `skypool plan ...`: what would happen to the request now, without submitting it. */
 export async function plan(api: ApiClient, flags: RequestFlags, out: OutputOptions): Promise<void> {
   const input = await requestInput(api, flags);
-  const { planRequest } = await asFlagErrors(
+  const { planRequest } = await withFlagNames(
     api.request<{ planRequest: { feasible: boolean; reason: string | null; reasonCode: string | null; bindingLimit: string | null; estimatedCoreHours: number; estimatedGpuHours: number; candidates: { site: { name: string }; instanceType: string; count: number; rank: number; borrowed: boolean }[]; explain: DetailedView['explain'] } }>(
       `query($input: SubmitRequestInput!) { planRequest(input: $input) { feasible reason reasonCode bindingLimit estimatedCoreHours estimatedGpuHours
         candidates { site { name } instanceType count rank borrowed } explain { site { name } verdict reason fits instanceType } } }`,
       { input },
     ),
+    FLAG_OF_FIELD,
   );
   if (out.json) return printJson(planRequest, out.print);
   out.print(planRequest.feasible ? `feasible now: about ${planRequest.estimatedCoreHours} core-hours` : `not feasible now: ${planRequest.reason} (${planRequest.reasonCode})`);
@@ -227,15 +213,16 @@ export async function waitFor(api: ApiClient, id: string, target: string, timeou
 /** `skypool submit ...`: the new request's id (or, with --json, the request); with `wait`, once it runs. */
 export async function submit(api: ApiClient, flags: SubmitFlags, options: { wait: boolean; timeoutSeconds?: number; quiet: boolean }, out: OutputOptions): Promise<void> {
   const input = await requestInput(api, flags);
-  const { submitRequest } = await asFlagErrors(
+  const { submitRequest } = await withFlagNames(
     api.request<{ submitRequest: (RequestView & { __typename: 'ResourceRequest' }) | { __typename: string; code: string; message: string; field?: string | null } }>(
       `mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { __typename ... on ResourceRequest { ${REQUEST_FIELDS} } ... on UserError { code message } ... on InvalidRequestError { field } } }`,
       { input },
     ),
+    FLAG_OF_FIELD,
   );
   if (submitRequest.__typename !== 'ResourceRequest') {
     const refusal = submitRequest as { code: string; message: string; field?: string | null };
-    throw new CliError(`refused (${refusal.code}): ${inFlagTerms(refusal.message, refusal.field)}`);
+    throw new CliError(`refused (${refusal.code}): ${inFlagTerms(refusal.message, refusal.field, FLAG_OF_FIELD)}`);
   }
   let request = submitRequest as RequestView;
   if (!options.wait) {
@@ -259,8 +246,9 @@ function printInstances(request: RequestView, out: OutputOptions): void {
 export async function list(api: ApiClient, filters: { project?: string; states?: string[] }, out: OutputOptions): Promise<void> {
   const projectId = filters.project === undefined ? undefined : (await resolveProject(api, filters.project)).id;
   const states = filters.states?.map((s) => s.toUpperCase());
-  const { resourceRequests } = await asFlagErrors(
+  const { resourceRequests } = await withFlagNames(
     api.request<{ resourceRequests: RequestView[] }>(`query($p: ID, $s: [RequestState!]) { resourceRequests(projectId: $p, states: $s, first: 1000) { ${REQUEST_FIELDS} } }`, { p: projectId, s: states }),
+    FLAG_OF_FIELD,
   ).catch((err: unknown) => {
     if (err instanceof ApiError && /RequestState/.test(err.message)) throw new UsageError(`--state: one of QUEUED, PENDING, PROVISIONING, RUNNING, TERMINATING, TERMINATED, FAILED, CANCELLED, EXPIRED (got ${filters.states!.join(', ')})`);
     throw err;
