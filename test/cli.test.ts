@@ -151,6 +151,29 @@ describe('skypool: connecting', () => {
     expect((await cli(['whoami'], { SKYPOOL_URL: t.url })).code).toBe(3);
   }, 60_000);
 
+  it('login at a terminal asks for the token without showing it, and takes back a backspace', async () => {
+    // a pseudo-terminal made by script(1); the token is typed once the prompt shows, as a person would
+    const child = spawn('script', ['-qec', `"${process.execPath}" dist/cli/main.js login --url ${t.url}`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: config, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (d) => {
+      const typedAlready = screen.includes('API token (not shown): ');
+      screen += d;
+      if (!typedAlready && screen.includes('API token (not shown): ')) child.stdin.write(`${ADMIN_TOKEN}x\u007f\r`);
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    expect(code).toBe(0);
+    expect(screen).toContain(`logged in to ${t.url} as`);
+    expect(screen).not.toContain(ADMIN_TOKEN.slice(0, 8));
+    const profile = join(config, 'skypool', 'config.json');
+    expect((statSync(profile).mode & 0o777).toString(8)).toBe('600');
+    expect(JSON.parse(readFileSync(profile, 'utf8'))).toEqual({ url: t.url, token: ADMIN_TOKEN });
+    expectExit(await cli(['logout']), 0);
+  }, 60_000);
+
   it('login without a token is a usage error and writes nothing', async () => {
     const outcome = await cli(['login', '--url', t.url], {}, '\n');
     expectExit(outcome, 2);

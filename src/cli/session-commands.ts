@@ -22,8 +22,8 @@ async function readToken(input: NodeJS.ReadStream, prompt: NodeJS.WriteStream): 
     for await (const chunk of input) text += String(chunk);
     return text.split('\n')[0]!.trim();
   }
+  input.setRawMode(true); // before the prompt, so nothing typed after it is ever echoed
   prompt.write('API token (not shown): ');
-  input.setRawMode(true);
   input.resume();
   try {
     let token = '';
