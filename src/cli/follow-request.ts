@@ -1,4 +1,4 @@
-import { createClient } from 'graphql-ws';
+import { createClient } from 'graphql-ws/client'; // the client alone: the package's root also loads graphql for its server
 import WebSocket from 'ws';
 import { ApiError, type ApiClient } from './api-client.js';
 import { CliError } from './cli-error.js';

@@ -2,18 +2,23 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './api-client.js';
 import { UsageError } from './cli-error.js';
 import { DEFAULT_URL, resolveConnection } from './connection.js';
-import { emulate } from './emulate-command.js';
-import { rotateKeys } from './keys-command.js';
 import { colours, type Print } from './output.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { cancel, extend, list, plan, show, ssh, submit, wait, watch, type OutputOptions, type SubmitFlags } from './request-commands.js';
 import { addMember, audit, createProject, createToken, grantAllocation, listAllocations, listMembers, listTokens, removeMember, revokeAllocation, revokeToken, updateAllocation, type AllocationFlags } from './admin-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
-import { applySites, changeSite, listSites } from './sites-command.js';
 import { parseDuration, parseMemorySize, parseWholeNumber } from './units.js';
 
 const print: Print = (line) => console.log(line);
+
+/*
+ * The commands that need the database, the emulator or the descriptor reader load them when run:
+ * every other command (and Slurm, which runs one per burst) starts without that weight.
+ */
+const sitesCommand = () => import('./sites-command.js');
+const keysCommand = () => import('./keys-command.js');
+const emulateCommand = () => import('./emulate-command.js');
 
 interface GlobalFlags {
   url?: string;
@@ -331,7 +336,7 @@ export function buildProgram(): Command {
     .command('list')
     .description("the federation's sites and their health")
     .option('--removed', 'removed sites too')
-    .action(async (options: { removed?: boolean }, command: Command) => listSites(api(command), { removed: options.removed ?? false, json: output(command).json }, print));
+    .action(async (options: { removed?: boolean }, command: Command) => (await sitesCommand()).listSites(api(command), { removed: options.removed ?? false, json: output(command).json }, print));
   sites
     .command('apply')
     .description('create or update the sites described in <dir>/*.yaml, all or none; a site that cannot be reached or refuses the credentials stops it')
@@ -339,7 +344,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show what would change, change nothing')
     .option('--allow-unhealthy', 'apply sites that fail their probe anyway')
     .action(async (dir: string, options: { dryRun?: boolean; allowUnhealthy?: boolean }, command: Command) =>
-      applySites(api(command), dir, { dryRun: options.dryRun ?? false, allowUnhealthy: options.allowUnhealthy ?? false, json: output(command).json }, print),
+      (await sitesCommand()).applySites(api(command), dir, { dryRun: options.dryRun ?? false, allowUnhealthy: options.allowUnhealthy ?? false, json: output(command).json }, print),
     );
   const siteChanges = {
     drain: 'no new placements at the site; running leases finish',
@@ -352,7 +357,7 @@ export function buildProgram(): Command {
       .command(verb)
       .description(description)
       .argument('<name>', "the site's name")
-      .action(async (name: string, _options, command: Command) => changeSite(api(command), verb, name, output(command).json, print));
+      .action(async (name: string, _options, command: Command) => (await sitesCommand()).changeSite(api(command), verb, name, output(command).json, print));
   }
 
   program
@@ -360,7 +365,7 @@ export function buildProgram(): Command {
     .description('the key that seals stored site credentials')
     .command('rotate')
     .description('re-seal stored credentials under SKYPOOL_NEW_SECRET_KEY (or a new key), with the broker stopped')
-    .action((_options, command: Command) => rotateKeys(process.env, output(command).json, print));
+    .action(async (_options, command: Command) => (await keysCommand()).rotateKeys(process.env, output(command).json, print));
 
   program
     .command('emulate')
@@ -369,7 +374,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'the port to listen on').default(8788).argParser(portNumber))
     .option('--state <file>', 'keep the instances in this file across restarts')
     .action(async (file: string, options: { port: number; state?: string }, command: Command) => {
-      const stop = await emulate(file, { port: options.port, stateFile: options.state, json: output(command).json }, print);
+      const stop = await (await emulateCommand()).emulate(file, { port: options.port, stateFile: options.state, json: output(command).json }, print);
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
     });
