@@ -19,6 +19,7 @@ const print: Print = (line) => console.log(line);
 const sitesCommand = () => import('./sites-command.js');
 const keysCommand = () => import('./keys-command.js');
 const emulateCommand = () => import('./emulate-command.js');
+const slurmCommands = () => import('./slurm/slurm-commands.js');
 
 interface GlobalFlags {
   url?: string;
@@ -377,6 +378,52 @@ export function buildProgram(): Command {
       const stop = await (await emulateCommand()).emulate(file, { port: options.port, stateFile: options.state, json: output(command).json }, print);
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
+    });
+
+  const slurm = program
+    .command('slurm')
+    .description("Slurm elastic computing: the programs slurmctld calls to start and stop CLOUD nodes in the federation (the node-set file: --file or SKYPOOL_SLURM_FILE)");
+  const nodeSetFileOption = () => new Option('--file <file>', 'the node-set file (else SKYPOOL_SLURM_FILE)');
+  slurm
+    .command('config')
+    .description('print the slurm.conf lines for the node sets: the programs, ResumeTimeout, SuspendTime and a State=CLOUD node line per set')
+    .addOption(nodeSetFileOption())
+    .action(async (options: { file?: string }, command: Command) => {
+      const commands = await slurmCommands();
+      commands.printSlurmConfig(commands.nodeSetFile(options.file, process.env), output(command).json, print);
+    });
+  slurm
+    .command('wrappers')
+    .description("write the three programs slurm.conf names into the node-set file's programDir: each sets the environment (this one's SKYPOOL_URL, XDG_CONFIG_HOME, SLURM_CONF, PATH) and runs skypool slurm <verb>")
+    .addOption(nodeSetFileOption())
+    .option('--log <file>', 'where the programs log what they do (SKYPOOL_SLURM_LOG)', '/var/log/skypool-slurm.log')
+    .action(async (options: { file?: string; log: string }, command: Command) => {
+      const commands = await slurmCommands();
+      commands.writeWrappers(commands.nodeSetFile(options.file, process.env), options.log, process.env, output(command).json, print);
+    });
+  const programs = {
+    resume: 'ResumeProgram: start an instance for each node, wait until it runs, and give Slurm its address (or hand the node back with the reason)',
+    suspend: "SuspendProgram: end the nodes' instances",
+    'resume-fail': "ResumeFailProgram: end the instances of nodes that did not register in time",
+  } as const;
+  for (const [verb, description] of Object.entries(programs) as [keyof typeof programs, string][]) {
+    slurm
+      .command(verb)
+      .description(description)
+      .argument('<hostlist>', 'the nodes, in Slurm host-list syntax: cloud[1-3,5]')
+      .addOption(nodeSetFileOption())
+      .action(async (hostList: string, options: { file?: string }, command: Command) => {
+        const commands = await slurmCommands();
+        await commands.runSlurmProgram(api(command), commands.nodeSetFile(options.file, process.env), verb, hostList, process.env, output(command).json, print);
+      });
+  }
+  slurm
+    .command('sync')
+    .description("make Skypool agree with Slurm (for cron): end instances of nodes Slurm has powered down, hand back nodes whose instance is gone, extend the leases of nodes in use")
+    .addOption(nodeSetFileOption())
+    .action(async (options: { file?: string }, command: Command) => {
+      const commands = await slurmCommands();
+      await commands.runSlurmProgram(api(command), commands.nodeSetFile(options.file, process.env), 'sync', undefined, process.env, output(command).json, print);
     });
 
   program
