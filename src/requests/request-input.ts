@@ -97,7 +97,7 @@ export function validTags(tags: TagInput[] | null | undefined): Record<string, s
     if (reserved) throw invalid(`tags[${i}].key`, `keys starting with ${reserved} are reserved, got ${JSON.stringify(key)}`);
     if (valid.has(key)) throw invalid(`tags[${i}].key`, `${JSON.stringify(key)} is given twice`);
     rejectUnstorable(`tags[${i}].value`, value);
-    if (!TAG_VALUE.test(value)) throw invalid(`tags[${i}].value`, 'must be at most 256 characters, without control characters');
+    if (!TAG_VALUE.test(value)) throw invalid(`tags[${i}].value`, `the value of ${JSON.stringify(key)} must be at most 256 characters, without control characters`);
     valid.set(key, value);
   });
   // fromEntries defines own properties: a key such as __proto__ stays a tag
