@@ -48,6 +48,7 @@ const siteInput = (name: string, institution: string, endpoint: string) =>
 const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1 }) { __typename ... on ResourceRequest { id } } }`;
 
 const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEndsAt } }';
+const NOTE = 'mutation($id: ID!) { addRequestNote(requestId: $id, note: "resumed") { kind } }';
 
 /**
  * requestUpdated over graphql-ws, as the client's token, until its first message: the same shape
@@ -130,6 +131,8 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ["extendLease of another's in A", [N, N, Y, Y, Y], (f, c) => c.request(EXTEND, { id: f.running.A.federationAdmin })],
   ['extendLease in B', [N, N, N, N, Y], (f, c) => c.request(EXTEND, { id: f.running.B })],
   ["cancelRequest of another's in A", [N, N, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, f.as.federationAdmin) })],
+  ['addRequestNote in A', [N, Y, Y, Y, Y], async (f, c) => c.request(NOTE, { id: await f.requestOf(f.projectA, f.as.federationAdmin) })],
+  ['addRequestNote in B', [N, N, N, N, Y], async (f, c) => c.request(NOTE, { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
   ['cancelRequest in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectB, f.as.federationAdmin) })],
   ['createServiceAccount RESEARCHER for A', [N, N, N, N, N], (f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: RESEARCHER, projectId: "${f.projectA}" }) { token } }`)],
   ['createServiceAccount FEDERATION_ADMIN', [N, N, N, N, N], (_f, c) => c.request(`mutation { createServiceAccount(input: { name: "sa", role: FEDERATION_ADMIN }) { token } }`)],

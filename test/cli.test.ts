@@ -217,11 +217,12 @@ describe('skypool: a researcher from project to running instance', () => {
     writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@laptop\n');
     const userData = join(config, 'cloud-init.sh');
     writeFileSync(userData, '#!/bin/sh\necho hello\n');
-    const submitted = ['submit', ...shape, '--lease', '2h', '--count', '2', '--ssh-key', key, '--user-data', userData, '--idempotency-key', 'cli-run-1'];
+    const submitted = ['submit', ...shape, '--lease', '2h', '--count', '2', '--ssh-key', key, '--user-data', userData, '--idempotency-key', 'cli-run-1', '--tag', 'slurm:node=cloud1', '--tag', 'run=1'];
     const outcome = await as([...submitted, '--wait', '--timeout', '60s', '--json']);
     expectExit(outcome, 0);
     const request = JSON.parse(outcome.stdout);
     expect(request).toMatchObject({ state: 'RUNNING', count: 2, memoryMiB: 4096, leaseHours: 2, project: { id: projectId } });
+    expect(request.tags).toEqual([{ key: 'run', value: '1' }, { key: 'slurm:node', value: 'cloud1' }]);
     expect(request.instances).toHaveLength(2);
     const progress = outcome.stderr.trim().split('\n');
     expect(progress[0]).toBe(`submitted ${request.id}`);
@@ -232,8 +233,8 @@ describe('skypool: a researcher from project to running instance', () => {
     expect(again.stdout).toMatch(new RegExp(`^${request.id} RUNNING`));
     expectExit(await as(['submit', ...shape, '--lease', '1', '--ssh-key', join(config, 'missing.pub')]), 2);
 
-    const listed = JSON.parse((await as(['list', '--project', 'cli-climate', '--state', 'running', '--json'])).stdout);
-    expect(listed.map((r: { id: string }) => r.id)).toContain(request.id);
+    const listed = JSON.parse((await as(['list', '--project', 'cli-climate', '--state', 'running', '--tag', 'slurm:node=cloud1', '--json'])).stdout);
+    expect(listed.map((r: { id: string }) => r.id)).toEqual([request.id]);
 
     const printed = await as(['ssh', request.id, '--index', '1', '--print']);
     expectExit(printed, 0);
@@ -268,15 +269,18 @@ describe('skypool: a researcher from project to running instance', () => {
     expectExit(drained, 0);
     expect(JSON.parse(drained.stdout)).toMatchObject({ name: 'umich', draining: true });
     try {
-      const submitted = await as(['submit', ...shape, '--lease', '1', '--site', 'umich']);
+      const submitted = await as(['submit', ...shape, '--lease', '1', '--site', 'umich', '--tag', 'slurm:node=cloud3', '--tag', 'slurm:cluster=hpc']);
       expectExit(submitted, 0);
       const id = submitted.stdout.trim().split(' ')[0]!;
+      await t.admin.data('mutation($id: ID!) { addRequestNote(requestId: $id, note: "resume: waiting for cloud3") { kind } }', { id });
       const shown = await as(['show', id]);
       expectExit(shown, 0);
+      expect(shown.stdout).toContain('\ntags: slurm:cluster=hpc, slurm:node=cloud3\n');
       expect(shown.stdout).toContain('why it waits, site by site:');
       expect(shown.stdout).toMatch(/umich\s+SITE_DRAINING/);
       expect(shown.stdout).toContain('history:');
       expect(shown.stdout).toMatch(/- -> PENDING: submitted by /);
+      expect(shown.stdout).toMatch(/  NOTE: resume: waiting for cloud3\n/);
 
       const waited = await as(['wait', id, '--timeout', '3s']);
       expectExit(waited, 4);
@@ -338,6 +342,12 @@ describe('skypool: a researcher from project to running instance', () => {
     const unreadable = await as(['submit', ...shape.map((a) => (a === '4GiB' ? '4 gigs' : a)), '--lease', '1']);
     expectExit(unreadable, 2);
     expect(unreadable.stderr).toContain('--memory: expected a size such as 2048 (MiB), 2048MiB or 4GiB, got "4 gigs"');
+    const reserved = await as(['submit', ...shape, '--lease', '1', '--tag', 'skypool:request=mine']);
+    expectExit(reserved, 1);
+    expect(reserved.stderr).toContain('skypool: --tag: keys starting with skypool: are reserved, got "skypool:request"');
+    const untagged = await as(['list', '--tag', 'cloud3']);
+    expectExit(untagged, 2);
+    expect(untagged.stderr).toContain('--tag: expected key=value, e.g. slurm:node=cloud3, got "cloud3"');
     const missing = await as(['submit', '--project', 'cli-climate']);
     expectExit(missing, 2);
     expect(missing.stderr).toContain("required option '--image <image>' not specified");

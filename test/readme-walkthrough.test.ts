@@ -72,7 +72,7 @@ describe(`the README walkthrough, pasted as is, on the ${databaseKind} database`
 
     const listingStart = stdout.indexOf('[\n');
     const listing = JSON.parse(stdout.slice(listingStart, stdout.indexOf('\n]', listingStart) + 2)) as { instanceId: string; state: string; tags: Record<string, string> }[];
-    for (const id of ids) expect(listing.find((i) => i.instanceId === id)).toMatchObject({ state: 'running', tags: { 'skypool:request': requestId } });
+    for (const id of ids) expect(listing.find((i) => i.instanceId === id)).toMatchObject({ state: 'running', tags: { 'skypool:request': requestId, experiment: 'walkthrough' } });
 
     expect(stdout).toContain('{"data":{"resourceRequest":{"state":"TERMINATED","instances":[{"state":"TERMINATED"},{"state":"TERMINATED"}]}}}');
     // the error the README shows is the error the broker gives

@@ -8,7 +8,7 @@ import { cancel, extend, list, plan, show, ssh, submit, wait, watch, type Output
 import { addMember, audit, createProject, createToken, grantAllocation, listAllocations, listMembers, listTokens, removeMember, revokeAllocation, revokeToken, updateAllocation, type AllocationFlags } from './admin-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
-import { parseDuration, parseMemorySize, parseWholeNumber } from './units.js';
+import { parseDuration, parseMemorySize, parseTag, parseWholeNumber, type TagFlag } from './units.js';
 
 const print: Print = (line) => console.log(line);
 
@@ -42,6 +42,7 @@ const quiet = (command: Command) => command.optsWithGlobals<GlobalFlags>().quiet
 
 /** Repeatable flags (`--site a --site b`) collect into a list. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectTag = (value: string, previous: TagFlag[] = []) => [...previous, parseTag(value)];
 
 const RESOURCE_FLAGS = {
   project: "the project's name or id",
@@ -61,7 +62,8 @@ function requestShape(command: Command): Command {
     .requiredOption('--lease <duration>', 'how long the instances run: 90m, 4h, 3d, or a number of hours', (v) => parseDuration(v, '--lease', 'h'))
     .option('--site <site>', 'only this site (repeatable)', collect)
     .option('--prefer-site <site>', 'prefer this site where it fits (repeatable)', collect)
-    .option('--require <key=value>', 'a label the sites must have, e.g. gpu=a100 (repeatable)', collect);
+    .option('--require <key=value>', 'a label the sites must have, e.g. gpu=a100 (repeatable)', collect)
+    .option('--tag <key=value>', 'a tag of yours, copied onto the instances at the site, e.g. slurm:node=cloud3 (repeatable)', collectTag);
 }
 
 interface ShapeOptions {
@@ -76,6 +78,7 @@ interface ShapeOptions {
   site?: string[];
   preferSite?: string[];
   require?: string[];
+  tag?: TagFlag[];
   userData?: string;
   sshKey?: string;
   idempotencyKey?: string;
@@ -93,6 +96,7 @@ const submitFlags = (o: ShapeOptions): SubmitFlags => ({
   sites: o.site,
   preferSites: o.preferSite,
   requirements: o.require,
+  tags: o.tag,
   userDataFile: o.userData,
   sshKeyFile: o.sshKey,
   idempotencyKey: o.idempotencyKey,
@@ -290,7 +294,10 @@ export function buildProgram(): Command {
     .description('your requests, newest first')
     .option('--project <project>', RESOURCE_FLAGS.project)
     .option('--state <state>', 'only requests in this state (repeatable)', collect)
-    .action(async (options: { project?: string; state?: string[] }, command: Command) => list(api(command), { project: options.project, states: options.state }, output(command)));
+    .option('--tag <key=value>', 'only requests carrying this tag (repeatable: all of them)', collectTag)
+    .action(async (options: { project?: string; state?: string[]; tag?: TagFlag[] }, command: Command) =>
+      list(api(command), { project: options.project, states: options.state, tags: options.tag }, output(command)),
+    );
   program
     .command('show')
     .description('a request: its instances, why it waits (each site\'s verdict) and its history')

@@ -5,6 +5,7 @@ import { CliError, UsageError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { FINAL_STATES, followRequest } from './follow-request.js';
 import { paint, printJson, stateColour, table, type Print } from './output.js';
+import type { TagFlag } from './units.js';
 
 /** What `plan` and `submit` are given, already read from their flags. */
 export interface RequestFlags {
@@ -19,6 +20,7 @@ export interface RequestFlags {
   sites?: string[];
   preferSites?: string[];
   requirements?: string[];
+  tags?: TagFlag[];
 }
 
 export interface SubmitFlags extends RequestFlags {
@@ -43,6 +45,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   userData: '--user-data',
   sshPublicKey: '--ssh-key',
   idempotencyKey: '--idempotency-key',
+  tags: '--tag',
 };
 
 interface ProjectRow {
@@ -84,6 +87,7 @@ async function requestInput(api: ApiClient, flags: SubmitFlags): Promise<Record<
     sites: flags.sites?.length ? flags.sites : undefined,
     preferredSites: flags.preferSites?.length ? flags.preferSites : undefined,
     requirements: flags.requirements?.length ? flags.requirements : undefined,
+    tags: flags.tags?.length ? flags.tags : undefined,
     userData: flags.userDataFile === undefined ? undefined : readFileFlag(flags.userDataFile, '--user-data'),
     sshPublicKey: flags.sshKeyFile === undefined ? undefined : readFileFlag(flags.sshKeyFile, '--ssh-key').trim(),
     idempotencyKey: flags.idempotencyKey,
@@ -91,7 +95,7 @@ async function requestInput(api: ApiClient, flags: SubmitFlags): Promise<Record<
 }
 
 export const REQUEST_FIELDS = `id state reason reasonCode createdAt leaseEndsAt leaseHours image vcpus memoryMiB gpus count minCount
-  project { id name }
+  project { id name } tags { key value }
   instances { id state siteInstanceId privateIp publicIp instanceType site { name } }`;
 const DETAIL_FIELDS = `${REQUEST_FIELDS}
   explain { site { name } verdict reason fits instanceType }
@@ -112,6 +116,7 @@ export interface RequestView {
   count: number;
   minCount: number;
   project: { id: string; name: string };
+  tags: TagFlag[];
   instances: { id: string; state: string; siteInstanceId: string | null; privateIp: string | null; publicIp: string | null; instanceType: string; site: { name: string } }[];
 }
 
@@ -242,12 +247,16 @@ function printInstances(request: RequestView, out: OutputOptions): void {
   for (const line of table(['INDEX', 'SITE', 'STATE', 'TYPE', 'ADDRESS', 'SITE ID'], rows, (text, column) => (column === 2 ? paint(text, stateColour(text), out.colour) : text))) out.print(line);
 }
 
-/** `skypool list [--project P] [--state S]...`: newest first. */
-export async function list(api: ApiClient, filters: { project?: string; states?: string[] }, out: OutputOptions): Promise<void> {
+/** `skypool list [--project P] [--state S]... [--tag K=V]...`: newest first. */
+export async function list(api: ApiClient, filters: { project?: string; states?: string[]; tags?: TagFlag[] }, out: OutputOptions): Promise<void> {
   const projectId = filters.project === undefined ? undefined : (await resolveProject(api, filters.project)).id;
   const states = filters.states?.map((s) => s.toUpperCase());
   const { resourceRequests } = await withFlagNames(
-    api.request<{ resourceRequests: RequestView[] }>(`query($p: ID, $s: [RequestState!]) { resourceRequests(projectId: $p, states: $s, first: 1000) { ${REQUEST_FIELDS} } }`, { p: projectId, s: states }),
+    api.request<{ resourceRequests: RequestView[] }>(`query($p: ID, $s: [RequestState!], $t: [TagInput!]) { resourceRequests(projectId: $p, states: $s, tags: $t, first: 1000) { ${REQUEST_FIELDS} } }`, {
+      p: projectId,
+      s: states,
+      t: filters.tags,
+    }),
     FLAG_OF_FIELD,
   ).catch((err: unknown) => {
     if (err instanceof ApiError && /RequestState/.test(err.message)) throw new UsageError(`--state: one of QUEUED, PENDING, PROVISIONING, RUNNING, TERMINATING, TERMINATED, FAILED, CANCELLED, EXPIRED (got ${filters.states!.join(', ')})`);
@@ -271,6 +280,7 @@ export async function show(api: ApiClient, id: string, out: OutputOptions): Prom
   if (out.json) return printJson(request, out.print);
   out.print(`${request.id}  ${paint(request.state, stateColour(request.state), out.colour)}${request.reason ? `: ${request.reason}` : ''}`);
   out.print(`project ${request.project.name}; ${size(request)}${request.minCount !== request.count ? ` (at least ${request.minCount})` : ''}; image ${request.image}; lease ${request.leaseHours} h${request.leaseEndsAt ? `, ends ${request.leaseEndsAt}` : ''}`);
+  if (request.tags.length > 0) out.print(`tags: ${request.tags.map((tag) => `${tag.key}=${tag.value}`).join(', ')}`);
   if (request.instances.length > 0) {
     out.print('');
     printInstances(request, { ...out, print: (line) => (line.startsWith(request.id) ? undefined : out.print(line)) });

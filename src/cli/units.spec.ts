@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from './cli-error.js';
-import { parseDuration, parseMemorySize, parseWholeNumber } from './units.js';
+import { parseDuration, parseMemorySize, parseTag, parseWholeNumber } from './units.js';
 
 describe('sizes and durations as people write them', () => {
   it('reads memory in MiB, with or without a unit', () => {
@@ -40,5 +40,18 @@ describe('sizes and durations as people write them', () => {
     expect(parseWholeNumber('0', '--index', 0)).toBe(0);
     expect(() => parseWholeNumber('0', '--vcpus')).toThrow('--vcpus: expected a whole number from 1, got "0"');
     expect(() => parseWholeNumber('2.5', '--vcpus')).toThrow(UsageError);
+  });
+});
+
+describe('--tag key=value', () => {
+  it('splits at the first =: the value may be empty or hold = itself', () => {
+    expect(parseTag('slurm:node=cloud3')).toEqual({ key: 'slurm:node', value: 'cloud3' });
+    expect(parseTag('empty=')).toEqual({ key: 'empty', value: '' });
+    expect(parseTag('query=a=b')).toEqual({ key: 'query', value: 'a=b' });
+  });
+
+  it('refuses a tag without a key or without =, naming the flag', () => {
+    expect(() => parseTag('cloud3')).toThrow(new UsageError('--tag: expected key=value, e.g. slurm:node=cloud3, got "cloud3"'));
+    expect(() => parseTag('=cloud3')).toThrow(UsageError);
   });
 });

@@ -34,3 +34,15 @@ export function parseWholeNumber(text: string, flag: string, min = 1): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${flag}: expected a whole number from ${min}, got ${JSON.stringify(text)}`);
   return Number(text);
 }
+
+export interface TagFlag {
+  key: string;
+  value: string;
+}
+
+/** `--tag key=value`: the value may be empty or hold `=`; the broker checks the rest. */
+export function parseTag(text: string): TagFlag {
+  const split = text.indexOf('=');
+  if (split < 1) throw new UsageError(`--tag: expected key=value, e.g. slurm:node=cloud3, got ${JSON.stringify(text)}`);
+  return { key: text.slice(0, split), value: text.slice(split + 1) };
+}

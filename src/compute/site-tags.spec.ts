@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { clientToken } from './site-tags.js';
+import { clientToken, instanceTags } from './site-tags.js';
 
 describe('clientToken', () => {
   // Site and request ids are random (v4) uuids, as the database makes them.
@@ -20,5 +20,12 @@ describe('clientToken', () => {
     expect(clientToken(request, 3, site)).toBe(token);
     const others = [clientToken(randomUUID(), 3, site), clientToken(request, 4, site), clientToken(request, 3, randomUUID())];
     expect(new Set([token, ...others]).size).toBe(4);
+  });
+});
+
+describe('instanceTags', () => {
+  it("carries the request's own tags beside Skypool's, and Skypool's keys win", () => {
+    const request = { id: 'r1', projectId: 'p1', tags: { 'slurm:node': 'cloud3', 'skypool:request': 'not this' } };
+    expect(instanceTags('b1', request, 2)).toEqual({ 'slurm:node': 'cloud3', 'skypool:request': 'r1', 'skypool:project': 'p1', 'skypool:broker': 'b1', 'skypool:attempt': '2' });
   });
 });

@@ -4,8 +4,9 @@ export const TAG_PROJECT = 'skypool:project';
 export const TAG_BROKER = 'skypool:broker';
 export const TAG_ATTEMPT = 'skypool:attempt';
 
-export function instanceTags(brokerId: string, request: { id: string; projectId: string }, attempt: number): Record<string, string> {
-  return { [TAG_REQUEST]: request.id, [TAG_PROJECT]: request.projectId, [TAG_BROKER]: brokerId, [TAG_ATTEMPT]: String(attempt) };
+/** Skypool's tags and the request's own (submitted as `tags`); Skypool's keys win, though a request may not use them. */
+export function instanceTags(brokerId: string, request: { id: string; projectId: string; tags: Record<string, string> }, attempt: number): Record<string, string> {
+  return { ...request.tags, [TAG_REQUEST]: request.id, [TAG_PROJECT]: request.projectId, [TAG_BROKER]: brokerId, [TAG_ATTEMPT]: String(attempt) };
 }
 
 /**

@@ -49,6 +49,7 @@ const request = (count: number, leaseHours: number): NormalizedRequest => ({
   userData: null,
   sshPublicKey: null,
   idempotencyKey: null,
+  tags: {},
 });
 
 describe('assessRequest against a budget', () => {

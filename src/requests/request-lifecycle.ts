@@ -25,8 +25,8 @@ const BULK = 1000;
 
 type NewEvent = Partial<RequestEvent> & Pick<RequestEvent, 'requestId' | 'kind'>;
 
-/** Kinds of history events that are not state changes. */
-export type NoticeKind = 'LEASE_ENDING' | 'LEASE_EXTENDED';
+/** Kinds of history events that are not state changes (NOTE: written by a client, see addRequestNote). */
+export type NoticeKind = 'LEASE_ENDING' | 'LEASE_EXTENDED' | 'NOTE';
 
 /**
  * Every state change of a request or an instance goes through here: checked against the
@@ -143,9 +143,10 @@ export class RequestLifecycle {
   }
 
   /** Something in a request's history that is not a state change, such as a lease about to end. */
-  async notice(manager: EntityManager, request: ResourceRequest, kind: NoticeKind, reason: string): Promise<void> {
-    await this.record(manager, { requestId: request.id, kind, reason });
+  async notice(manager: EntityManager, request: ResourceRequest, kind: NoticeKind, reason: string): Promise<RequestEvent> {
+    const event = await this.record(manager, { requestId: request.id, kind, reason });
     this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
+    return event;
   }
 
   /** A change is logged only once it is there for everyone to read: never one that was rolled back (or tried again). */
@@ -153,13 +154,17 @@ export class RequestLifecycle {
     this.db.afterCommit(manager, () => this.logger.info(fields, message));
   }
 
-  private async record(manager: EntityManager, event: NewEvent): Promise<void> {
-    await this.insertEvent(manager, event);
+  private async record(manager: EntityManager, event: NewEvent): Promise<RequestEvent> {
+    const recorded = await this.insertEvent(manager, event);
     await this.updates.changed(manager, event.requestId);
+    return recorded;
   }
 
-  private async insertEvent(manager: EntityManager, event: NewEvent): Promise<void> {
+  private async insertEvent(manager: EntityManager, event: NewEvent): Promise<RequestEvent> {
     // a time-ordered id keeps events stamped with the same clock time in the order they happened
-    await manager.getRepository(RequestEvent).insert({ id: timeOrderedUuid(), at: this.clock.now(), ...event });
+    const events = manager.getRepository(RequestEvent);
+    const recorded = events.create({ instanceId: null, siteId: null, fromState: null, toState: null, reason: null, reasonCode: null, id: timeOrderedUuid(), at: this.clock.now(), ...event });
+    await events.insert(recorded);
+    return recorded;
   }
 }

@@ -21,6 +21,9 @@ export function toRequestView(r: ResourceRequest): ResourceRequestView {
     requirements: r.requirements,
     preferredSites: r.preferredSites,
     spanSites: r.spanSites,
+    tags: Object.entries(r.tags)
+      .map(([key, value]) => ({ key, value }))
+      .sort((a, b) => a.key.localeCompare(b.key)),
     leaseEndsAt: r.leaseEndsAt,
     createdAt: r.createdAt,
   };

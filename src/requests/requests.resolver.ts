@@ -16,6 +16,7 @@ import {
   SiteVerdictView,
   SubmitRequestInput,
   SubmitRequestResult,
+  TagInput,
 } from './dto/request.types.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';
@@ -59,6 +60,12 @@ export class RequestsResolver {
     return toRequestView(await this.requests.extendLease(principal, id, hours));
   }
 
+  @Allow(Permission.ActInProject, { scope: Scope.request('requestId') })
+  @Mutation(() => RequestEventView, { description: "adds a NOTE to the request's history (a batch system's log of what it did); a request that ended may be noted too" })
+  async addRequestNote(@Args('requestId', { type: () => ID }) requestId: string, @Args('note', { description: 'one line, 1-1000 characters' }) note: string): Promise<RequestEventView> {
+    return toRequestEventView(await this.requests.addNote(requestId, note));
+  }
+
   @Allow(Permission.ActInProject, { scope: Scope.request('id') })
   @Subscription(() => ResourceRequestView, {
     description: 'the request as it is now, then again after each change (read fresh; changes close together may arrive as one); it completes after a final state',
@@ -84,8 +91,9 @@ export class RequestsResolver {
     @Args('states', { type: () => [RequestStateEnum], nullable: true }) states: RequestState[] | null,
     @Args('first', { type: () => Int, nullable: true, defaultValue: 100, description: `at most ${MAX_PAGE_SIZE}` }) first: number | null,
     @Args('after', { type: () => ID, nullable: true }) after: string | null,
+    @Args('tags', { type: () => [TagInput], nullable: true, description: 'only requests carrying all these tags' }) tags: TagInput[] | null,
   ): Promise<ResourceRequestView[]> {
-    const page = await this.requests.listVisible(principal, { projectId, states, first: pageSize(first), after });
+    const page = await this.requests.listVisible(principal, { projectId, states, tags, first: pageSize(first), after });
     return page.map(toRequestView);
   }
 

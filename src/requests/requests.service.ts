@@ -13,13 +13,13 @@ import { Db, isUniqueViolation } from '../database/db.js';
 import { isFederationAdmin, type Principal } from '../identity/principal.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import { toSiteView } from '../sites/site-view.js';
-import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput } from './dto/request.types.js';
+import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput, type TagInput } from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { loadFederationState, type FederationState } from './federation-state.js';
 import { assessRequest } from './request-assessment.js';
-import { normalizeRequestInput, type NormalizedRequest } from './request-input.js';
+import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
@@ -130,6 +130,7 @@ export class RequestsService {
       spanSites: r.spanSites,
       userData: r.userData,
       sshPublicKey: r.sshPublicKey,
+      tags: r.tags,
       state: 'PENDING',
     };
   }
@@ -216,18 +217,23 @@ export class RequestsService {
    * The requests the principal may see, newest first: of the project named (the caller was
    * checked for it: Permission.ActInProject), else of every project they may see.
    */
-  async listVisible(principal: Principal, filter: { projectId?: string | null; states?: RequestState[] | null; first: number; after?: string | null }): Promise<ResourceRequest[]> {
+  async listVisible(
+    principal: Principal,
+    filter: { projectId?: string | null; states?: RequestState[] | null; tags?: TagInput[] | null; first: number; after?: string | null },
+  ): Promise<ResourceRequest[]> {
+    const tags = validTags(filter.tags);
     let projectIds: string[] | null = null; // a federation admin sees every project
     if (filter.projectId) projectIds = [filter.projectId];
     else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
-    return this.list({ ...filter, projectIds });
+    return this.list({ ...filter, projectIds, tags });
   }
 
-  /** Newest first, keyset-paged by id: `after` is the last id of the previous page. */
-  async list(filter: { projectIds: string[] | null; states?: RequestState[] | null; first: number; after?: string | null }): Promise<ResourceRequest[]> {
+  /** Newest first, keyset-paged by id: `after` is the last id of the previous page. `tags`: only requests carrying all of them. */
+  async list(filter: { projectIds: string[] | null; states?: RequestState[] | null; tags?: Record<string, string>; first: number; after?: string | null }): Promise<ResourceRequest[]> {
     const qb = this.db.manager.getRepository(ResourceRequest).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(filter.first);
     if (filter.projectIds) qb.andWhere('r.project_id = ANY(:projectIds)', { projectIds: filter.projectIds });
     if (filter.states?.length) qb.andWhere('r.state = ANY(:states)', { states: filter.states });
+    if (filter.tags && Object.keys(filter.tags).length > 0) qb.andWhere('r.tags @> CAST(:tags AS jsonb)', { tags: JSON.stringify(filter.tags) });
     if (filter.after) {
       const cursor = await requireCursor('request', filter.after, (id) => this.find(id));
       qb.andWhere('(r.created_at, r.id) < (:createdAt, :id)', { createdAt: cursor.createdAt, id: cursor.id });
@@ -260,6 +266,19 @@ export class RequestsService {
     });
     if (ending) this.signals.emit('terminations-ready');
     return this.get(id);
+  }
+
+  /**
+   * Adds a NOTE to the request's history, as a batch system's program logs what it did (Slurm
+   * keeps no output of its programs). Any request may be noted, one that ended too.
+   */
+  async addNote(requestId: string, note: string): Promise<RequestEvent> {
+    const reason = validNote(note);
+    return this.db.transaction(async (manager) => {
+      const request = await manager.getRepository(ResourceRequest).findOneBy({ id: requestId });
+      if (!request) throw RequestsError.notFound(requestId);
+      return this.lifecycle.notice(manager, request, 'NOTE', reason);
+    });
   }
 
   /** Extends a RUNNING request's lease (see RequestLeases.extend); the request as it is then. */

@@ -6,6 +6,7 @@ import { Lifecycle1795768217785 } from './1795768217785-Lifecycle.js';
 import { IdentityHardening1796186710266 } from './1796186710266-IdentityHardening.js';
 import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.js';
 import { ExactLedger1796199656147 } from './1796199656147-ExactLedger.js';
+import { RequestTags1796228694005 } from './1796228694005-RequestTags.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   IdentityHardening1796186710266,
   MalformedReplies1796187736333,
   ExactLedger1796199656147,
+  RequestTags1796228694005,
 ];

@@ -39,6 +39,18 @@ export class QuotaUseView {
   @Field(() => Float, { nullable: true, description: 'null: unlimited' }) allowed!: number | null;
 }
 
+@ObjectType('Tag', { description: 'a label of the submitter, copied onto the instances at the site' })
+export class TagView {
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@InputType()
+export class TagInput {
+  @Field({ description: "1-128 letters, digits, spaces and _.:/=+-@; keys starting with skypool: or aws: are reserved" }) key!: string;
+  @Field({ description: 'up to 256 characters, no control characters' }) value!: string;
+}
+
 @ObjectType('ResourceRequest')
 export class ResourceRequestView {
   @Field(() => ID) id!: string;
@@ -58,6 +70,7 @@ export class ResourceRequestView {
   @Field(() => [String], { description: 'site labels required, key=value or key' }) requirements!: string[];
   @Field(() => [String]) preferredSites!: string[];
   @Field() spanSites!: boolean;
+  @Field(() => [TagView], { description: 'sorted by key' }) tags!: TagView[];
   @Field(() => Date, { nullable: true }) leaseEndsAt!: Date | null;
   @Field(() => Date) createdAt!: Date;
 }
@@ -65,7 +78,7 @@ export class ResourceRequestView {
 @ObjectType('RequestEvent', { description: "one step in a request's history: a state change of the request or of one of its instances, or a notice" })
 export class RequestEventView {
   @Field(() => Date) at!: Date;
-  @Field({ description: 'REQUEST_STATE, INSTANCE_STATE, or a notice: LEASE_ENDING, LEASE_EXTENDED' }) kind!: string;
+  @Field({ description: 'REQUEST_STATE, INSTANCE_STATE, or a notice: LEASE_ENDING, LEASE_EXTENDED, NOTE (added with addRequestNote)' }) kind!: string;
   @Field(() => String, { nullable: true, description: 'for state changes: the state before (none for the first, PENDING)' }) fromState!: string | null;
   @Field(() => String, { nullable: true, description: 'for state changes: the state after' }) toState!: string | null;
   @Field(() => String, { nullable: true, description: 'why, in words' }) reason!: string | null;
@@ -124,6 +137,7 @@ export class SubmitRequestInput {
   sshPublicKey?: string | null;
   @Field(() => String, { nullable: true, description: 'the same key from the same principal returns the same request' })
   idempotencyKey?: string | null;
+  @Field(() => [TagInput], { nullable: true, description: 'labels of yours, copied onto its instances at the site (at most 10)' }) tags?: TagInput[] | null;
 }
 
 @ObjectType('PlanCandidate')

@@ -69,6 +69,11 @@ export class ResourceRequest {
   @Column('text', { nullable: true })
   sshPublicKey!: string | null;
 
+  /** The submitter's labels (validTags), copied onto its instances at the site; listings filter on them with `@>`. */
+  @Index({ type: 'gin' })
+  @Column('jsonb', { default: {} })
+  tags!: Record<string, string>;
+
   @Column('text')
   state!: RequestState;
 

@@ -242,6 +242,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** make a user a RESEARCHER or PROJECT_MANAGER of a project (managers and admins) */
   addProjectMember: ProjectMember;
+  /** adds a NOTE to the request's history (a batch system's log of what it did); a request that ended may be noted too */
+  addRequestNote: RequestEvent;
   /** creates or updates sites by name from descriptors, all or none (`skypool sites apply`) */
   applySites: SitesApplyResult;
   cancelRequest: ResourceRequest;
@@ -281,6 +283,12 @@ export type Mutation = {
 
 export type MutationAddProjectMemberArgs = {
   input: AddProjectMemberInput;
+};
+
+
+export type MutationAddRequestNoteArgs = {
+  note: Scalars['String']['input'];
+  requestId: Scalars['ID']['input'];
 };
 
 
@@ -506,6 +514,7 @@ export type QueryResourceRequestsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   projectId?: InputMaybe<Scalars['ID']['input']>;
   states?: InputMaybe<Array<RequestState>>;
+  tags?: InputMaybe<Array<TagInput>>;
 };
 
 
@@ -574,7 +583,7 @@ export type RequestEvent = {
   fromState?: Maybe<Scalars['String']['output']>;
   /** for INSTANCE_STATE: which instance */
   instanceId?: Maybe<Scalars['ID']['output']>;
-  /** REQUEST_STATE, INSTANCE_STATE, or a notice: LEASE_ENDING, LEASE_EXTENDED */
+  /** REQUEST_STATE, INSTANCE_STATE, or a notice: LEASE_ENDING, LEASE_EXTENDED, NOTE (added with addRequestNote) */
   kind: Scalars['String']['output'];
   /** why, in words */
   reason?: Maybe<Scalars['String']['output']>;
@@ -653,6 +662,8 @@ export type ResourceRequest = {
   sites?: Maybe<Array<Scalars['String']['output']>>;
   spanSites: Scalars['Boolean']['output'];
   state: RequestState;
+  /** sorted by key */
+  tags: Array<Tag>;
   vcpus: Scalars['Int']['output'];
 };
 
@@ -835,6 +846,8 @@ export type SubmitRequestInput = {
   spanSites?: InputMaybe<Scalars['Boolean']['input']>;
   /** injected for the default user (merged into the cloud-init) */
   sshPublicKey?: InputMaybe<Scalars['String']['input']>;
+  /** labels of yours, copied onto its instances at the site (at most 10) */
+  tags?: InputMaybe<Array<TagInput>>;
   /** cloud-init, passed to the site */
   userData?: InputMaybe<Scalars['String']['input']>;
   /** per instance, at least */
@@ -852,6 +865,20 @@ export type Subscription = {
 
 export type SubscriptionRequestUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** a label of the submitter, copied onto the instances at the site */
+export type Tag = {
+  __typename?: 'Tag';
+  key: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type TagInput = {
+  /** 1-128 letters, digits, spaces and _.:/=+-@; keys starting with skypool: or aws: are reserved */
+  key: Scalars['String']['input'];
+  /** up to 256 characters, no control characters */
+  value: Scalars['String']['input'];
 };
 
 export type TagMode =
