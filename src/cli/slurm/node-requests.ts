@@ -6,8 +6,11 @@ import { resolveProject } from '../request-commands.js';
 import type { NodeSet, NodeSetFile } from './node-sets.js';
 
 /** The tags that tie a request to a Slurm node; they are copied onto the instance at its site. */
-export const TAG_CLUSTER = 'slurm-cluster';
-export const TAG_NODE = 'slurm-node';
+export const TAG_CLUSTER = 'slurm:cluster';
+export const TAG_NODE = 'slurm:node';
+
+/** Written in a node set's user-data, replaced by the node's name in each request. */
+export const NODE_PLACEHOLDER = '{{slurm_node}}';
 
 const NODE_REQUEST_FIELDS = `id state reason reasonCode leaseEndsAt createdAt
   instances { state privateIp publicIp site { name } }
@@ -77,7 +80,8 @@ export class NodeRequests {
       sites: set.sites,
       preferredSites: set.preferSites,
       requirements: set.requirements,
-      userData: set.userData,
+      // the instance must know which Slurm node it is to start `slurmd -N <node>`
+      userData: set.userData?.replaceAll(NODE_PLACEHOLDER, node),
       sshPublicKey: set.sshPublicKey,
       idempotencyKey: `slurm/${this.file.cluster}/${node}/${earlier + 1}`,
       tags: [

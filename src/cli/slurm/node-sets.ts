@@ -14,7 +14,7 @@ import { expandHostList, HostListError } from './hostlist.js';
 export interface NodeSetFile {
   file: string;
   project: string;
-  /** Tags every request (slurm-cluster), so that clusters sharing a project keep their nodes apart. */
+  /** Tags every request (slurm:cluster), so that clusters sharing a project keep their nodes apart. */
   cluster: string;
   /** Where `skypool slurm wrappers` puts the programs slurm.conf names. */
   programDir: string;
@@ -39,6 +39,7 @@ export interface NodeSet {
   sites?: string[];
   preferSites?: string[];
   requirements?: string[];
+  /** cloud-init for the instance; `{{slurm_node}}` in it is the node's name. */
   userData?: string;
   sshPublicKey?: string;
   /** A node not RUNNING this long after `resume` is handed back to Slurm (power_down_force). */

@@ -18,6 +18,10 @@ export function slurmConfLines(file: NodeSetFile): string[] {
     `ResumeFailProgram=${join(file.programDir, PROGRAMS['resume-fail'])}`,
     `ResumeTimeout=${file.resumeTimeoutSeconds}`,
     `SuspendTime=${file.suspendTimeSeconds}`,
+    '# a node handed back with power_down_force (or given up at ResumeTimeout) can be resumed again, rather than staying DOWN',
+    'SlurmctldParameters=idle_on_node_suspend',
+    '# powered-down CLOUD nodes are shown by scontrol and sinfo, which `skypool slurm sync` reads',
+    'PrivateData=cloud',
     ...(gpus ? ['GresTypes=gpu'] : []),
     ...file.nodeSets.map((set) =>
       [

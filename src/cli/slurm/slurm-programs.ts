@@ -78,7 +78,7 @@ async function resumeNode(context: SlurmContext, node: string, jobs: string[]): 
 async function handBack(context: SlurmContext, node: string, request: NodeRequest | null, why: string): Promise<false> {
   context.log.line(node, `handed back to Slurm: ${why}`);
   try {
-    await context.scontrol.update(node, { state: 'power_down_force', reason: `"skypool: ${why.replace(/"/g, "'")}"` });
+    await context.scontrol.update(node, { state: 'power_down_force', reason: `skypool: ${why}` }); // one argument: no shell, no quotes
   } catch (err) {
     context.log.line(node, (err as Error).message);
   }
@@ -189,16 +189,18 @@ function summary(outcome: Outcome, word: string): string {
 
 /**
  * Slurm 22.05 and later name, in SLURM_RESUME_FILE, the jobs each node is resumed for (JSON:
- * `jobs: [{ job_id, nodes_resume }]`): kept on the requests so people see why a node started.
+ * `jobs: [{ job_id, nodes }]`; `nodes_resume` from 23.02): kept on the requests so people see why
+ * a node started. The file is a descriptor of slurmctld's, readable only while the program runs.
  */
 function jobsOfResumeFile(path: string | undefined, log: SlurmLog): Map<string, string[]> {
   const jobsOf = new Map<string, string[]>();
   if (!path) return jobsOf;
   try {
-    const resumed = JSON.parse(readFileSync(path, 'utf8')) as { jobs?: { job_id?: number; nodes_resume?: string }[] };
+    const resumed = JSON.parse(readFileSync(path, 'utf8')) as { jobs?: { job_id?: number; nodes?: string; nodes_resume?: string }[] };
     for (const job of resumed.jobs ?? []) {
-      if (!job.nodes_resume) continue;
-      for (const node of expandHostList(job.nodes_resume)) jobsOf.set(node, [...(jobsOf.get(node) ?? []), String(job.job_id)]);
+      const nodes = job.nodes_resume ?? job.nodes;
+      if (!nodes) continue;
+      for (const node of expandHostList(nodes)) jobsOf.set(node, [...(jobsOf.get(node) ?? []), String(job.job_id)]);
     }
   } catch (err) {
     log.line(null, `cannot read SLURM_RESUME_FILE ${path}: ${(err as Error).message}`);
