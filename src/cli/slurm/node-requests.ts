@@ -123,3 +123,6 @@ export class NodeRequests {
     }
   }
 }
+
+/** What the Slurm programs use of NodeRequests (a spec gives them a stand-in). */
+export type NodeRequestsApi = Pick<NodeRequests, 'list' | 'submit' | 'note' | 'cancel' | 'extend' | 'settle'>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compressHostList, expandHostList } from './hostlist.js';
-import { isActive, nodeOf, type NodeRequest, type NodeRequests } from './node-requests.js';
+import { isActive, nodeOf, type NodeRequest, type NodeRequestsApi } from './node-requests.js';
 import { nodeSetOf, type NodeSetFile } from './node-sets.js';
 import type { Scontrol } from './scontrol.js';
 import type { SlurmLog } from './slurm-log.js';
@@ -8,7 +8,7 @@ import type { SlurmLog } from './slurm-log.js';
 /** What the programs Slurm calls work with: the node sets, the broker, Slurm itself and the log. */
 export interface SlurmContext {
   file: NodeSetFile;
-  requests: NodeRequests;
+  requests: NodeRequestsApi;
   scontrol: Scontrol;
   log: SlurmLog;
 }
@@ -60,9 +60,10 @@ async function resumeNode(context: SlurmContext, node: string, jobs: string[]): 
       if (timedOut) await requests.cancel(settled.id);
       return await handBack(context, node, settled, why);
     }
-    const instance = settled.instances[0]!;
-    const address = instance.privateIp ?? instance.publicIp;
-    if (!address) return await handBack(context, node, settled, `instance at ${instance.site.name} has no address`);
+    // the running one: instances that failed at another site on the way stay in the list
+    const instance = settled.instances.find((i) => i.state === 'RUNNING');
+    const address = instance?.privateIp ?? instance?.publicIp;
+    if (!instance || !address) return await handBack(context, node, settled, 'its instance runs without an address');
     await context.scontrol.update(node, { nodeaddr: address, nodehostname: node });
     log.line(node, `running at ${instance.site.name}, NodeAddr=${address}`);
     await requests.note(settled.id, `slurm node ${node}: running at ${instance.site.name}, Slurm's NodeAddr set to ${address}`);
