@@ -98,6 +98,7 @@ const FINAL = ['TERMINATED', 'CANCELLED', 'FAILED', 'EXPIRED'];
     cluster = t.anonymous.withToken(createServiceAccount.token);
 
     nodeSetFile = join(dir, 'slurm.yaml');
+    writeFileSync(join(dir, 'slurm-node.sh'), '#!/bin/sh\nslurmd -b -N {{slurm_node}}\n');
     writeFileSync(
       nodeSetFile,
       `project: slurm-hpc
@@ -113,6 +114,7 @@ nodeSets:
     leaseHours: 2
     features: [small]
     placementDeadline: 20s
+    userDataFile: slurm-node.sh
   - nodes: pref[1-2]
     image: ubuntu-22.04
     vcpus: 1
@@ -171,6 +173,9 @@ nodeSets:
       expect(notes).toEqual([`slurm node ${node} of cluster hpc: powering up for job ${jobId}`, expect.stringMatching(new RegExp(`^slurm node ${node}: running at \\w+, Slurm's NodeAddr set to ${address.replace(/\./g, '\\.')}$`))]);
       const atSite = await runningAt(request.instances[0]!.site.name);
       expect(atSite.find((i) => i.instanceId === request.instances[0]!.siteInstanceId)?.tags).toMatchObject({ 'slurm:node': node, 'skypool:request': request.id });
+      // the instance is told which node it is
+      const launched = t.broker.app.get(SiteEmulatorService).emulator.instances(request.instances[0]!.site.name).find((i) => i.instanceId === request.instances[0]!.siteInstanceId)!;
+      expect(Buffer.from(launched.userData!, 'base64').toString()).toContain(`slurmd -b -N ${node}\n`);
       slurmds.push(await slurm.startSlurmd(node)); // the VM boots and its slurmd registers
     }
     await eventually(async () => ((await slurm.job(jobId)).state === 'COMPLETED' ? true : undefined), `job ${jobId} to complete`, 90_000);
