@@ -4,6 +4,7 @@ import { AccountingModule } from './accounting/accounting.module.js';
 import { AllocationsModule, ProjectDirectoryModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { BurstingModule } from './bursting/bursting.module.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { ComputeModule } from './compute/compute.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         AllocatorModule,
         ProvisioningModule,
         AccountingModule,
+        BurstingModule,
         GraphqlApiModule,
       ],
     };

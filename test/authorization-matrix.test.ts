@@ -49,6 +49,9 @@ const submit = (p: string) => `mutation { submitRequest(input: { projectId: "${p
 
 const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEndsAt } }';
 const NOTE = 'mutation($id: ID!) { addRequestNote(requestId: $id, note: "resumed") { kind } }';
+/** A worker pool of the project with nothing to run (desiredSize 0), made by the federation admin. */
+const POOL = (p: string) => `mutation { createWorkerPool(input: { projectId: "${p}", name: "${unique('pool')}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1, maxSize: 2 }) { id } }`;
+const poolOf = async (f: Fixture, projectId: string) => (await f.as.federationAdmin.data<{ createWorkerPool: { id: string } }>(POOL(projectId))).createWorkerPool.id;
 
 /**
  * requestUpdated over graphql-ws, as the client's token, until its first message: the same shape
@@ -124,6 +127,16 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['setProjectPriorityFactor of A', [N, N, N, N, Y], (f, c) => c.request(`mutation { setProjectPriorityFactor(projectId: "${f.projectA}", priorityFactor: 1) { id } }`)],
   ['query allocatorStatus', [N, Y, Y, Y, Y], (_f, c) => c.request('{ allocatorStatus { cycles } }')],
   ['query usage of A (a project field)', [N, Y, Y, Y, Y], (f, c) => c.request(`{ projects { id usage { coreHoursUsed } } }`)],
+  ['createWorkerPool in A', [N, Y, Y, Y, Y], (f, c) => c.request(POOL(f.projectA))],
+  ['createWorkerPool in B', [N, N, N, N, Y], (f, c) => c.request(POOL(f.projectB))],
+  ['setWorkerPoolSize in A', [N, Y, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { setWorkerPoolSize(id: $id, desiredSize: 0) { id } }', { id: await poolOf(f, f.projectA) })],
+  ['setWorkerPoolSize in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { setWorkerPoolSize(id: $id, desiredSize: 0) { id } }', { id: await poolOf(f, f.projectB) })],
+  ['deleteWorkerPool in A', [N, Y, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { deleteWorkerPool(id: $id) { id } }', { id: await poolOf(f, f.projectA) })],
+  ['deleteWorkerPool in B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { deleteWorkerPool(id: $id) { id } }', { id: await poolOf(f, f.projectB) })],
+  ['query workerPool in A', [N, Y, Y, Y, Y], async (f, c) => c.request('query($id: ID!) { workerPool(id: $id) { id } }', { id: await poolOf(f, f.projectA) })],
+  ['query workerPool in B', [N, N, N, N, Y], async (f, c) => c.request('query($id: ID!) { workerPool(id: $id) { id } }', { id: await poolOf(f, f.projectB) })],
+  ['query workerPools of A', [N, Y, Y, Y, Y], (f, c) => c.request('query($p: ID) { workerPools(projectId: $p) { id } }', { p: f.projectA })],
+  ['query workerPools of B', [N, N, N, N, Y], (f, c) => c.request('query($p: ID) { workerPools(projectId: $p) { id } }', { p: f.projectB })],
   ['submitRequest in A', [N, Y, Y, Y, Y], (f, c) => c.request(submit(f.projectA))],
   ['submitRequest in B', [N, N, N, N, Y], (f, c) => c.request(submit(f.projectB))],
   ['cancelRequest of their own in A', [N, Y, Y, Y, Y], async (f, c, who) => c.request('mutation($id: ID!) { cancelRequest(id: $id) { state } }', { id: await f.requestOf(f.projectA, who === 'anonymous' ? f.as.federationAdmin : c) })],

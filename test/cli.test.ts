@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { User } from '../src/identity/entities/user.entity.js';
-import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { expectExit, runCli } from './helpers/cli.js';
 import { projectWithAllocation } from './helpers/fixtures.js';
 
@@ -325,6 +325,32 @@ describe('skypool: a researcher from project to running instance', () => {
       await new Promise((resolve) => proxy.close(resolve));
     }
   }, 90_000);
+
+  it('pool create, show, scale, list and delete: a worker pool kept at its size', async () => {
+    const created = await as(['pool', 'create', '--project', 'cli-climate', '--name', 'workers', '--image', 'ubuntu-22.04', '--vcpus', '1', '--memory', '1GiB', '--lease', '2h', '--max', '3', '--size', '1', '--json']);
+    expectExit(created, 0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'workers', desiredSize: 1, minSize: 0, maxSize: 3, state: 'ACTIVE' });
+    const running = await eventually(async () => {
+      const shown = JSON.parse((await as(['pool', 'show', 'workers', '--json'])).stdout);
+      return shown.running === 1 ? shown : undefined;
+    }, 'the pool to run its member');
+    expect(running.members).toHaveLength(1);
+    const shown = await as(['pool', 'show', 'workers']);
+    expect(shown.stdout).toMatch(/^workers \(\S+\) ACTIVE: 1 of 1 running \(from 0 to 3\)/);
+    expect(shown.stdout).toMatch(/REQUEST\s+STATE\s+SITE\s+ADDRESS/);
+
+    const beyond = await as(['pool', 'scale', 'workers', '--size', '4']);
+    expectExit(beyond, 1);
+    expect(beyond.stderr).toContain("skypool: --size: must be a whole number from the pool's minSize 0 to its maxSize 3, got 4");
+    expectExit(await as(['pool', 'scale', 'workers', '--size', '0']), 0);
+    const listed = await as(['pool', 'list', '--project', 'cli-climate']);
+    expect(listed.stdout).toMatch(/^NAME\s+PROJECT\s+RUNNING\s+SIZES/);
+    expect(listed.stdout).toMatch(/workers\s+cli-climate\s+\d\/0\s+0-3/);
+    const deleted = await as(['pool', 'delete', 'workers']);
+    expectExit(deleted, 0);
+    expect(deleted.stdout).toContain('workers deleted');
+    expect((await as(['pool', 'show', 'workers'])).stderr).toContain('no worker pool "workers"');
+  }, 60_000);
 
   it('a refusal is exit 1 naming the flag; a value the CLI cannot read is exit 2', async () => {
     const unlabelled = await as(['submit', ...shape, '--lease', '1', '--require', 'gpu=h100']);

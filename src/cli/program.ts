@@ -6,6 +6,7 @@ import { colours, type Print } from './output.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { cancel, extend, list, plan, show, ssh, submit, wait, watch, type OutputOptions, type SubmitFlags } from './request-commands.js';
 import { addMember, audit, createProject, createToken, grantAllocation, listAllocations, listMembers, listTokens, removeMember, revokeAllocation, revokeToken, updateAllocation, type AllocationFlags } from './admin-commands.js';
+import { createPool, deletePool, listPools, scalePool, showPool } from './pool-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
 import { parseDuration, parseMemorySize, parseTag, parseWholeNumber, type TagFlag } from './units.js';
@@ -386,6 +387,50 @@ export function buildProgram(): Command {
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
     });
+
+  const pool = program.command('pool').description('worker pools: keep N workers of one shape running for a pilot system (HTCondor, GlideinWMS, DIRAC)');
+  pool
+    .command('create')
+    .description('a pool the broker keeps at --size members: it replaces those that fail or vanish, wherever there is room')
+    .requiredOption('--project <project>', RESOURCE_FLAGS.project)
+    .requiredOption('--name <name>', "the pool's name, unique in the project")
+    .requiredOption('--image <image>', RESOURCE_FLAGS.image)
+    .requiredOption('--vcpus <n>', 'vCPUs per worker', (v) => parseWholeNumber(v, '--vcpus'))
+    .requiredOption('--memory <size>', 'memory per worker: 2048 (MiB), 4GiB', (v) => parseMemorySize(v, '--memory'))
+    .option('--gpus <n>', 'GPUs per worker', (v) => parseWholeNumber(v, '--gpus', 0))
+    .requiredOption('--lease <duration>', "each worker's lease (a worker whose lease ends is replaced): 12h, 3d", (v) => parseDuration(v, '--lease', 'h'))
+    .option('--min <n>', 'the smallest size it may be set to (default 0)', (v) => parseWholeNumber(v, '--min', 0))
+    .requiredOption('--max <n>', 'the largest size it may be set to', (v) => parseWholeNumber(v, '--max'))
+    .option('--size <n>', 'how many to keep running now (default --min)', (v) => parseWholeNumber(v, '--size', 0))
+    .option('--user-data <file>', 'cloud-init that starts the worker')
+    .action(async (o: { project: string; name: string; image: string; vcpus: number; memory: number; gpus?: number; lease: number; min?: number; max: number; size?: number; userData?: string }, command: Command) =>
+      createPool(
+        api(command),
+        { project: o.project, name: o.name, image: o.image, vcpus: o.vcpus, memoryMiB: o.memory, gpus: o.gpus, leaseSeconds: o.lease, min: o.min, max: o.max, size: o.size, userDataFile: o.userData },
+        output(command),
+      ),
+    );
+  pool
+    .command('scale')
+    .description('keep this many running now; shrinking ends the newest first')
+    .argument('<pool>', "the pool's name or id")
+    .requiredOption('--size <n>', 'from the pool\'s --min to its --max', (v) => parseWholeNumber(v, '--size', 0))
+    .action(async (name: string, o: { size: number }, command: Command) => scalePool(api(command), name, o.size, output(command)));
+  pool
+    .command('show')
+    .description('its members, and why it is short when it is')
+    .argument('<pool>', "the pool's name or id")
+    .action(async (name: string, _o, command: Command) => showPool(api(command), name, output(command)));
+  pool
+    .command('list')
+    .description('the pools you may see')
+    .option('--project <project>', RESOURCE_FLAGS.project)
+    .action(async (o: { project?: string }, command: Command) => listPools(api(command), o.project, output(command)));
+  pool
+    .command('delete')
+    .description('delete the pool: its members end')
+    .argument('<pool>', "the pool's name or id")
+    .action(async (name: string, _o, command: Command) => deletePool(api(command), name, output(command)));
 
   const slurm = program
     .command('slurm')

@@ -65,7 +65,8 @@ export async function resolveProject(api: ApiClient, text: string): Promise<Proj
   throw new CliError(`--project: no project ${JSON.stringify(text)} among those you may see (see \`skypool projects\`)`);
 }
 
-function readFileFlag(path: string, flag: string): string {
+/** A file a flag names (--user-data, --ssh-key), or a usage error naming the flag. */
+export function readFileFlag(path: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {

@@ -271,6 +271,11 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/15 * * * * *'),
   },
+  SKYPOOL_POOL_CRON: {
+    description: 'when each worker pool is kept at its desired size (members submitted, replaced or ended)',
+    sensitive: false,
+    parse: cronExpression('*/5 * * * * *'),
+  },
   SKYPOOL_HEALTH_CRON: {
     description: 'when each site is probed (DescribeAvailabilityZones, a small DescribeInstances and, where offered, DescribeInstanceTypes)',
     sensitive: false,

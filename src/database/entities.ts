@@ -3,6 +3,8 @@ import { AllocatorCycle } from '../allocator/entities/allocator-cycle.entity.js'
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { WorkerPoolMember } from '../bursting/entities/worker-pool-member.entity.js';
+import { WorkerPool } from '../bursting/entities/worker-pool.entity.js';
 import { ApiToken } from '../identity/entities/api-token.entity.js';
 import { LoginSession } from '../identity/entities/login-session.entity.js';
 import { RoleGrant } from '../identity/entities/role-grant.entity.js';
@@ -14,4 +16,4 @@ import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent, WorkerPool, WorkerPoolMember];

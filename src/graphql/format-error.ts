@@ -3,6 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AllocationsErrorCode } from '../allocations/allocations.errors.js';
+import { BurstingErrorCode } from '../bursting/bursting.errors.js';
 import { DomainError, type CommonErrorCode } from '../common/errors.js';
 import { IdentityErrorCode } from '../identity/identity.errors.js';
 import { RequestsErrorCode } from '../requests/requests.errors.js';
@@ -11,7 +12,7 @@ import { SitesErrorCode } from '../sites/sites.errors.js';
 /** The `extensions.code` values the API contract pins. */
 export type ApiErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
 
-type DomainErrorCode = CommonErrorCode | RequestsErrorCode | SitesErrorCode | AllocationsErrorCode | IdentityErrorCode;
+type DomainErrorCode = CommonErrorCode | RequestsErrorCode | SitesErrorCode | AllocationsErrorCode | IdentityErrorCode | BurstingErrorCode;
 
 /**
  * Every domain's error codes, mapped once to what clients see. A code missing here does not
@@ -43,6 +44,11 @@ const API_CODES: Record<DomainErrorCode, ApiErrorCode> = {
   [AllocationsErrorCode.ProjectNameTaken]: 'CONFLICT',
   [AllocationsErrorCode.AllocationRevoked]: 'CONFLICT',
   [AllocationsErrorCode.InvalidAllocation]: 'BAD_USER_INPUT',
+
+  [BurstingErrorCode.PoolNotFound]: 'NOT_FOUND',
+  [BurstingErrorCode.PoolNameTaken]: 'CONFLICT',
+  [BurstingErrorCode.InvalidPool]: 'BAD_USER_INPUT',
+  [BurstingErrorCode.PoolDeleted]: 'CONFLICT',
 
   [IdentityErrorCode.NotInstitutionAdmin]: 'FORBIDDEN',
   [IdentityErrorCode.NotFederationAdmin]: 'FORBIDDEN',

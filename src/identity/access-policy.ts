@@ -180,7 +180,7 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   [Permission.CreateProject]: { scopes: ['institution'], check: (principal, t) => AccessPolicy.assertCanAdministerInstitution(principal, given(t.institution, 'institution')) },
   [Permission.AdministerProject]: { scopes: ['project', 'allocation'], check: (principal, t) => AccessPolicy.assertCanAdministerProject(principal, given(t.project, 'project')) },
   [Permission.SetPriorityFactor]: { scopes: ['federation'], check: (principal) => AccessPolicy.assertIsFederationAdmin(principal, 'set priority factors') },
-  [Permission.ActInProject]: { scopes: ['project', 'request'], check: (principal, t) => AccessPolicy.assertCanActInProject(principal, given(t.project, 'project')) },
+  [Permission.ActInProject]: { scopes: ['project', 'request', 'workerPool'], check: (principal, t) => AccessPolicy.assertCanActInProject(principal, given(t.project, 'project')) },
   [Permission.CancelRequest]: {
     scopes: ['request'],
     check: (principal, t) => AccessPolicy.assertCanManageRequest(principal, given(t.project, 'project'), given(t.submittedBy, 'submitter'), 'cancel'),

@@ -213,6 +213,11 @@ export class RequestsService {
     return isUuid(id) ? this.db.manager.getRepository(ResourceRequest).findOneBy({ id }) : Promise.resolve(null);
   }
 
+  /** These requests, in no particular order; ids that name none are left out. */
+  findMany(ids: readonly string[]): Promise<ResourceRequest[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.db.manager.getRepository(ResourceRequest).findBy({ id: In([...ids]) });
+  }
+
   /**
    * The requests the principal may see, newest first: of the project named (the caller was
    * checked for it: Permission.ActInProject), else of every project they may see.

@@ -31,7 +31,7 @@ export enum Permission {
 }
 
 /** Scopes found by looking a record up by its id: the owning domain registers the lookup (ScopeLookups). */
-export type LookupKind = 'project' | 'allocation' | 'request' | 'site' | 'token';
+export type LookupKind = 'project' | 'allocation' | 'request' | 'site' | 'token' | 'workerPool';
 
 /**
  * Where an operation's scope comes from. `path` names an argument (`id`, `input.projectId`).
@@ -54,7 +54,7 @@ export type Scope =
 export type ScopeKind = Scope['kind'];
 export type LookupScope = Extract<Scope, { kind: LookupKind }>;
 
-const LOOKUP_KINDS = new Set<ScopeKind>(['project', 'allocation', 'request', 'site', 'token']);
+const LOOKUP_KINDS = new Set<ScopeKind>(['project', 'allocation', 'request', 'site', 'token', 'workerPool']);
 
 export function isLookupScope(scope: Scope): scope is LookupScope {
   return LOOKUP_KINDS.has(scope.kind);
@@ -73,6 +73,7 @@ export const Scope = {
   request: (path: string, options: LookupOptions = {}): Scope => ({ kind: 'request', path, ...options }),
   site: (path: string, options: LookupOptions = {}): Scope => ({ kind: 'site', path, ...options }),
   token: (path: string, options: LookupOptions = {}): Scope => ({ kind: 'token', path, ...options }),
+  workerPool: (path: string, options: LookupOptions = {}): Scope => ({ kind: 'workerPool', path, ...options }),
 };
 
 export interface AllowDeclaration {

@@ -145,6 +145,27 @@ export type CreateServiceAccountInput = {
   role: Role;
 };
 
+export type CreateWorkerPoolInput = {
+  /** default minSize */
+  desiredSize?: InputMaybe<Scalars['Int']['input']>;
+  /** default 0 */
+  gpus?: InputMaybe<Scalars['Int']['input']>;
+  /** logical image name, as for a request */
+  image: Scalars['String']['input'];
+  /** each member's lease; a member whose lease ends is replaced */
+  leaseHours: Scalars['Float']['input'];
+  maxSize: Scalars['Int']['input'];
+  memoryMiB: Scalars['Int']['input'];
+  /** default 0 */
+  minSize?: InputMaybe<Scalars['Int']['input']>;
+  /** unique among the project's pools: letters, digits, "_", "." and "-" */
+  name: Scalars['String']['input'];
+  projectId: Scalars['ID']['input'];
+  /** cloud-init that starts the worker (e.g. an HTCondor startd) */
+  userData?: InputMaybe<Scalars['String']['input']>;
+  vcpus: Scalars['Int']['input'];
+};
+
 /** The token is shown once */
 export type CreatedApiToken = {
   __typename?: 'CreatedApiToken';
@@ -252,6 +273,10 @@ export type Mutation = {
   createProject: Project;
   /** a token for a batch job or the CLI */
   createServiceAccount: CreatedApiToken;
+  /** a pool that keeps desiredSize workers of one shape running in the project, for a pilot system (HTCondor, GlideinWMS, DIRAC) */
+  createWorkerPool: WorkerPool;
+  /** ends its members (their instances are terminated); deleting it again changes nothing */
+  deleteWorkerPool: WorkerPool;
   /** no new placements at the site; running leases finish */
   drainSite: Site;
   /** a RUNNING request's lease ends `hours` later: within the longest lease allowed and the project's budget */
@@ -273,6 +298,8 @@ export type Mutation = {
   revokeApiToken: ApiToken;
   /** sets a project's fair-share priority factor (federation admins); HTCondor-style: 2 gets half the share of 1 */
   setProjectPriorityFactor: Project;
+  /** within the pool's minSize and maxSize; shrinking ends the newest members first */
+  setWorkerPoolSize: WorkerPool;
   submitRequest: SubmitRequestResult;
   /** changes an allocation; what is left out stays */
   updateAllocation: Allocation;
@@ -314,6 +341,16 @@ export type MutationCreateProjectArgs = {
 
 export type MutationCreateServiceAccountArgs = {
   input: CreateServiceAccountInput;
+};
+
+
+export type MutationCreateWorkerPoolArgs = {
+  input: CreateWorkerPoolInput;
+};
+
+
+export type MutationDeleteWorkerPoolArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -373,6 +410,12 @@ export type MutationRevokeApiTokenArgs = {
 export type MutationSetProjectPriorityFactorArgs = {
   priorityFactor: Scalars['Float']['input'];
   projectId: Scalars['ID']['input'];
+};
+
+
+export type MutationSetWorkerPoolSizeArgs = {
+  desiredSize: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
 };
 
 
@@ -489,6 +532,9 @@ export type Query = {
   site?: Maybe<Site>;
   /** the sites of the federation; removed ones only when asked for */
   sites: Array<Site>;
+  workerPool?: Maybe<WorkerPool>;
+  /** the project's pools (without projectId: those of every project you may see); deleted ones are left out */
+  workerPools: Array<WorkerPool>;
 };
 
 
@@ -525,6 +571,16 @@ export type QuerySiteArgs = {
 
 export type QuerySitesArgs = {
   includeRemoved?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryWorkerPoolArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryWorkerPoolsArgs = {
+  projectId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type QuotaExceededError = UserError & {
@@ -937,4 +993,29 @@ export type User = {
 export type UserError = {
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
+};
+
+/** keeps desiredSize members running: replaces those that fail or vanish, ends the newest first when it shrinks */
+export type WorkerPool = {
+  __typename?: 'WorkerPool';
+  createdAt: Scalars['DateTime']['output'];
+  desiredSize: Scalars['Int']['output'];
+  gpus: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  image: Scalars['String']['output'];
+  leaseHours: Scalars['Float']['output'];
+  maxSize: Scalars['Int']['output'];
+  /** the requests that count as members now (waiting, starting or running), newest first */
+  members: Array<ResourceRequest>;
+  memoryMiB: Scalars['Int']['output'];
+  minSize: Scalars['Int']['output'];
+  name: Scalars['String']['output'];
+  project: Project;
+  /** why fewer than desiredSize run, in words (null when none are missing) */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** members RUNNING now */
+  running: Scalars['Int']['output'];
+  /** ACTIVE, or DELETED (its members ended) */
+  state: Scalars['String']['output'];
+  vcpus: Scalars['Int']['output'];
 };
