@@ -85,6 +85,9 @@ describe(`worker pools on the ${databaseKind} database`, () => {
     expect(deleted.data!.deleteWorkerPool.state).toBe('DELETED');
     const gone = await poolWhen(id, 'no members left', (p) => p.members.length === 0);
     expect(gone).toMatchObject({ state: 'DELETED', running: 0 });
+    // once empty, a deleted pool needs no more passes
+    const service = t.broker.app.get(WorkerPoolsService);
+    await eventually(async () => ((await service.poolsToKeep()).some((p) => p.id === id) ? undefined : true), 'the deleted pool to leave the keeper');
     const { workerPools } = await factory.data<{ workerPools: { name: string }[] }>('query($p: ID) { workerPools(projectId: $p) { name } }', { p: projectId });
     expect(workerPools.map((p) => p.name)).toEqual(['condor']);
   }, 120_000);

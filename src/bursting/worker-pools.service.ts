@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import type { Clock } from '../common/clock.js';
+import { CLOCK } from '../common/clock.provider.js';
 import { isUuid, optionalInteger, requireInteger, requireNumber, requirePattern, requireText, rejectUnstorable } from '../common/validation.js';
 import { Db, isUniqueViolation } from '../database/db.js';
 import { AccessPolicy } from '../identity/access-policy.js';
@@ -31,6 +33,7 @@ export class WorkerPoolsService {
     private readonly db: Db,
     private readonly requests: RequestsService,
     private readonly projects: ProjectsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The caller has been checked for the project. */
@@ -114,14 +117,9 @@ export class WorkerPoolsService {
     });
   }
 
-  /** Every pool with members to keep or to end. */
+  /** Every pool with members to keep, or (deleted) still to end. */
   poolsToKeep(): Promise<WorkerPool[]> {
-    return this.db.manager
-      .getRepository(WorkerPool)
-      .createQueryBuilder('p')
-      .where(`p.state = 'ACTIVE'`)
-      .orWhere(`EXISTS (SELECT 1 FROM worker_pool_member m JOIN resource_request r ON r.id = m.request_id WHERE m.pool_id = p.id AND r.state = ANY(:live))`, { live: LIVE_STATES })
-      .getMany();
+    return this.db.manager.getRepository(WorkerPool).find({ where: [{ state: 'ACTIVE' }, { state: 'DELETED', emptiedAt: IsNull() }] });
   }
 
   /** The pool's members that still count, oldest first. */
@@ -138,6 +136,10 @@ export class WorkerPoolsService {
    */
   async keep(pool: WorkerPool): Promise<void> {
     const live = await this.liveMembers(pool);
+    if (pool.state === 'DELETED' && live.length === 0) {
+      await this.db.manager.getRepository(WorkerPool).update({ id: pool.id }, { emptiedAt: this.clock.now() });
+      return;
+    }
     const principal = poolPrincipal(pool);
     for (const extra of live.slice(pool.desiredSize).reverse()) {
       await this.requests.cancel(principal, extra.id).catch(() => undefined); // ending already: nothing to do

@@ -62,6 +62,10 @@ export class WorkerPool {
   @Column('int', { default: 0 })
   submitted!: number;
 
+  /** Set once a deleted pool has no member left running: it needs no more passes. */
+  @Column('timestamptz', { nullable: true })
+  emptiedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

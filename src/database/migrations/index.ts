@@ -7,7 +7,7 @@ import { IdentityHardening1796186710266 } from './1796186710266-IdentityHardenin
 import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.js';
 import { ExactLedger1796199656147 } from './1796199656147-ExactLedger.js';
 import { RequestTags1796228694005 } from './1796228694005-RequestTags.js';
-import { WorkerPools1796231477983 } from './1796231477983-WorkerPools.js';
+import { WorkerPools1796232436313 } from './1796232436313-WorkerPools.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -20,5 +20,5 @@ export const MIGRATIONS = [
   MalformedReplies1796187736333,
   ExactLedger1796199656147,
   RequestTags1796228694005,
-  WorkerPools1796231477983,
+  WorkerPools1796232436313,
 ];
