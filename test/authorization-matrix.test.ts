@@ -126,6 +126,10 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['revokeAllocation of B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { revokeAllocation(id: $id) { id } }', { id: await f.allocationOf(f.projectB) })],
   ['setProjectPriorityFactor of A', [N, N, N, N, Y], (f, c) => c.request(`mutation { setProjectPriorityFactor(projectId: "${f.projectA}", priorityFactor: 1) { id } }`)],
   ['query allocatorStatus', [N, Y, Y, Y, Y], (_f, c) => c.request('{ allocatorStatus { cycles } }')],
+  ['query usageReport of A', [N, Y, Y, Y, Y], (f, c) => c.request(`{ usageReport(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", groupBy: [PROJECT], projectId: "${f.projectA}") { coreHours } }`)],
+  // a site admin sees any project's usage of their institution's sites
+  ['query usageReport of B', [N, N, N, Y, Y], (f, c) => c.request(`{ usageReport(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", groupBy: [PROJECT], projectId: "${f.projectB}") { coreHours } }`)],
+  ['query federationBalance', [N, Y, Y, Y, Y], (_f, c) => c.request('{ federationBalance(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { institution } }')],
   ['query usage of A (a project field)', [N, Y, Y, Y, Y], (f, c) => c.request(`{ projects { id usage { coreHoursUsed } } }`)],
   ['createWorkerPool in A', [N, Y, Y, Y, Y], (f, c) => c.request(POOL(f.projectA))],
   ['createWorkerPool in B', [N, N, N, N, Y], (f, c) => c.request(POOL(f.projectB))],

@@ -13,13 +13,20 @@ import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
+import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
+import { Site } from '../sites/entities/site.entity.js';
 import { budgetLeft, chargeDue, chooseAllocation, MINUTE_MS, newlyExhausted, spend, type Budget, type Charge } from './charges.js';
 import { UsageRecord } from './entities/usage-record.entity.js';
 
 /** Instances charged per transaction, so a large federation never holds one long transaction. */
 const BATCH = 500;
 
-const recordKey = (instanceId: string, allocationId: string | null) => `${instanceId} ${allocationId ?? 'none'}`;
+/** What a new usage record keeps beside the instance: its image and whose it was. */
+interface RecordFacts {
+  imageOfRequest: Map<string, string>;
+  institutionOfSite: Map<string, string>;
+  institutionOfProject: Map<string, string>;
+}
 
 /**
  * Charges run time to budgets, per started minute: each instance's minutes since it started
@@ -59,14 +66,15 @@ export class UsageLedger {
     if (projectIds.length === 0) return 0;
     const projects = await manager.getRepository(Project).find({ where: { id: In(projectIds) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
     const budgets = await this.budgetsInForce(manager, projectIds, now);
-    const records = await this.recordsOf(manager, instances);
+    const records = await this.latestRecordsOf(manager, instances);
+    const facts = await this.factsOf(manager, instances, projects);
     const added = new Map<string, number>();
     let charged = 0;
     for (const instance of instances) {
       const charge = chargeDue(instance, now);
       if (!charge) continue;
       const budget = chooseAllocation(budgets.get(instance.projectId) ?? []);
-      await this.record(manager, records, instance, budget?.allocation.id ?? null, charge);
+      await this.record(manager, records.get(instance.id), facts, instance, budget?.allocation.id ?? null, charge);
       if (budget) spend(budget, charge);
       await manager.getRepository(Instance).update(instance.id, { chargedMinutes: instance.chargedMinutes + charge.minutes });
       added.set(instance.projectId, (added.get(instance.projectId) ?? 0) + charge.vcpuMinutes);
@@ -90,21 +98,34 @@ export class UsageLedger {
     return groupBy(budgets, (b) => b.allocation.projectId);
   }
 
-  /** The usage records of the batch's instances, by instance and allocation (see recordKey): one query for the batch. */
-  private async recordsOf(manager: EntityManager, instances: Instance[]): Promise<Map<string, UsageRecord>> {
-    const rows = await manager.getRepository(UsageRecord).findBy({ instanceId: In(instances.map((i) => i.id)) });
-    return new Map(rows.map((r) => [recordKey(r.instanceId, r.allocationId), r]));
+  /** Each instance's latest usage record (the stretch a charge may grow): one query for the batch. */
+  private async latestRecordsOf(manager: EntityManager, instances: Instance[]): Promise<Map<string, UsageRecord>> {
+    const rows = await manager.getRepository(UsageRecord).find({ where: { instanceId: In(instances.map((i) => i.id)) }, order: { periodStart: 'ASC' } });
+    return new Map(rows.map((r) => [r.instanceId, r]));
   }
 
-  /** One row per instance and allocation, grown by each charge. */
-  private async record(manager: EntityManager, records: Map<string, UsageRecord>, instance: Instance, allocationId: string | null, charge: Charge): Promise<void> {
+  /** The images of the instances' requests and the institutions of their sites and projects, for new records. */
+  private async factsOf(manager: EntityManager, instances: Instance[], projects: Project[]): Promise<RecordFacts> {
+    const requests = await manager.getRepository(ResourceRequest).find({ select: { id: true, image: true }, where: { id: In([...new Set(instances.map((i) => i.requestId))]) } });
+    const sites = await manager.getRepository(Site).find({ select: { id: true, institution: true }, where: { id: In([...new Set(instances.map((i) => i.siteId))]) } });
+    return {
+      imageOfRequest: new Map(requests.map((r) => [r.id, r.image])),
+      institutionOfSite: new Map(sites.map((s) => [s.id, s.institution])),
+      institutionOfProject: new Map(projects.map((p) => [p.id, p.institution])),
+    };
+  }
+
+  /**
+   * Grows the instance's latest record when the charge goes to the same allocation, else starts a
+   * new one: each record is one unbroken stretch of the instance's minutes.
+   */
+  private async record(manager: EntityManager, latest: UsageRecord | undefined, facts: RecordFacts, instance: Instance, allocationId: string | null, charge: Charge): Promise<void> {
     const repo = manager.getRepository(UsageRecord);
-    const existing = records.get(recordKey(instance.id, allocationId));
-    if (existing) {
-      await repo.update(existing.id, {
-        minutes: existing.minutes + charge.minutes,
-        vcpuMinutes: existing.vcpuMinutes + charge.vcpuMinutes,
-        gpuMinutes: existing.gpuMinutes + charge.gpuMinutes,
+    if (latest && latest.allocationId === allocationId) {
+      await repo.update(latest.id, {
+        minutes: latest.minutes + charge.minutes,
+        vcpuMinutes: latest.vcpuMinutes + charge.vcpuMinutes,
+        gpuMinutes: latest.gpuMinutes + charge.gpuMinutes,
         periodEnd: charge.until,
       });
       return;
@@ -116,6 +137,13 @@ export class UsageLedger {
       instanceId: instance.id,
       requestId: instance.requestId,
       siteId: instance.siteId,
+      siteInstitution: facts.institutionOfSite.get(instance.siteId)!,
+      projectInstitution: facts.institutionOfProject.get(instance.projectId)!,
+      image: facts.imageOfRequest.get(instance.requestId)!,
+      instanceType: instance.instanceType,
+      vcpus: instance.vcpus,
+      gpus: instance.gpus,
+      memoryMib: instance.memoryMib,
       minutes: charge.minutes,
       vcpuMinutes: charge.vcpuMinutes,
       gpuMinutes: charge.gpuMinutes,

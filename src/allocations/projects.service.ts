@@ -82,6 +82,12 @@ export class ProjectsService implements ProjectDirectory {
     return new Map(projects.map((p) => [p.name, p.id]));
   }
 
+  /** The institutions that have a project. */
+  async institutions(): Promise<string[]> {
+    const rows = await this.db.manager.getRepository(Project).createQueryBuilder('p').select('DISTINCT p.institution', 'institution').getRawMany<{ institution: string }>();
+    return rows.map((r) => r.institution);
+  }
+
   findByIds(ids: readonly string[]): Promise<Project[]> {
     return this.db.manager.getRepository(Project).findBy({ id: In([...ids]) });
   }

@@ -83,6 +83,18 @@ export const AccessPolicy = {
     return { ids, institutions };
   },
 
+  /**
+   * The usage records the principal may see, as a filter a query can apply: every record, or
+   * those of the projects it may see (visibleProjects) and those run at the sites of the
+   * institutions it administers (what its sites gave, to whomever).
+   */
+  visibleUsage(principal: Principal): 'all' | { projectIds: string[]; projectInstitutions: string[]; siteInstitutions: string[] } {
+    const projects = AccessPolicy.visibleProjects(principal);
+    if (projects === 'all') return 'all';
+    const siteInstitutions = principal.grants.flatMap((g) => (g.role === 'SITE_ADMIN' && g.institution !== undefined ? [g.institution] : []));
+    return { projectIds: projects.ids, projectInstitutions: projects.institutions, siteInstitutions };
+  },
+
   canSeeProject(principal: Principal, project: { id: string; institution: string }): boolean {
     try {
       AccessPolicy.assertCanActInProject(principal, project);

@@ -39,6 +39,8 @@ export function toInstanceView(i: Instance): InstanceView {
     privateIp: i.privateIp,
     publicIp: i.publicIp,
     leaseEndsAt: i.leaseEndsAt,
+    startedAt: i.startedAt,
+    endedAt: i.endedAt,
     borrowed: i.borrowed,
   };
 }

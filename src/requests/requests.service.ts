@@ -246,6 +246,11 @@ export class RequestsService {
     return qb.getMany();
   }
 
+  /** These instances, in no particular order. */
+  instancesByIds(ids: readonly string[]): Promise<Instance[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.db.manager.getRepository(Instance).findBy({ id: In([...ids]) });
+  }
+
   instancesOf(requestIds: readonly string[]): Promise<Instance[]> {
     return this.db.manager.getRepository(Instance).find({ where: { requestId: In([...requestIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
   }

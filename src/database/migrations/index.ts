@@ -8,6 +8,7 @@ import { MalformedReplies1796187736333 } from './1796187736333-MalformedReplies.
 import { ExactLedger1796199656147 } from './1796199656147-ExactLedger.js';
 import { RequestTags1796228694005 } from './1796228694005-RequestTags.js';
 import { WorkerPools1796232436313 } from './1796232436313-WorkerPools.js';
+import { UsageFacts1796258769018 } from './1796258769018-UsageFacts.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ExactLedger1796199656147,
   RequestTags1796228694005,
   WorkerPools1796232436313,
+  UsageFacts1796258769018,
 ];

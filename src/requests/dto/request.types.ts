@@ -17,6 +17,8 @@ export class InstanceView {
   @Field(() => String, { nullable: true }) privateIp!: string | null;
   @Field(() => String, { nullable: true }) publicIp!: string | null;
   @Field(() => Date, { nullable: true }) leaseEndsAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'when the site first reported it running: its run time is charged from then, per started minute' }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'when it stopped running (terminated, failed or vanished)' }) endedAt!: Date | null;
   @Field({ description: "placed on the unused home share of another institution's site" }) borrowed!: boolean;
 }
 

@@ -206,6 +206,8 @@ export type Instance = {
   __typename?: 'Instance';
   /** placed on the unused home share of another institution's site */
   borrowed: Scalars['Boolean']['output'];
+  /** when it stopped running (terminated, failed or vanished) */
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   instanceType: Scalars['String']['output'];
   leaseEndsAt?: Maybe<Scalars['DateTime']['output']>;
@@ -214,6 +216,8 @@ export type Instance = {
   site: Site;
   /** the id the site's EC2 endpoint gave */
   siteInstanceId?: Maybe<Scalars['String']['output']>;
+  /** when the site first reported it running: its run time is charged from then, per started minute */
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
   state: InstanceState;
 };
 
@@ -238,6 +242,18 @@ export type InstanceTypeInput = {
   memoryMiB: Scalars['Int']['input'];
   name: Scalars['String']['input'];
   vcpus: Scalars['Int']['input'];
+};
+
+/** what an institution's sites gave to other institutions' projects, and what its projects took at other institutions' sites */
+export type InstitutionBalance = {
+  __typename?: 'InstitutionBalance';
+  /** core-hours its projects ran at other institutions' sites */
+  borrowedCoreHours: Scalars['Float']['output'];
+  institution: Scalars['String']['output'];
+  /** core-hours its sites ran for other institutions' projects */
+  lentCoreHours: Scalars['Float']['output'];
+  /** lent less borrowed: above 0, it gives more than it takes */
+  netCoreHours: Scalars['Float']['output'];
 };
 
 export type InvalidRequestError = UserError & {
@@ -520,6 +536,8 @@ export type Query = {
   apiTokens: Array<ApiToken>;
   /** administrative changes, newest first (federation admins only) */
   auditEvents: Array<AuditEvent>;
+  /** each institution's lent and borrowed core-hours in [from, to): what keeps a pool of lenders honest */
+  federationBalance: Array<InstitutionBalance>;
   /** who you are, your roles and your projects */
   me: Me;
   /** dry run: what would happen to this request now */
@@ -532,6 +550,8 @@ export type Query = {
   site?: Maybe<Site>;
   /** the sites of the federation; removed ones only when asked for */
   sites: Array<Site>;
+  /** charged usage in [from, to) from the ledger, per group: your projects' usage, and as a site admin what ran at your institution's sites (federation admins: everything) */
+  usageReport: Array<UsageRow>;
   workerPool?: Maybe<WorkerPool>;
   /** the project's pools (without projectId: those of every project you may see); deleted ones are left out */
   workerPools: Array<WorkerPool>;
@@ -542,6 +562,12 @@ export type QueryAuditEventsArgs = {
   action?: InputMaybe<Scalars['String']['input']>;
   after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryFederationBalanceArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -571,6 +597,14 @@ export type QuerySiteArgs = {
 
 export type QuerySitesArgs = {
   includeRemoved?: Scalars['Boolean']['input'];
+};
+
+
+export type QueryUsageReportArgs = {
+  from: Scalars['DateTime']['input'];
+  groupBy: Array<UsageGrouping>;
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -979,6 +1013,39 @@ export type UpdateSiteInput = {
   secretAccessKey?: InputMaybe<Scalars['String']['input']>;
   /** default ON_CREATE */
   tagMode?: InputMaybe<TagMode>;
+};
+
+/** what a usage report's rows are per; INSTITUTION is the project's institution (who used it) */
+export type UsageGrouping =
+  | 'IMAGE'
+  | 'INSTANCE_TYPE'
+  | 'INSTITUTION'
+  | 'MONTH'
+  | 'PROJECT'
+  | 'SITE';
+
+/** charged usage of one group in the period: the minutes that started inside it (per started minute, as budgets are charged) */
+export type UsageRow = {
+  __typename?: 'UsageRow';
+  /** vCPU-hours */
+  coreHours: Scalars['Float']['output'];
+  gpuHours: Scalars['Float']['output'];
+  image?: Maybe<Scalars['String']['output']>;
+  /** hours of instances, whatever their size */
+  instanceHours: Scalars['Float']['output'];
+  instanceType?: Maybe<Scalars['String']['output']>;
+  /** instances that ran in the period */
+  instances: Scalars['Int']['output'];
+  /** the project's institution (grouped by INSTITUTION) */
+  institution?: Maybe<Scalars['String']['output']>;
+  /** YYYY-MM, UTC (grouped by MONTH) */
+  month?: Maybe<Scalars['String']['output']>;
+  /** grouped by PROJECT: the project, when you may see it (a site admin sees other institutions' usage of their sites by projectName only) */
+  project?: Maybe<Project>;
+  /** grouped by PROJECT: its name */
+  projectName?: Maybe<Scalars['String']['output']>;
+  /** grouped by SITE */
+  site?: Maybe<Site>;
 };
 
 /** A person who has logged in through an identity provider */
