@@ -4,7 +4,11 @@ import { AccountingScheduler } from '../src/accounting/accounting.scheduler.js';
 import { AllocatorCycleService } from '../src/allocator/allocator-cycle.service.js';
 import { ManualClock } from '../src/common/clock.js';
 import { ProvisioningScheduler } from '../src/provisioning/provisioning.scheduler.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { expectExit, runCli } from './helpers/cli.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import type { GraphqlClient } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
@@ -271,5 +275,40 @@ describe(`usage reports and exports on the ${databaseKind} database`, () => {
 
     expect((await get(`/accounting/apel?from=${PERIOD.from}&to=${PERIOD.to}&page=2`)).status).toBe(400);
     expect((await get(`/accounting/apel?from=${PERIOD.from}&to=${PERIOD.to}`, null)).status).toBe(401);
+  });
+
+  it('prints the report, writes the exports and refuses a grouping it does not know: skypool usage', async () => {
+    const env = { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN };
+    const period = ['--from', PERIOD.from, '--to', PERIOD.to];
+    const json = await runCli(['usage', ...period, '--group-by', 'project,month', '--json'], env);
+    expectExit(json, 0);
+    const printed = JSON.parse(json.stdout);
+    expect(printed.map((r: { projectName: string; month: string; coreHours: number }) => [r.projectName, r.month, r.coreHours])).toEqual(
+      (await rows(['PROJECT', 'MONTH'])).map((r) => [r.projectName, r.month, r.coreHours]),
+    );
+
+    const human = await runCli(['usage', ...period, '--group-by', 'site'], env);
+    expectExit(human, 0);
+    expect(human.stdout.split('\n')[0]).toMatch(/^SITE\s+CORE-HOURS\s+GPU-HOURS\s+INSTANCE-HOURS\s+INSTANCES$/);
+    expect(human.stdout).toMatch(/^edinburgh\s+\d+\.\d\d\s+0\.00\s+\d+\.\d\d\s+1$/m);
+
+    const csv = await runCli(['usage', ...period, '--group-by', 'project,site', '--csv', '-'], env);
+    expectExit(csv, 0);
+    expect(csv.stdout).toBe(await (await get(`/accounting/usage.csv?from=${PERIOD.from}&to=${PERIOD.to}&groupBy=project,site`)).text());
+
+    const folder = mkdtempSync(join(tmpdir(), 'skypool-apel-'));
+    try {
+      const apel = await runCli(['usage', ...period, '--apel', folder], env);
+      expectExit(apel, 0);
+      expect(apel.stdout.trim()).toBe(`wrote 6 records in 1 message to ${folder}`);
+      expect(readdirSync(folder)).toEqual(['00001.apel']);
+      expect(readFileSync(join(folder, '00001.apel'), 'utf8')).toMatch(/^APEL-cloud-message: v0\.4\nVMUUID: /);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+
+    const unknown = await runCli(['usage', '--group-by', 'planet'], env);
+    expectExit(unknown, 2);
+    expect(unknown.stderr).toMatch(/--group-by: "planet" is not one of project, site, institution, month, image, instance-type/);
   });
 });

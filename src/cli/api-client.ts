@@ -29,26 +29,39 @@ export class ApiClient {
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const { url, token, tokenSource } = this.connection;
-    let res: Response;
-    try {
-      res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-    } catch (err) {
-      throw new CliError(`cannot reach the broker at ${url} (${String((err as Error).cause ?? (err as Error).message)}); give --url or set SKYPOOL_URL`, ExitCode.UNREACHABLE);
-    }
+    const { url } = this.connection;
+    const res = await this.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
     const body = (await res.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string; field?: string } }[] };
     const error = body.errors?.[0];
     if (error) {
       const code = error.extensions?.code;
-      const hint = code !== 'UNAUTHENTICATED' ? '' : token ? ` (the token from ${tokenSource} was refused: run \`skypool login\`, or give --token)` : ' (no token: run `skypool login`, give --token or set SKYPOOL_TOKEN)';
-      throw new ApiError(`${error.message}${hint}`, code, error.extensions?.field);
+      throw new ApiError(`${error.message}${code === 'UNAUTHENTICATED' ? this.tokenHint() : ''}`, code, error.extensions?.field);
     }
     if (!body.data) throw new CliError(`the broker at ${url} answered HTTP ${res.status} without data; is it a Skypool broker?`, ExitCode.UNREACHABLE);
     return body.data;
+  }
+
+  /** A plain GET of the broker (the accounting exports): the body, and the next page a `Link: <...>; rel="next"` names. */
+  async get(path: string): Promise<{ text: string; next: string | null }> {
+    const res = await this.fetch(path, { method: 'GET' });
+    const text = await res.text();
+    if (res.status === 401) throw new ApiError(`${text.trim()}${this.tokenHint()}`, 'UNAUTHENTICATED');
+    if (!res.ok) throw new ApiError(text.trim() || `the broker answered HTTP ${res.status} to GET ${path}`, res.status === 400 ? 'BAD_USER_INPUT' : 'FORBIDDEN');
+    return { text, next: /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1] ?? null };
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    const { url, token } = this.connection;
+    try {
+      return await fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    } catch (err) {
+      throw new CliError(`cannot reach the broker at ${url} (${String((err as Error).cause ?? (err as Error).message)}); give --url or set SKYPOOL_URL`, ExitCode.UNREACHABLE);
+    }
+  }
+
+  private tokenHint(): string {
+    const { token, tokenSource } = this.connection;
+    return token ? ` (the token from ${tokenSource} was refused: run \`skypool login\`, or give --token)` : ' (no token: run `skypool login`, give --token or set SKYPOOL_TOKEN)';
   }
 }
 

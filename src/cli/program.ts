@@ -9,6 +9,7 @@ import { addMember, audit, createProject, createToken, grantAllocation, listAllo
 import { createPool, deletePool, listPools, scalePool, showPool } from './pool-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
+import { parseGroupBy, usage, USAGE_GROUPINGS, type UsageFlags } from './usage-command.js';
 import { parseDuration, parseMemorySize, parseTag, parseWholeNumber, type TagFlag } from './units.js';
 
 const print: Print = (line) => console.log(line);
@@ -387,6 +388,18 @@ export function buildProgram(): Command {
       await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, resolve)));
       await stop();
     });
+
+  program
+    .command('usage')
+    .description('core-hours, GPU-hours and instance-hours charged in a period (this month so far unless told), or the CSV and APEL exports')
+    .option('--from <date>', 'the start: 2026-11-01, 2026-11-01T12:00:00Z (default: the first of this month, UTC)', instant('--from'))
+    .option('--to <date>', 'the end, not included (default: now)', instant('--to'))
+    .option('--group-by <groups>', `rows per ${USAGE_GROUPINGS.join(', ')}, comma-separated; "" for one row of totals`, parseGroupBy, ['PROJECT'])
+    .option('--project <project>', 'only this project (name or id)')
+    .option('--csv <file>', 'write the CSV export to this file (- for stdout) instead')
+    .option('--apel <folder>', 'write the APEL cloud records (APEL-cloud-message v0.4, 100 per message) to this folder instead, one file per message')
+    .addHelpText('after', '\nExamples:\n  skypool usage --group-by project,month --from 2026-01-01\n  skypool usage --group-by site --csv usage.csv\n  skypool usage --from 2026-11-01 --to 2026-12-01 --apel outgoing/')
+    .action(async (options: UsageFlags, command: Command) => usage(api(command), options, output(command)));
 
   const pool = program.command('pool').description('worker pools: keep N workers of one shape running for a pilot system (HTCondor, GlideinWMS, DIRAC)');
   pool
