@@ -277,6 +277,18 @@ describe(`usage reports and exports on the ${databaseKind} database`, () => {
     expect((await get(`/accounting/apel?from=${PERIOD.from}&to=${PERIOD.to}`, null)).status).toBe(401);
   });
 
+  it('shows core-hours per project and site and the budgets left on /metrics', async () => {
+    const { borrowed, lent, home } = ran as Record<string, Ran>;
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const whole = (r: Ran) => r.chargedMinutes;
+    expect(value('skypool_usage_core_hours_total{project="astro",site="edinburgh"}')).toBeCloseTo(sum([borrowed!], whole), 9);
+    expect(value('skypool_usage_core_hours_total{project="astro",site="umich"}')).toBeCloseTo(sum([home!], whole), 9);
+    expect(value('skypool_usage_core_hours_total{project="bio",site="umich"}')).toBeCloseTo(sum([lent!], whole), 9);
+    expect(value('skypool_budget_core_hours_left{project="astro"}')).toBeCloseTo(1000 - sum([borrowed!, home!], whole), 9);
+    expect(text).not.toContain('skypool_budget_gpu_hours_left{');
+  });
+
   it('prints the report, writes the exports and refuses a grouping it does not know: skypool usage', async () => {
     const env = { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN };
     const period = ['--from', PERIOD.from, '--to', PERIOD.to];

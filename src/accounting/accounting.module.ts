@@ -12,11 +12,12 @@ import { UsageExportsController } from './usage-exports.controller.js';
 import { UsageLedger } from './usage-ledger.js';
 import { UsageReports } from './usage-reports.js';
 import { UsageReportsResolver } from './usage-reports.resolver.js';
+import { UsageMetrics } from './usage.metrics.js';
 
 @Module({
   imports: [AllocationsModule, IdentityModule, RequestsModule, SitesModule],
   controllers: [UsageExportsController],
-  providers: [UsageLedger, AllocationEnforcer, AccountingScheduler, ProjectUsage, ProjectUsageResolver, UsageReports, UsageReportsResolver, UsageExports],
+  providers: [UsageLedger, AllocationEnforcer, AccountingScheduler, ProjectUsage, ProjectUsageResolver, UsageReports, UsageReportsResolver, UsageExports, UsageMetrics],
   exports: [AccountingScheduler],
 })
 export class AccountingModule {}

@@ -40,12 +40,12 @@ export interface AllocationCharged {
   chargedGpuMinutes: number;
 }
 
-/** The projects' allocations in their term at `now` (budget left or not), soonest-ending first, with what was charged to each. */
-export async function allocationsInTerm(manager: EntityManager, projectIds: readonly string[], now: Date): Promise<AllocationCharged[]> {
+/** The projects' (all projects' when null) allocations in their term at `now` (budget left or not), soonest-ending first, with what was charged to each. */
+export async function allocationsInTerm(manager: EntityManager, projectIds: readonly string[] | null, now: Date): Promise<AllocationCharged[]> {
   const allocations = await manager
     .getRepository(Allocation)
     .createQueryBuilder('a')
-    .where('a.project_id = ANY(:projectIds)', { projectIds })
+    .where(projectIds ? 'a.project_id = ANY(:projectIds)' : 'true', { projectIds })
     .andWhere(inTermSql('a', ':now'), { now })
     .orderBy('a.ends_at', 'ASC', 'NULLS LAST')
     .addOrderBy('a.created_at', 'ASC')
