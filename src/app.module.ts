@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AccountingModule } from './accounting/accounting.module.js';
+import { NotificationsModule } from './accounting/notifications/notifications.module.js';
 import { AllocationsModule, ProjectDirectoryModule } from './allocations/allocations.module.js';
 import { AllocatorModule } from './allocator/allocator.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         CommonModule.forRoot(clock),
         DatabaseModule,
         AuditModule,
+        NotificationsModule,
         ComputeModule,
         IdentityModule,
         MembersModule,

@@ -6,6 +6,7 @@ import { SerialTask } from '../common/serial-task.js';
 import { WorkSignals } from '../common/work-signals.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { AllocationEnforcer } from './allocation-enforcer.js';
+import { AllocationNotices } from './notifications/allocation-notices.js';
 import { UsageLedger } from './usage-ledger.js';
 
 /** On SKYPOOL_CHARGE_CRON: charge run time to budgets, then enforce allocations that ended. */
@@ -17,6 +18,7 @@ export class AccountingScheduler implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly ledger: UsageLedger,
     private readonly enforcer: AllocationEnforcer,
+    private readonly allocationNotices: AllocationNotices,
     private readonly signals: WorkSignals,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -41,5 +43,6 @@ export class AccountingScheduler implements OnApplicationBootstrap, OnApplicatio
   private async pass(): Promise<void> {
     await this.ledger.chargeAll();
     if (await this.enforcer.enforceAll()) this.signals.emit('terminations-ready');
+    await this.allocationNotices.notifyAll();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { budgetLeft, chargeDue, chooseAllocation, newlyExhausted, spend, startedMinutes, type Budget, type BudgetedAllocation } from './charges.js';
+import { budgetLeft, chargeDue, chooseAllocation, newlyExhausted, spend, startedMinutes, thresholdsCrossed, usedPercent, type Budget, type BudgetedAllocation } from './charges.js';
 
 const t0 = new Date('2026-06-01T12:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -100,5 +100,16 @@ describe('budgets', () => {
     spend(b, { vcpuMinutes: 120, gpuMinutes: 30 });
     spend(b, { vcpuMinutes: 1, gpuMinutes: 1 });
     expect(b).toMatchObject({ vcpuMinutesLeft: 479, gpuMinutesLeft: 569 });
+  });
+
+  it('measures the used share of the larger budget, and which thresholds a charge crossed', () => {
+    expect(usedPercent(budgetLeft(allocation('a', 10, null), { vcpuMinutes: 300, gpuMinutes: 0 }))).toBe(50);
+    expect(usedPercent(budgetLeft(allocation('b', 10, 1), { vcpuMinutes: 60, gpuMinutes: 54 }))).toBe(90);
+    expect(usedPercent(budgetLeft(allocation('c', null), { vcpuMinutes: 10_000, gpuMinutes: 0 }))).toBe(0);
+    expect(usedPercent(budgetLeft(allocation('d', 0), nothing))).toBe(100);
+    expect(thresholdsCrossed(0, 49.9)).toEqual([]);
+    expect(thresholdsCrossed(10, 85).map((t) => t.kind)).toEqual(['BUDGET_50', 'BUDGET_80']);
+    expect(thresholdsCrossed(50, 100).map((t) => t.kind)).toEqual(['BUDGET_80', 'BUDGET_100']);
+    expect(thresholdsCrossed(100, 130)).toEqual([]);
   });
 });

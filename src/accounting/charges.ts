@@ -1,5 +1,6 @@
 import type { Allocation } from '../allocations/entities/allocation.entity.js';
 import { budgetMinutes } from '../allocator/core/exact-decimal.js';
+import type { NotificationKind } from '../common/notifier.js';
 import type { Instance } from '../requests/entities/instance.entity.js';
 
 /**
@@ -66,6 +67,28 @@ export function chooseAllocation(budgets: Budget[]): Budget | undefined {
 export function spend(budget: Budget, charge: Pick<Charge, 'vcpuMinutes' | 'gpuMinutes'>): void {
   budget.vcpuMinutesLeft -= charge.vcpuMinutes;
   budget.gpuMinutesLeft -= charge.gpuMinutes;
+}
+
+/** The budget thresholds people are told of. */
+export const BUDGET_THRESHOLDS: readonly { percent: number; kind: NotificationKind }[] = [
+  { percent: 50, kind: 'BUDGET_50' },
+  { percent: 80, kind: 'BUDGET_80' },
+  { percent: 100, kind: 'BUDGET_100' },
+];
+
+/** How much of a budget is used, in percent: the larger of its core-hour and GPU-hour shares (0 without a budget). */
+export function usedPercent(budget: Budget): number {
+  const share = (granted: number | null, left: number) => {
+    if (granted === null) return 0;
+    const minutes = budgetMinutes(granted);
+    return minutes <= 0 ? 100 : ((minutes - left) / minutes) * 100;
+  };
+  return Math.max(share(budget.allocation.coreHours, budget.vcpuMinutesLeft), share(budget.allocation.gpuHours, budget.gpuMinutesLeft));
+}
+
+/** The thresholds a budget crossed between two readings of usedPercent. */
+export function thresholdsCrossed(before: number, after: number): (typeof BUDGET_THRESHOLDS)[number][] {
+  return BUDGET_THRESHOLDS.filter((t) => before < t.percent && after >= t.percent);
 }
 
 /** Whether a budget not yet marked used up is now: a limited budget with nothing left. */

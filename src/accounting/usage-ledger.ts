@@ -10,12 +10,13 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { groupBy } from '../common/group-by.js';
 import { LOGGER } from '../common/logging.js';
+import { Notifier } from '../common/notifier.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { Site } from '../sites/entities/site.entity.js';
-import { budgetLeft, chargeDue, chooseAllocation, MINUTE_MS, newlyExhausted, spend, type Budget, type Charge } from './charges.js';
+import { budgetLeft, chargeDue, chooseAllocation, MINUTE_MS, newlyExhausted, spend, thresholdsCrossed, usedPercent, type Budget, type Charge } from './charges.js';
 import { UsageRecord } from './entities/usage-record.entity.js';
 
 /** Instances charged per transaction, so a large federation never holds one long transaction. */
@@ -39,6 +40,7 @@ export class UsageLedger {
   constructor(
     private readonly db: Db,
     @Inject(CONFIG) private readonly config: Config,
+    private readonly notifier: Notifier,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -66,6 +68,7 @@ export class UsageLedger {
     if (projectIds.length === 0) return 0;
     const projects = await manager.getRepository(Project).find({ where: { id: In(projectIds) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
     const budgets = await this.budgetsInForce(manager, projectIds, now);
+    const usedBefore = new Map([...budgets.values()].flat().map((b) => [b, usedPercent(b)]));
     const records = await this.latestRecordsOf(manager, instances);
     const facts = await this.factsOf(manager, instances, projects);
     const added = new Map<string, number>();
@@ -88,6 +91,7 @@ export class UsageLedger {
       await manager.getRepository(Project).update(project.id, { decayedUsage: usage, usageDecayedAt: now });
     }
     await this.markExhausted(manager, [...budgets.values()].flat(), now);
+    await this.notifyThresholds(manager, usedBefore, projects);
     return charged;
   }
 
@@ -150,6 +154,24 @@ export class UsageLedger {
       periodStart,
       periodEnd: charge.until,
     });
+  }
+
+  /** Tells each project of the budget thresholds its allocations crossed in this charge (once each: the key says which). */
+  private async notifyThresholds(manager: EntityManager, usedBefore: Map<Budget, number>, projects: Project[]): Promise<void> {
+    const names = new Map(projects.map((p) => [p.id, p.name]));
+    for (const [budget, before] of usedBefore) {
+      const after = usedPercent(budget);
+      const { allocation } = budget;
+      for (const threshold of thresholdsCrossed(before, after)) {
+        await this.notifier.notify(manager, {
+          kind: threshold.kind,
+          projectId: allocation.projectId,
+          subject: `project ${names.get(allocation.projectId) ?? allocation.projectId}: ${Math.floor(after)}% of the budget of allocation ${allocation.id} is used`,
+          details: { allocationId: allocation.id, usedPercent: after, coreHours: allocation.coreHours, coreHoursLeft: budget.vcpuMinutesLeft / 60, gpuHours: allocation.gpuHours, gpuHoursLeft: budget.gpuMinutesLeft / 60 },
+          dedupeKey: `budget:${allocation.id}:${threshold.percent}`,
+        });
+      }
+    }
   }
 
   /** Allocations whose budget this charge used up: they stop counting, and their end policy starts. */

@@ -276,6 +276,48 @@ const variables = {
     sensitive: false,
     parse: cronExpression('*/5 * * * * *'),
   },
+  SKYPOOL_WEBHOOK_CRON: {
+    description: 'when webhook deliveries that are due are sent (each notification also nudges a send at once)',
+    sensitive: false,
+    parse: cronExpression('*/5 * * * * *'),
+  },
+  SKYPOOL_WEBHOOK_RETRY_SECONDS: {
+    description: 'a failed webhook delivery is tried again after this long, doubled at each failure (up to an hour)',
+    sensitive: false,
+    parse: integer(1, 3600, 30),
+  },
+  SKYPOOL_WEBHOOK_MAX_ATTEMPTS: {
+    description: 'a webhook delivery is given up (FAILED) after this many attempts',
+    sensitive: false,
+    parse: integer(1, 100, 10),
+  },
+  SKYPOOL_ALLOCATION_WARNING_DAYS: {
+    description: 'how long before an allocation ends its project is told (ALLOCATION_ENDING); 0: not told',
+    sensitive: false,
+    parse: integer(0, 365, 7),
+  },
+  SMTP_URL: {
+    description: 'an SMTP server for e-mail digests of notifications (smtp://user:password@host:port, smtps://...); unset: no e-mail',
+    sensitive: true,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      try {
+        return ['smtp:', 'smtps:'].includes(new URL(raw).protocol) ? raw : { expected: 'an smtp:// or smtps:// URL' };
+      } catch {
+        return { expected: 'an smtp:// or smtps:// URL' };
+      }
+    },
+  },
+  SKYPOOL_EMAIL_FROM: {
+    description: "the sender of the e-mail digests",
+    sensitive: false,
+    parse: (raw) => raw || 'Skypool <skypool@localhost>',
+  },
+  SKYPOOL_EMAIL_DIGEST_CRON: {
+    description: 'when each person with an e-mail address is sent a digest of the notifications since the last (with SMTP_URL)',
+    sensitive: false,
+    parse: cronExpression('0 0 * * * *'),
+  },
   SKYPOOL_HEALTH_CRON: {
     description: 'when each site is probed (DescribeAvailabilityZones, a small DescribeInstances and, where offered, DescribeInstanceTypes)',
     sensitive: false,

@@ -1,4 +1,9 @@
 import { UsageRecord } from '../accounting/entities/usage-record.entity.js';
+import { EmailDigestCursor } from '../accounting/notifications/entities/email-digest-cursor.entity.js';
+import { NotificationPreference } from '../accounting/notifications/entities/notification-preference.entity.js';
+import { Notification } from '../accounting/notifications/entities/notification.entity.js';
+import { WebhookDelivery } from '../accounting/notifications/entities/webhook-delivery.entity.js';
+import { Webhook } from '../accounting/notifications/entities/webhook.entity.js';
 import { AllocatorCycle } from '../allocator/entities/allocator-cycle.entity.js';
 import { Allocation } from '../allocations/entities/allocation.entity.js';
 import { Project } from '../allocations/entities/project.entity.js';
@@ -16,4 +21,4 @@ import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent, WorkerPool, WorkerPoolMember];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent, WorkerPool, WorkerPoolMember, Notification, Webhook, WebhookDelivery, NotificationPreference, EmailDigestCursor];

@@ -2,7 +2,6 @@ import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../common/secret-box.js';
-import { Site } from '../sites/entities/site.entity.js';
 import { BROKER_APPLICATION_NAME } from './data-source.js';
 import { Deployment } from './deployment.entity.js';
 
@@ -19,21 +18,30 @@ export async function brokerConnections(dataSource: DataSource): Promise<number>
   return row!.n;
 }
 
+/** Every column that holds a value sealed under the secret key: sites' EC2 secrets, webhooks' signing keys. */
+const SEALED_COLUMNS = [
+  { table: 'site', column: 'secret_access_key_sealed' },
+  { table: 'webhook', column: 'secret_sealed' },
+] as const;
+
 /**
- * Re-seals every stored site secret under the new key and records the new key's check, in one
- * transaction: either everything is under the new key or nothing changed.
+ * Re-seals every stored secret under the new key and records the new key's check, in one
+ * transaction: either everything is under the new key or nothing changed. Returns how many sites'
+ * secrets were re-sealed.
  */
 export async function resealSecrets(dataSource: DataSource, current: SecretBox, next: SecretBox): Promise<number> {
   return dataSource.transaction(async (manager) => {
     const deployment = await manager.getRepository(Deployment).findOne({ where: { singleton: 1 }, lock: { mode: 'pessimistic_write' } });
     if (!deployment) throw new Error('this database has no deployment yet: start the broker on it once first');
     if (!current.matches(deployment.keyCheck)) throw new Error('the current key is not the one this database was sealed with (SKYPOOL_SECRET_KEY, or secret.key in the data folder)');
-    const sites = await manager.getRepository(Site).find({ lock: { mode: 'pessimistic_write' } });
-    for (const site of sites) {
-      await manager.getRepository(Site).update(site.id, { secretAccessKeySealed: next.seal(current.open(site.secretAccessKeySealed)) });
+    let sites = 0;
+    for (const { table, column } of SEALED_COLUMNS) {
+      const rows: { id: string; sealed: string }[] = await manager.query(`SELECT id, ${column} AS sealed FROM ${table} FOR UPDATE`);
+      for (const row of rows) await manager.query(`UPDATE ${table} SET ${column} = $2 WHERE id = $1`, [row.id, next.seal(current.open(row.sealed))]);
+      if (table === 'site') sites = rows.length;
     }
     await manager.getRepository(Deployment).update({ singleton: 1 }, { keyCheck: next.keyCheck() });
-    return sites.length;
+    return sites;
   });
 }
 

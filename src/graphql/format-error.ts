@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
+import { AccountingErrorCode } from '../accounting/accounting.errors.js';
 import { AllocationsErrorCode } from '../allocations/allocations.errors.js';
 import { BurstingErrorCode } from '../bursting/bursting.errors.js';
 import { DomainError, type CommonErrorCode } from '../common/errors.js';
@@ -12,7 +13,7 @@ import { SitesErrorCode } from '../sites/sites.errors.js';
 /** The `extensions.code` values the API contract pins. */
 export type ApiErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
 
-type DomainErrorCode = CommonErrorCode | RequestsErrorCode | SitesErrorCode | AllocationsErrorCode | IdentityErrorCode | BurstingErrorCode;
+type DomainErrorCode = CommonErrorCode | RequestsErrorCode | SitesErrorCode | AllocationsErrorCode | IdentityErrorCode | BurstingErrorCode | AccountingErrorCode;
 
 /**
  * Every domain's error codes, mapped once to what clients see. A code missing here does not
@@ -49,6 +50,9 @@ const API_CODES: Record<DomainErrorCode, ApiErrorCode> = {
   [BurstingErrorCode.PoolNameTaken]: 'CONFLICT',
   [BurstingErrorCode.InvalidPool]: 'BAD_USER_INPUT',
   [BurstingErrorCode.PoolDeleted]: 'CONFLICT',
+
+  [AccountingErrorCode.WebhookNotFound]: 'NOT_FOUND',
+  [AccountingErrorCode.InvalidWebhook]: 'BAD_USER_INPUT',
 
   [IdentityErrorCode.NotInstitutionAdmin]: 'FORBIDDEN',
   [IdentityErrorCode.NotFederationAdmin]: 'FORBIDDEN',

@@ -132,6 +132,16 @@ export const AccessPolicy = {
     }
   },
 
+  /** Register a project's webhooks: its managers (and admins above them). */
+  assertCanManageProjectNotifications(principal: Principal, project: { id: string; institution: string }): void {
+    if (!managesProject(principal, project)) throw new IdentityError(IdentityErrorCode.NotProjectManager, "only a manager of that project (or an admin) may change its webhooks");
+  },
+
+  /** Register an institution's webhooks (its sites and all its projects): its site admins and federation admins. */
+  assertCanManageInstitutionNotifications(principal: Principal, institution: string): void {
+    if (!administersInstitution(principal, institution)) throw new IdentityError(IdentityErrorCode.NotInstitutionAdmin, `only a federation admin or a site admin of ${institution} may change its webhooks`);
+  },
+
   /** A token that acts as oneself: only a person who logged in has a self to act as. */
   assertCanCreateOwnToken(principal: Principal): void {
     if (principal.kind === 'service-account') throw new IdentityError(IdentityErrorCode.PersonRequired, 'a service account may not create tokens; ask a person who manages the project');
@@ -174,6 +184,7 @@ const anyone: PermissionRule['check'] = () => undefined;
 export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   [Permission.ReadFederation]: { scopes: ['signed-in'], check: anyone },
   [Permission.ReadOwn]: { scopes: ['signed-in'], check: anyone },
+  [Permission.ManageNotifications]: { scopes: ['signed-in'], check: anyone },
   [Permission.ReadAuditLog]: {
     scopes: ['federation'],
     check: (principal) => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
+import { Notifier } from '../common/notifier.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
@@ -20,6 +21,7 @@ export class LeaseNotices {
   constructor(
     private readonly db: Db,
     private readonly lifecycle: RequestLifecycle,
+    private readonly notifier: Notifier,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -51,7 +53,15 @@ export class LeaseNotices {
       const request = await manager.getRepository(ResourceRequest).findOneByOrFail({ id });
       const endsAt = request.leaseEndsAt!;
       const inMinutes = Math.ceil((endsAt.getTime() - now.getTime()) / 60_000);
-      await this.lifecycle.notice(manager, request, 'LEASE_ENDING', `lease ends at ${endsAt.toISOString()}, in ${inMinutes} minutes; extendLease to keep it`);
+      const reason = `lease ends at ${endsAt.toISOString()}, in ${inMinutes} minutes; extendLease to keep it`;
+      await this.lifecycle.notice(manager, request, 'LEASE_ENDING', reason);
+      await this.notifier.notify(manager, {
+        kind: 'LEASE_ENDING',
+        projectId: request.projectId,
+        subject: `request ${request.id}: ${reason}`,
+        details: { requestId: request.id, leaseEndsAt: endsAt.toISOString(), submittedBy: request.submittedBy, tags: request.tags },
+        dedupeKey: `lease-ending:${request.id}:${endsAt.toISOString()}`,
+      });
       await manager.getRepository(ResourceRequest).update(id, { leaseWarnedAt: now });
       return true;
     });

@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { timeOrderedUuid } from '../common/ids.js';
 import { LOGGER } from '../common/logging.js';
+import { Notifier } from '../common/notifier.js';
 import { StaleStateError } from '../common/state-machine.js';
 import { Db } from '../database/db.js';
 import { Instance } from './entities/instance.entity.js';
@@ -42,6 +43,7 @@ export class RequestLifecycle {
   constructor(
     private readonly db: Db,
     private readonly updates: RequestUpdates,
+    private readonly notifier: Notifier,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -67,6 +69,7 @@ export class RequestLifecycle {
     Object.assign(request, patch);
     if (changed) await this.record(manager, { requestId: request.id, kind: 'REQUEST_STATE', fromState: from, toState: to, reason: patch.reason, reasonCode: patch.reasonCode });
     if (from !== to) this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
+    if (from !== to && to === 'FAILED') await this.notifyFailed(manager, request);
   }
 
   /**
@@ -99,6 +102,7 @@ export class RequestLifecycle {
         }
         if (from !== to) this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, from, to, reasonCode: patch.reasonCode, reason: patch.reason }, 'request state changed');
         Object.assign(request, patch);
+        if (from !== to && to === 'FAILED') await this.notifyFailed(manager, request);
       }
       if (events.length > 0) await manager.getRepository(RequestEvent).insert(events);
       await this.updates.changedMany(manager, events.map((e) => e.requestId));
@@ -147,6 +151,17 @@ export class RequestLifecycle {
     const event = await this.record(manager, { requestId: request.id, kind, reason });
     this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
     return event;
+  }
+
+  /** Its project (and institution) hear of a request that failed, with why. */
+  private notifyFailed(manager: EntityManager, request: ResourceRequest): Promise<void> {
+    return this.notifier.notify(manager, {
+      kind: 'REQUEST_FAILED',
+      projectId: request.projectId,
+      subject: `request ${request.id} failed: ${request.reason ?? 'no reason given'}`,
+      details: { requestId: request.id, reasonCode: request.reasonCode, reason: request.reason, submittedBy: request.submittedBy, tags: request.tags },
+      dedupeKey: `request-failed:${request.id}`,
+    });
   }
 
   /** A change is logged only once it is there for everyone to read: never one that was rolled back (or tried again). */

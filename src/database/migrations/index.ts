@@ -9,6 +9,7 @@ import { ExactLedger1796199656147 } from './1796199656147-ExactLedger.js';
 import { RequestTags1796228694005 } from './1796228694005-RequestTags.js';
 import { WorkerPools1796232436313 } from './1796232436313-WorkerPools.js';
 import { UsageFacts1796258769018 } from './1796258769018-UsageFacts.js';
+import { Notifications1796259594421 } from './1796259594421-Notifications.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RequestTags1796228694005,
   WorkerPools1796232436313,
   UsageFacts1796258769018,
+  Notifications1796259594421,
 ];

@@ -28,6 +28,8 @@ export enum Permission {
   CreateServiceAccount = 'CreateServiceAccount',
   CreateOwnToken = 'CreateOwnToken',
   RevokeToken = 'RevokeToken',
+  /** Register webhooks and choose one's notifications: the service checks the project or institution named. */
+  ManageNotifications = 'ManageNotifications',
 }
 
 /** Scopes found by looking a record up by its id: the owning domain registers the lookup (ScopeLookups). */

@@ -7,6 +7,7 @@ import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
 import { withinDeadline } from '../../common/deadline.js';
 import { LOGGER } from '../../common/logging.js';
+import { Notifier } from '../../common/notifier.js';
 import { ComputeError, type SiteConnection } from '../../compute/compute-driver.js';
 import { COMPUTE_DRIVERS, type ComputeDriverFactory } from '../../compute/compute.tokens.js';
 import { toComputeError } from '../../compute/ec2-errors.js';
@@ -46,6 +47,7 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
     private readonly db: Db,
     private readonly sites: SitesService,
     private readonly metrics: SiteHealthMetrics,
+    private readonly notifier: Notifier,
     @Inject(COMPUTE_DRIVERS) private readonly drivers: ComputeDriverFactory,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
     @Inject(CONFIG) private readonly config: Config,
@@ -136,6 +138,14 @@ export class SiteHealthService implements OnApplicationBootstrap, BeforeApplicat
       );
       const columns = { health: next.health, healthSince: next.since, healthCheckedAt: next.checkedAt, healthLatencyMs: next.latencyMs, healthError: next.error, consecutiveFailures: next.consecutiveFailures };
       await repo.update(site.id, columns);
+      if (next.health === 'DOWN' && before !== 'DOWN') {
+        await this.notifier.notify(manager, {
+          kind: 'SITE_DOWN',
+          institution: site.institution,
+          subject: `site ${site.name} is DOWN: ${next.error ?? 'it does not answer'}`,
+          details: { siteId: site.id, site: site.name, since: next.since, error: next.error },
+        });
+      }
       return { site: Object.assign(site, columns), before };
     });
     if (!result) return undefined;

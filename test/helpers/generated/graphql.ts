@@ -291,6 +291,8 @@ export type Mutation = {
   createServiceAccount: CreatedApiToken;
   /** a pool that keeps desiredSize workers of one shape running in the project, for a pilot system (HTCondor, GlideinWMS, DIRAC) */
   createWorkerPool: WorkerPool;
+  /** no more deliveries; deleting it again changes nothing */
+  deleteWebhook: Webhook;
   /** ends its members (their instances are terminated); deleting it again changes nothing */
   deleteWorkerPool: WorkerPool;
   /** no new placements at the site; running leases finish */
@@ -300,6 +302,8 @@ export type Mutation = {
   grantAllocation: Allocation;
   /** adds a site and probes it at once */
   registerSite: Site;
+  /** POST a project's notifications (its managers) or an institution's (its site admins) to a URL, signed with the secret answered once */
+  registerWebhook: WebhookRegistration;
   /** false when the user had no role given in the project */
   removeProjectMember: Scalars['Boolean']['output'];
   /** takes a site out of the federation; refused while instances there hold resources */
@@ -312,8 +316,12 @@ export type Mutation = {
   revokeAllocation: Allocation;
   /** ends a token at once */
   revokeApiToken: ApiToken;
+  /** turn a kind of notification on or off in your e-mail digest */
+  setNotificationPreference: NotificationPreference;
   /** sets a project's fair-share priority factor (federation admins); HTCondor-style: 2 gets half the share of 1 */
   setProjectPriorityFactor: Project;
+  /** the kinds the webhook is sent; the others are turned off */
+  setWebhookKinds: Webhook;
   /** within the pool's minSize and maxSize; shrinking ends the newest members first */
   setWorkerPoolSize: WorkerPool;
   submitRequest: SubmitRequestResult;
@@ -365,6 +373,11 @@ export type MutationCreateWorkerPoolArgs = {
 };
 
 
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationDeleteWorkerPoolArgs = {
   id: Scalars['ID']['input'];
 };
@@ -388,6 +401,11 @@ export type MutationGrantAllocationArgs = {
 
 export type MutationRegisterSiteArgs = {
   input: RegisterSiteInput;
+};
+
+
+export type MutationRegisterWebhookArgs = {
+  input: RegisterWebhookInput;
 };
 
 
@@ -423,9 +441,21 @@ export type MutationRevokeApiTokenArgs = {
 };
 
 
+export type MutationSetNotificationPreferenceArgs = {
+  email: Scalars['Boolean']['input'];
+  kind: NotificationKind;
+};
+
+
 export type MutationSetProjectPriorityFactorArgs = {
   priorityFactor: Scalars['Float']['input'];
   projectId: Scalars['ID']['input'];
+};
+
+
+export type MutationSetWebhookKindsArgs = {
+  id: Scalars['ID']['input'];
+  kinds: Array<NotificationKind>;
 };
 
 
@@ -465,6 +495,36 @@ export type NetworkSettingsInput = {
   keyName?: InputMaybe<Scalars['String']['input']>;
   securityGroupIds?: InputMaybe<Array<Scalars['String']['input']>>;
   subnetId?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Notification = {
+  __typename?: 'Notification';
+  at: Scalars['DateTime']['output'];
+  details: Scalars['JSONObject']['output'];
+  /** the Skypool-Event-Id its webhook deliveries carry */
+  id: Scalars['ID']['output'];
+  institution?: Maybe<Scalars['String']['output']>;
+  kind: NotificationKind;
+  projectId?: Maybe<Scalars['ID']['output']>;
+  subject: Scalars['String']['output'];
+};
+
+/** BUDGET_50/80/100: that share of an allocation's budget is used; ALLOCATION_ENDING (SKYPOOL_ALLOCATION_WARNING_DAYS before) and ALLOCATION_ENDED; LEASE_ENDING; REQUEST_FAILED; SITE_DOWN (to its institution) */
+export type NotificationKind =
+  | 'ALLOCATION_ENDED'
+  | 'ALLOCATION_ENDING'
+  | 'BUDGET_50'
+  | 'BUDGET_80'
+  | 'BUDGET_100'
+  | 'LEASE_ENDING'
+  | 'REQUEST_FAILED'
+  | 'SITE_DOWN';
+
+/** whether a kind of notification is in your e-mail digest */
+export type NotificationPreference = {
+  __typename?: 'NotificationPreference';
+  email: Scalars['Boolean']['output'];
+  kind: NotificationKind;
 };
 
 export type PlanCandidate = {
@@ -540,6 +600,10 @@ export type Query = {
   federationBalance: Array<InstitutionBalance>;
   /** who you are, your roles and your projects */
   me: Me;
+  /** which kinds are in your e-mail digest (a person signed in) */
+  notificationPreferences: Array<NotificationPreference>;
+  /** recent notifications of the projects you may see and the institutions you administer, newest first */
+  notifications: Array<Notification>;
   /** dry run: what would happen to this request now */
   planRequest: RequestPlan;
   /** the projects you may see */
@@ -552,6 +616,8 @@ export type Query = {
   sites: Array<Site>;
   /** charged usage in [from, to) from the ledger, per group: your projects' usage, and as a site admin what ran at your institution's sites (federation admins: everything) */
   usageReport: Array<UsageRow>;
+  /** a project's webhooks, or an institution's */
+  webhooks: Array<Webhook>;
   workerPool?: Maybe<WorkerPool>;
   /** the project's pools (without projectId: those of every project you may see); deleted ones are left out */
   workerPools: Array<WorkerPool>;
@@ -568,6 +634,11 @@ export type QueryAuditEventsArgs = {
 export type QueryFederationBalanceArgs = {
   from: Scalars['DateTime']['input'];
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryNotificationsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -605,6 +676,12 @@ export type QueryUsageReportArgs = {
   groupBy: Array<UsageGrouping>;
   projectId?: InputMaybe<Scalars['ID']['input']>;
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryWebhooksArgs = {
+  institution?: InputMaybe<Scalars['String']['input']>;
+  projectId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -663,6 +740,17 @@ export type RegisterSiteInput = {
   secretAccessKey: Scalars['String']['input'];
   /** default ON_CREATE */
   tagMode?: InputMaybe<TagMode>;
+};
+
+export type RegisterWebhookInput = {
+  /** the institution whose sites' and projects' notifications it hears */
+  institution?: InputMaybe<Scalars['String']['input']>;
+  /** the kinds it is sent (default: all) */
+  kinds?: InputMaybe<Array<NotificationKind>>;
+  /** the project whose notifications it hears (or give institution) */
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  /** http(s) URL that notifications are POSTed to, as JSON, signed (Skypool-Signature) */
+  url: Scalars['String']['input'];
 };
 
 /** one step in a request's history: a state change of the request or of one of its instances, or a notice */
@@ -1060,6 +1148,24 @@ export type User = {
 export type UserError = {
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
+};
+
+export type Webhook = {
+  __typename?: 'Webhook';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  institution?: Maybe<Scalars['String']['output']>;
+  /** the kinds it is sent; the others are turned off */
+  kinds: Array<NotificationKind>;
+  projectId?: Maybe<Scalars['ID']['output']>;
+  url: Scalars['String']['output'];
+};
+
+export type WebhookRegistration = {
+  __typename?: 'WebhookRegistration';
+  /** the HMAC-SHA256 key of its signatures: shown only now, keep it with the receiver */
+  secret: Scalars['String']['output'];
+  webhook: Webhook;
 };
 
 /** keeps desiredSize members running: replaces those that fail or vanish, ends the newest first when it shrinks */

@@ -1,0 +1,157 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.js';
+import { CLOCK } from '../../common/clock.provider.js';
+import { LOGGER } from '../../common/logging.js';
+import { SerialTask } from '../../common/serial-task.js';
+import { CONFIG, type Config } from '../../config/config.js';
+import { Db } from '../../database/db.js';
+import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.service.js';
+import { Notification } from './entities/notification.entity.js';
+import { Webhook } from './entities/webhook.entity.js';
+import { signature } from './webhook-signature.js';
+
+/** Deliveries claimed at once; each batch is sent in parallel. */
+const BATCH = 20;
+/** A receiver has this long to answer. */
+const SEND_TIMEOUT_MS = 10_000;
+/** A claim outlives a send; after a crash another broker process sends the delivery again then. */
+const CLAIM_MS = 60_000;
+const MAX_BACKOFF_MS = 3_600_000;
+
+interface Claimed {
+  id: string;
+  notification_id: string;
+  webhook_id: string;
+  attempts: number;
+}
+
+type Outcome = { delivered: true } | { delivered: false; error: string };
+
+/** What a webhook receives: the notification, as JSON. */
+export function webhookBody(n: Notification): string {
+  return JSON.stringify({ id: n.id, kind: n.kind, at: n.createdAt.toISOString(), subject: n.subject, projectId: n.projectId, institution: n.institution, details: n.details });
+}
+
+/**
+ * Sends webhook deliveries that are due: claimed under row locks (so several broker processes
+ * share the work and none sends one twice while its claim holds), POSTed outside any transaction,
+ * then marked DELIVERED on a 2xx answer, or tried again with exponential backoff, up to
+ * SKYPOOL_WEBHOOK_MAX_ATTEMPTS. A crash between the send and the mark sends it once more: the
+ * receiver knows a repeat by its Skypool-Event-Id.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly task: SerialTask;
+  private schedule?: ScheduledTask;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.task = new SerialTask(() => this.pass(), (err) => this.logger.error({ err }, 'webhook pass failed'));
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule = cron.schedule(this.config.SKYPOOL_WEBHOOK_CRON, () => this.task.trigger(), { name: 'webhooks', noOverlap: true });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.schedule?.destroy();
+    await this.task.stop();
+  }
+
+  /** Sends what is due soon (after a notification commits). */
+  nudge(): void {
+    void this.task.trigger();
+  }
+
+  /** One pass now, until nothing is due (tests, and the operations API). */
+  run(): Promise<void> {
+    return this.task.trigger();
+  }
+
+  private async pass(): Promise<void> {
+    for (;;) {
+      const claimed = await this.claim();
+      if (claimed.rows.length === 0) return;
+      await Promise.all(claimed.rows.map((delivery) => this.deliver(delivery, claimed.until)));
+      if (claimed.rows.length < BATCH) return;
+    }
+  }
+
+  private async claim(): Promise<{ rows: Claimed[]; until: Date }> {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + CLAIM_MS);
+    const [rows]: [Claimed[], number] = await this.db.manager.query(
+      `UPDATE webhook_delivery SET claimed_until = $2
+        WHERE id IN (SELECT id FROM webhook_delivery
+                      WHERE state = 'PENDING' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+                      ORDER BY next_attempt_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+        RETURNING id, notification_id, webhook_id, attempts`,
+      [now, until],
+    );
+    return { rows, until };
+  }
+
+  private async deliver(delivery: Claimed, claimedUntil: Date): Promise<void> {
+    const notification = await this.db.manager.getRepository(Notification).findOneByOrFail({ id: delivery.notification_id });
+    const webhook = await this.db.manager.getRepository(Webhook).findOneByOrFail({ id: delivery.webhook_id });
+    const outcome: Outcome = webhook.deletedAt ? { delivered: false, error: 'the webhook was deleted' } : await this.send(webhook, notification, delivery.attempts + 1);
+    const attempts = delivery.attempts + 1;
+    const now = this.clock.now();
+    const giveUp = !outcome.delivered && (webhook.deletedAt !== null || attempts >= this.config.SKYPOOL_WEBHOOK_MAX_ATTEMPTS);
+    const patch = outcome.delivered
+      ? { state: 'DELIVERED', delivered_at: now, last_error: null, next_attempt_at: now }
+      : { state: giveUp ? 'FAILED' : 'PENDING', delivered_at: null, last_error: outcome.error, next_attempt_at: new Date(now.getTime() + this.backoffMs(attempts)) };
+    // only while the claim is still ours: after it ran out another process may have sent it
+    await this.db.manager.query(
+      `UPDATE webhook_delivery SET state = $3, attempts = $4, delivered_at = $5, last_error = $6, next_attempt_at = $7, claimed_until = NULL
+        WHERE id = $1 AND claimed_until = $2`,
+      [delivery.id, claimedUntil, patch.state, attempts, patch.delivered_at, patch.last_error, patch.next_attempt_at],
+    );
+    const fields = { webhookId: webhook.id, notificationId: notification.id, kind: notification.kind, attempts };
+    if (outcome.delivered) this.logger.debug(fields, 'webhook delivered');
+    else if (giveUp) this.logger.warn({ ...fields, error: outcome.error }, 'webhook delivery given up');
+    else this.logger.info({ ...fields, error: outcome.error }, 'webhook delivery failed; will try again');
+  }
+
+  private async send(webhook: Webhook, notification: Notification, attempt: number): Promise<Outcome> {
+    const body = webhookBody(notification);
+    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    try {
+      const res = await fetch(webhook.url, {
+        method: 'POST',
+        // a redirect is an answer, not a place to send the notification (and its signature) to
+        redirect: 'manual',
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Skypool-Webhooks/1',
+          'skypool-event-id': notification.id,
+          'skypool-event-kind': notification.kind,
+          'skypool-delivery-attempt': String(attempt),
+          'skypool-timestamp': String(timestamp),
+          'skypool-signature': signature(this.deployment.secrets.open(webhook.secretSealed), timestamp, body),
+        },
+        body,
+      });
+      await res.body?.cancel();
+      return res.ok ? { delivered: true } : { delivered: false, error: `the receiver answered HTTP ${res.status}` };
+    } catch (err) {
+      const cause = (err as Error).cause as Error | undefined;
+      return { delivered: false, error: `could not reach the receiver: ${cause?.message ?? (err as Error).message}` };
+    }
+  }
+
+  /** base x 2^(attempts - 1), up to an hour, and up to a tenth more so retries of many deliveries spread out. */
+  private backoffMs(attempts: number): number {
+    const base = Math.min(this.config.SKYPOOL_WEBHOOK_RETRY_SECONDS * 1000 * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+    return Math.round(base * (1 + Math.random() * 0.1));
+  }
+}
+
