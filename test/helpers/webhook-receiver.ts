@@ -22,6 +22,8 @@ export class WebhookReceiver {
   readonly received: ReceivedDelivery[] = [];
   /** the status of the next answers, one each; then 204 */
   readonly answers: number[] = [];
+  /** while set, every delivery is answered 503 (a receiver that is down) */
+  refusing = false;
   secret = '';
   private server?: Server;
 
@@ -31,7 +33,7 @@ export class WebhookReceiver {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         const header = (name: string) => String(req.headers[name] ?? '');
-        const status = this.answers.shift() ?? 204;
+        const status = this.refusing ? 503 : (this.answers.shift() ?? 204);
         this.received.push({
           eventId: header('skypool-event-id'),
           kind: header('skypool-event-kind'),
