@@ -51,6 +51,9 @@ const EXTEND = 'mutation($id: ID!) { extendLease(id: $id, hours: 0.5) { leaseEnd
 const NOTE = 'mutation($id: ID!) { addRequestNote(requestId: $id, note: "resumed") { kind } }';
 /** A worker pool of the project with nothing to run (desiredSize 0), made by the federation admin. */
 const POOL = (p: string) => `mutation { createWorkerPool(input: { projectId: "${p}", name: "${unique('pool')}", image: "ubuntu-22.04", vcpus: 1, memoryMiB: 1024, leaseHours: 1, maxSize: 2 }) { id } }`;
+/** A new webhook of the project, registered by the bootstrap admin. */
+const webhookOf = async (f: Fixture, projectId: string): Promise<string> =>
+  (await f.t.admin.data('mutation($p: ID!) { registerWebhook(input: { projectId: $p, url: "http://127.0.0.1:9/hook" }) { webhook { id } } }', { p: projectId })).registerWebhook.webhook.id;
 const poolOf = async (f: Fixture, projectId: string) => (await f.as.federationAdmin.data<{ createWorkerPool: { id: string } }>(POOL(projectId))).createWorkerPool.id;
 
 /**
@@ -126,6 +129,16 @@ const MATRIX: [string, boolean[], (f: Fixture, c: GraphqlClient, who: Who) => Pr
   ['revokeAllocation of B', [N, N, N, N, Y], async (f, c) => c.request('mutation($id: ID!) { revokeAllocation(id: $id) { id } }', { id: await f.allocationOf(f.projectB) })],
   ['setProjectPriorityFactor of A', [N, N, N, N, Y], (f, c) => c.request(`mutation { setProjectPriorityFactor(projectId: "${f.projectA}", priorityFactor: 1) { id } }`)],
   ['query allocatorStatus', [N, Y, Y, Y, Y], (_f, c) => c.request('{ allocatorStatus { cycles } }')],
+  ['mutation registerWebhook of A', [N, N, Y, Y, Y], (f, c) => c.request(`mutation { registerWebhook(input: { projectId: "${f.projectA}", url: "http://127.0.0.1:9/hook" }) { secret } }`)],
+  ['mutation registerWebhook of B', [N, N, N, N, Y], (f, c) => c.request(`mutation { registerWebhook(input: { projectId: "${f.projectB}", url: "http://127.0.0.1:9/hook" }) { secret } }`)],
+  ["mutation registerWebhook of the site admin's institution", [N, N, N, Y, Y], (_f, c) => c.request('mutation { registerWebhook(input: { institution: "University of Michigan", url: "http://127.0.0.1:9/hook" }) { secret } }')],
+  ['query webhooks of A', [N, N, Y, Y, Y], (f, c) => c.request('query($p: ID) { webhooks(projectId: $p) { id } }', { p: f.projectA })],
+  ['mutation setWebhookKinds of A', [N, N, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { setWebhookKinds(id: $id, kinds: [SITE_DOWN]) { id } }', { id: await webhookOf(f, f.projectA) })],
+  ['mutation deleteWebhook of A', [N, N, Y, Y, Y], async (f, c) => c.request('mutation($id: ID!) { deleteWebhook(id: $id) { id } }', { id: await webhookOf(f, f.projectA) })],
+  ['query notifications', [N, Y, Y, Y, Y], (_f, c) => c.request('{ notifications { id } }')],
+  // e-mail digests are a person's: service accounts have none (see notifications-email)
+  ['query notificationPreferences', [N, N, N, N, N], (_f, c) => c.request('{ notificationPreferences { kind } }')],
+  ['mutation setNotificationPreference', [N, N, N, N, N], (_f, c) => c.request('mutation { setNotificationPreference(kind: LEASE_ENDING, email: false) { kind } }')],
   ['query usageReport of A', [N, Y, Y, Y, Y], (f, c) => c.request(`{ usageReport(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", groupBy: [PROJECT], projectId: "${f.projectA}") { coreHours } }`)],
   // a site admin sees any project's usage of their institution's sites
   ['query usageReport of B', [N, N, N, Y, Y], (f, c) => c.request(`{ usageReport(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", groupBy: [PROJECT], projectId: "${f.projectB}") { coreHours } }`)],
