@@ -8,6 +8,7 @@ import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { ClaimGrants } from './oidc/claim-grants.js';
 import { OidcProviders } from './oidc/oidc-providers.service.js';
 import { OidcController } from './oidc/oidc.controller.js';
+import { PeopleDirectory } from './people-directory.js';
 import { PermissionsModule } from './permissions/permissions.module.js';
 
 @Module({
@@ -22,7 +23,8 @@ import { PermissionsModule } from './permissions/permissions.module.js';
     OidcProviders,
     OidcLoginService,
     IdentityScopes,
+    PeopleDirectory,
   ],
-  exports: [AuthService],
+  exports: [AuthService, PeopleDirectory],
 })
 export class IdentityModule {}
