@@ -10,7 +10,8 @@ import { ProvisioningScheduler } from '../src/provisioning/provisioning.schedule
 import { ResourceRequest } from '../src/requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { SiteHealthService } from '../src/sites/health/site-health.service.js';
-import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
+import { expectExit, runCli } from './helpers/cli.js';
 import { grantAllocation, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import type { GraphqlClient } from './helpers/graphql-client.js';
 import { databaseKind } from './helpers/test-database.js';
@@ -183,6 +184,33 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
     // researchers do not see their institution's sites' notices
     const { notifications: researchers } = await researcher.data('{ notifications { kind } }');
     expect(researchers.map((n: { kind: string }) => n.kind)).not.toContain('SITE_DOWN');
+  });
+
+  it('manages webhooks and lists notifications from the command line', async () => {
+    const env = { SKYPOOL_URL: t.url, SKYPOOL_TOKEN: ADMIN_TOKEN };
+    const added = await runCli(['webhooks', 'add', '--project', 'climate', '--to', 'http://127.0.0.1:9/cli-hook', '--kind', 'site_down', '--kind', 'budget-80', '--json'], env);
+    expectExit(added, 0);
+    const { secret, webhook } = JSON.parse(added.stdout);
+    expect(secret).toMatch(/^whsec_/);
+    expect(webhook.kinds).toEqual(['SITE_DOWN', 'BUDGET_80']);
+    const listed = await runCli(['webhooks', 'list', '--project', 'climate'], env);
+    expectExit(listed, 0);
+    expect(listed.stdout).toMatch(new RegExp(`^${webhook.id}\\s+http://127\\.0\\.0\\.1:9/cli-hook\\s+SITE_DOWN,BUDGET_80$`, 'm'));
+    expect(listed.stdout).not.toContain('whsec_');
+    expectExit(await runCli(['webhooks', 'remove', webhook.id], env), 0);
+    expect((await runCli(['webhooks', 'list', '--project', 'climate'], env)).stdout).not.toContain(webhook.id);
+
+    const notifications = await runCli(['notifications', '--limit', '2'], env);
+    expectExit(notifications, 0);
+    expect(notifications.stdout.split('\n')[0]).toMatch(/^AT\s+KIND\s+SUBJECT$/);
+    expect(notifications.stdout).toMatch(/SITE_DOWN\s+site umich is DOWN/);
+
+    const wrongKind = await runCli(['webhooks', 'add', '--project', 'climate', '--to', 'http://127.0.0.1:9/x', '--kind', 'planet'], env);
+    expectExit(wrongKind, 2);
+    expect(wrongKind.stderr).toMatch(/--kind: one of BUDGET_50, /);
+    const badUrl = await runCli(['webhooks', 'add', '--project', 'climate', '--to', 'ftp://example.edu/x'], env);
+    expectExit(badUrl, 1);
+    expect(badUrl.stderr).toMatch(/--to: must be an http\(s\) URL/);
   });
 
   /** A request moved to FAILED by the one place every state change goes through. */

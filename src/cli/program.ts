@@ -7,6 +7,7 @@ import { bashCompletion, zshCompletion } from './completion.js';
 import { cancel, extend, list, plan, show, ssh, submit, wait, watch, type OutputOptions, type SubmitFlags } from './request-commands.js';
 import { addMember, audit, createProject, createToken, grantAllocation, listAllocations, listMembers, listTokens, removeMember, revokeAllocation, revokeToken, updateAllocation, type AllocationFlags } from './admin-commands.js';
 import { createPool, deletePool, listPools, scalePool, showPool } from './pool-commands.js';
+import { addWebhook, listNotifications, listWebhooks, parseKind, removeWebhook, setWebhookKinds, type WebhookScopeFlags } from './notification-commands.js';
 import { listProjects } from './project-commands.js';
 import { login, logout, whoami } from './session-commands.js';
 import { parseGroupBy, usage, USAGE_GROUPINGS, type UsageFlags } from './usage-command.js';
@@ -400,6 +401,30 @@ export function buildProgram(): Command {
     .option('--apel <folder>', 'write the APEL cloud records (APEL-cloud-message v0.4, 100 per message) to this folder instead, one file per message')
     .addHelpText('after', '\nExamples:\n  skypool usage --group-by project,month --from 2026-01-01\n  skypool usage --group-by site --csv usage.csv\n  skypool usage --from 2026-11-01 --to 2026-12-01 --apel outgoing/')
     .action(async (options: UsageFlags, command: Command) => usage(api(command), options, output(command)));
+
+  const webhooks = program.command('webhooks').description("where a project's or an institution's notifications are POSTed (its managers, its site admins)");
+  const scoped = (command: Command) => command.option('--project <project>', 'the project (name or id)').option('--institution <institution>', 'the institution (its sites and projects)');
+  scoped(webhooks.command('list').description('the webhooks of a project or an institution')).action(async (options: WebhookScopeFlags, command: Command) => listWebhooks(api(command), options, output(command)));
+  scoped(webhooks.command('add').description('register a webhook; its signing secret is printed once'))
+    .requiredOption('--to <url>', 'where notifications are POSTed (http or https)')
+    .option('--kind <kind>', 'a kind it is sent (repeatable; default: all), e.g. budget_80, request_failed, site_down', parseKind)
+    .action(async (options: WebhookScopeFlags & { to: string; kind?: string[] }, command: Command) => addWebhook(api(command), options, output(command)));
+  webhooks
+    .command('kinds')
+    .description('the kinds a webhook is sent; the others are turned off')
+    .argument('<id>', "the webhook's id")
+    .requiredOption('--kind <kind>', 'a kind (repeatable)', parseKind)
+    .action(async (id: string, options: { kind: string[] }, command: Command) => setWebhookKinds(api(command), id, options.kind, output(command)));
+  webhooks
+    .command('remove')
+    .description('no more deliveries to it')
+    .argument('<id>', "the webhook's id")
+    .action(async (id: string, _options, command: Command) => removeWebhook(api(command), id, output(command)));
+  program
+    .command('notifications')
+    .description('recent notifications of your projects (and, as a site admin, your sites), newest first')
+    .option('--limit <n>', 'at most this many (up to 500)', (v) => parseWholeNumber(v, '--limit'), 50)
+    .action(async (options: { limit: number }, command: Command) => listNotifications(api(command), options.limit, output(command)));
 
   const pool = program.command('pool').description('worker pools: keep N workers of one shape running for a pilot system (HTCondor, GlideinWMS, DIRAC)');
   pool
