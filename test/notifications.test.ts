@@ -222,3 +222,25 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
     });
   }
 });
+
+describe(`webhooks into private networks on the ${databaseKind} database`, () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await startTestBroker({ env: { SKYPOOL_WEBHOOK_ALLOW_PRIVATE: 'false' } });
+  }, 60_000);
+  afterAll(() => t?.stop());
+
+  it('refuses a URL that reaches this machine or a private network, unless the operator allows it', async () => {
+    const project = await projectWithAllocation(t.admin, { name: 'guarded', institution: MICHIGAN }, { vcpus: 1, memoryMiB: 1024 });
+    for (const [url, address] of [
+      ['http://127.0.0.1:9/hook', '127.0.0.1'],
+      ['http://[::1]:9/hook', '::1'],
+      ['http://localhost:9/hook', '(127.0.0.1|::1)'],
+      ['http://169.254.169.254/latest/meta-data', '169.254.169.254'],
+    ]) {
+      const res = await t.admin.request('mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret } }', { i: { projectId: project, url } });
+      expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'url' } });
+      expect(res.errors?.[0]?.message).toMatch(new RegExp(`^url: reaches ${address.replace(/\./g, '\\.')}, a loopback, private or link-local address; the operator allows those with SKYPOOL_WEBHOOK_ALLOW_PRIVATE=true$`));
+    }
+  });
+});

@@ -38,6 +38,7 @@ describe(`webhook deliveries across a SIGKILL on the ${databaseKind} database`, 
       SKYPOOL_CHARGE_CRON: '* * * * * *',
       SKYPOOL_WEBHOOK_CRON: '* * * * * *',
       SKYPOOL_WEBHOOK_RETRY_SECONDS: '1',
+      SKYPOOL_WEBHOOK_ALLOW_PRIVATE: 'true',
     };
     const first = await spawnBroker(env);
     brokers.push(first);

@@ -291,6 +291,11 @@ const variables = {
     sensitive: false,
     parse: integer(1, 100, 10),
   },
+  SKYPOOL_WEBHOOK_ALLOW_PRIVATE: {
+    description: 'true: webhooks may POST to loopback, private and link-local addresses (a receiver on this machine or inside the network); false: such URLs are refused',
+    sensitive: false,
+    parse: (raw) => (raw === undefined || raw === '' || raw === 'false' ? false : raw === 'true' ? true : { expected: 'true or false' }),
+  } as Variable<boolean>,
   SKYPOOL_ALLOCATION_WARNING_DAYS: {
     description: 'how long before an allocation ends its project is told (ALLOCATION_ENDING); 0: not told',
     sensitive: false,

@@ -38,6 +38,8 @@ export async function startTestBroker(options: { sites?: string; env?: Record<st
     // suites query far faster than any client would; graphql-hardening.test.ts tests the budget itself
     SKYPOOL_QUERY_COST_PER_SECOND: '100000000',
     SKYPOOL_QUERY_COST_BURST: '1000000000',
+    // the suites' webhook receivers listen on 127.0.0.1
+    SKYPOOL_WEBHOOK_ALLOW_PRIVATE: 'true',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });

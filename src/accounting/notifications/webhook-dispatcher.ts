@@ -10,6 +10,7 @@ import { Db } from '../../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.service.js';
 import { Notification } from './entities/notification.entity.js';
 import { Webhook } from './entities/webhook.entity.js';
+import { privateAddressOf } from './webhook-address.js';
 import { signature } from './webhook-signature.js';
 
 /** Deliveries claimed at once; each batch is sent in parallel. */
@@ -121,6 +122,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async send(webhook: Webhook, notification: Notification, attempt: number): Promise<Outcome> {
+    const refusal = await this.refusal(webhook.url);
+    if (refusal) return { delivered: false, error: refusal };
     const body = webhookBody(notification);
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     try {
@@ -145,6 +148,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     } catch (err) {
       const cause = (err as Error).cause as Error | undefined;
       return { delivered: false, error: `could not reach the receiver: ${cause?.message ?? (err as Error).message}` };
+    }
+  }
+
+  /** Why the URL may not be sent to now (its host resolves to a private address, or not at all), or null. */
+  private async refusal(url: string): Promise<string | null> {
+    if (this.config.SKYPOOL_WEBHOOK_ALLOW_PRIVATE) return null;
+    try {
+      const address = await privateAddressOf(url);
+      return address ? `refused: the receiver's host resolves to ${address}, a private address (SKYPOOL_WEBHOOK_ALLOW_PRIVATE is not set)` : null;
+    } catch (err) {
+      return `could not resolve the receiver's host: ${(err as Error).message}`;
     }
   }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../../common/notifier.js';
 import { isUuid, requireName, requireUrl } from '../../common/validation.js';
+import { CONFIG, type Config } from '../../config/config.js';
 import { Db } from '../../database/db.js';
 import { DEPLOYMENT, type DeploymentIdentity } from '../../database/deployment.service.js';
 import { AccessPolicy } from '../../identity/access-policy.js';
@@ -12,6 +13,7 @@ import type { Principal } from '../../identity/principal.js';
 import { AccountingError, AccountingErrorCode } from '../accounting.errors.js';
 import type { RegisterWebhookInput, WebhookView } from './dto/notification.types.js';
 import { Webhook } from './entities/webhook.entity.js';
+import { privateAddressOf } from './webhook-address.js';
 import { newWebhookSecret } from './webhook-signature.js';
 
 export function toWebhookView(w: Webhook): WebhookView {
@@ -25,6 +27,7 @@ export class WebhooksService {
     private readonly db: Db,
     private readonly projects: ProjectsService,
     @Inject(DEPLOYMENT) private readonly deployment: DeploymentIdentity,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -34,6 +37,7 @@ export class WebhooksService {
     const hasInstitution = input.institution !== null && input.institution !== undefined;
     if (hasProject === hasInstitution) throw AccountingError.about(AccountingErrorCode.InvalidWebhook, 'projectId', 'give a project or an institution, not both');
     requireUrl('url', input.url);
+    await this.assertReachable(input.url);
     if (hasInstitution) requireName('institution', input.institution!);
     await this.assertMayManage(principal, { projectId: input.projectId ?? null, institution: input.institution ?? null });
     const kinds = input.kinds && input.kinds.length > 0 ? [...new Set(input.kinds)] : [...NOTIFICATION_KINDS];
@@ -73,6 +77,18 @@ export class WebhooksService {
     await this.assertMayManage(principal, scope);
     const where = scope.projectId ? { projectId: scope.projectId, deletedAt: IsNull() } : { institution: scope.institution!, deletedAt: IsNull() };
     return this.db.manager.getRepository(Webhook).find({ where, order: { createdAt: 'ASC' } });
+  }
+
+  /** Unless SKYPOOL_WEBHOOK_ALLOW_PRIVATE, a URL into this machine or a private network is refused (the dispatcher checks again at each send). */
+  private async assertReachable(url: string): Promise<void> {
+    if (this.config.SKYPOOL_WEBHOOK_ALLOW_PRIVATE) return;
+    let address: string | null;
+    try {
+      address = await privateAddressOf(url);
+    } catch {
+      throw AccountingError.about(AccountingErrorCode.InvalidWebhook, 'url', `the host of ${url} does not resolve`);
+    }
+    if (address) throw AccountingError.about(AccountingErrorCode.InvalidWebhook, 'url', `reaches ${address}, a loopback, private or link-local address; the operator allows those with SKYPOOL_WEBHOOK_ALLOW_PRIVATE=true`);
   }
 
   private async get(principal: Principal, id: string): Promise<Webhook> {
