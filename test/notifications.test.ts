@@ -213,6 +213,23 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
     expect(badUrl.stderr).toMatch(/--to: must be an http\(s\) URL/);
   });
 
+  it('tells of an allocation ending soon, once, and of its end', async () => {
+    const endsAt = new Date(clock.now().getTime() + 3 * 24 * 3_600_000 + 60_000);
+    const ending = await grantAllocation(t.admin, project, { vcpus: 1, memoryMiB: 1024, endsAt: endsAt.toISOString() });
+    await charge();
+    await charge();
+    const about = async () =>
+      (await t.admin.data('{ notifications(first: 500) { kind subject details } }')).notifications.filter((n: { details: { allocationId?: string } }) => n.details.allocationId === ending);
+    expect(await about()).toEqual([expect.objectContaining({ kind: 'ALLOCATION_ENDING', subject: `project climate: allocation ${ending} ends at ${endsAt.toISOString()}, in 4 days` })]);
+    clock.advance(4 * 24 * 3_600_000);
+    await charge();
+    await charge();
+    expect((await about()).map((n: { kind: string; subject: string }) => [n.kind, n.subject])).toEqual([
+      ['ALLOCATION_ENDED', `project climate: allocation ${ending} ended at ${endsAt.toISOString()}`],
+      ['ALLOCATION_ENDING', `project climate: allocation ${ending} ends at ${endsAt.toISOString()}, in 4 days`],
+    ]);
+  });
+
   /** A request moved to FAILED by the one place every state change goes through. */
   async function failRequest(id: string, reason: string): Promise<void> {
     const lifecycle = t.broker.app.get(RequestLifecycle);

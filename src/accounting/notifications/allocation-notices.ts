@@ -46,7 +46,11 @@ export class AllocationNotices {
     if (allocations.length === 0) return;
     const projects = await this.db.manager.getRepository(Project).findBy({ id: In([...new Set(allocations.map((a) => a.projectId))]) });
     const names = new Map(projects.map((p) => [p.id, p.name]));
-    const notices = allocations.flatMap((a) => this.noticeOf(a, names.get(a.projectId) ?? a.projectId, now));
+    const candidates = allocations.flatMap((a) => this.noticeOf(a, names.get(a.projectId) ?? a.projectId, now));
+    // most were told on an earlier pass: only those not told yet are written (the key still guards a race)
+    const told: { dedupe_key: string }[] = candidates.length === 0 ? [] : await this.db.manager.query('SELECT dedupe_key FROM notification WHERE dedupe_key = ANY($1)', [candidates.map((n) => n.dedupeKey)]);
+    const toldKeys = new Set(told.map((t) => t.dedupe_key));
+    const notices = candidates.filter((n) => !toldKeys.has(n.dedupeKey!));
     if (notices.length === 0) return;
     await this.db.transaction(async (manager) => {
       for (const notice of notices) await this.notifier.notify(manager, notice);
