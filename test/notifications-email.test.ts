@@ -5,13 +5,11 @@ import { DataSource } from 'typeorm';
 import { EmailDigests } from '../src/accounting/notifications/email-digests.js';
 import { NotificationPreferences } from '../src/accounting/notifications/notification-preferences.service.js';
 import { ManualClock } from '../src/common/clock.js';
-import { Db } from '../src/database/db.js';
 import { User } from '../src/identity/entities/user.entity.js';
 import type { Principal } from '../src/identity/principal.js';
-import { ResourceRequest } from '../src/requests/entities/resource-request.entity.js';
-import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
+import { manualTime } from './helpers/manual-time.js';
 import { databaseKind } from './helpers/test-database.js';
 
 interface Mail {
@@ -59,13 +57,9 @@ describe(`e-mail digests on the ${databaseKind} database`, () => {
   let person: Principal;
 
   const digest = () => t.broker.app.get(EmailDigests).run();
+  const time = manualTime(() => t, clock);
   async function failRequest(reason: string): Promise<void> {
-    const id = await submitRequest(t.admin, { projectId: project, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 2048, leaseHours: 1, sites: ['umich'] });
-    const lifecycle = t.broker.app.get(RequestLifecycle);
-    await t.broker.app.get(Db).transaction(async (manager) => {
-      const request = await manager.getRepository(ResourceRequest).findOneByOrFail({ id });
-      await lifecycle.moveRequest(manager, request, 'FAILED', { reason, reasonCode: 'TEST' });
-    });
+    await time.fail(await submitRequest(t.admin, { projectId: project, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 2048, leaseHours: 1, sites: ['umich'] }), reason);
   }
 
   beforeAll(async () => {

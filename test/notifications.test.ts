@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { AccountingScheduler } from '../src/accounting/accounting.scheduler.js';
 import { WebhookDispatcher } from '../src/accounting/notifications/webhook-dispatcher.js';
-import { AllocatorCycleService } from '../src/allocator/allocator-cycle.service.js';
 import { ManualClock } from '../src/common/clock.js';
-import { Db } from '../src/database/db.js';
 import { LeaseNotices } from '../src/provisioning/lease-notices.js';
-import { ProvisioningScheduler } from '../src/provisioning/provisioning.scheduler.js';
-import { ResourceRequest } from '../src/requests/entities/resource-request.entity.js';
-import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
 import { SiteHealthService } from '../src/sites/health/site-health.service.js';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { expectExit, runCli } from './helpers/cli.js';
 import { grantAllocation, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import type { GraphqlClient } from './helpers/graphql-client.js';
+import { manualTime } from './helpers/manual-time.js';
 import { databaseKind } from './helpers/test-database.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -34,20 +29,8 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
   let projectWebhookId: string;
   let researcher: GraphqlClient;
 
-  const allocate = () => t.broker.app.get(AllocatorCycleService).run();
-  const charge = () => t.broker.app.get(AccountingScheduler).run();
+  const { until, charge, fail: failRequest } = manualTime(() => t, clock);
   const dispatch = () => t.broker.app.get(WebhookDispatcher).run();
-
-  async function until(requestId: string, state: string): Promise<void> {
-    for (let i = 0; i < 40; i++) {
-      const { resourceRequest } = await t.admin.data('query($id: ID!) { resourceRequest(id: $id) { state } }', { id: requestId });
-      if (resourceRequest.state === state) return;
-      clock.advance(3000);
-      await allocate();
-      await t.broker.app.get(ProvisioningScheduler).reconcileNow();
-    }
-    throw new Error(`request ${requestId} never reached ${state}`);
-  }
 
   const register = (client: GraphqlClient, input: Record<string, unknown>) =>
     client.request<{ registerWebhook: { secret: string; webhook: { id: string; kinds: string[] } } }>(
@@ -229,15 +212,6 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
       ['ALLOCATION_ENDING', `project climate: allocation ${ending} ends at ${endsAt.toISOString()}, in 4 days`],
     ]);
   });
-
-  /** A request moved to FAILED by the one place every state change goes through. */
-  async function failRequest(id: string, reason: string): Promise<void> {
-    const lifecycle = t.broker.app.get(RequestLifecycle);
-    await t.broker.app.get(Db).transaction(async (manager) => {
-      const request = await manager.getRepository(ResourceRequest).findOneByOrFail({ id });
-      await lifecycle.moveRequest(manager, request, 'FAILED', { reason, reasonCode: 'TEST' });
-    });
-  }
 });
 
 describe(`webhooks into private networks on the ${databaseKind} database`, () => {

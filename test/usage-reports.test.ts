@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { AccountingScheduler } from '../src/accounting/accounting.scheduler.js';
-import { AllocatorCycleService } from '../src/allocator/allocator-cycle.service.js';
 import { ManualClock } from '../src/common/clock.js';
-import { ProvisioningScheduler } from '../src/provisioning/provisioning.scheduler.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +8,7 @@ import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.
 import { expectExit, runCli } from './helpers/cli.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 import type { GraphqlClient } from './helpers/graphql-client.js';
+import { manualTime } from './helpers/manual-time.js';
 import { databaseKind } from './helpers/test-database.js';
 
 const MINUTE = 60_000;
@@ -57,20 +55,7 @@ describe(`usage reports and exports on the ${databaseKind} database`, () => {
   let researcher: GraphqlClient;
   let edinburghAdmin: GraphqlClient;
 
-  const allocate = () => t.broker.app.get(AllocatorCycleService).run();
-  const charge = () => t.broker.app.get(AccountingScheduler).run();
-  const reconcile = () => t.broker.app.get(ProvisioningScheduler).reconcileNow();
-
-  async function until(requestId: string, state: string): Promise<void> {
-    for (let i = 0; i < 40; i++) {
-      const { resourceRequest } = await t.admin.data('query($id: ID!) { resourceRequest(id: $id) { state } }', { id: requestId });
-      if (resourceRequest.state === state) return;
-      clock.advance(3000);
-      await allocate();
-      await reconcile();
-    }
-    throw new Error(`request ${requestId} never reached ${state}`);
-  }
+  const { until, charge } = manualTime(() => t, clock);
 
   async function learn(name: string, requestId: string, project: string): Promise<void> {
     const { resourceRequest } = await t.admin.data(
