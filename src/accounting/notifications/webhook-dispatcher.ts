@@ -25,6 +25,7 @@ interface Claimed {
   id: string;
   notification_id: string;
   webhook_id: string;
+  /** this attempt's number */
   attempts: number;
 }
 
@@ -88,8 +89,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async claim(): Promise<{ rows: Claimed[]; until: Date }> {
     const now = this.clock.now();
     const until = new Date(now.getTime() + CLAIM_MS);
+    // an attempt counts from its claim: one cut short by a crash counts too
     const [rows]: [Claimed[], number] = await this.db.manager.query(
-      `UPDATE webhook_delivery SET claimed_until = $2
+      `UPDATE webhook_delivery SET claimed_until = $2, attempts = attempts + 1
         WHERE id IN (SELECT id FROM webhook_delivery
                       WHERE state = 'PENDING' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
                       ORDER BY next_attempt_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
@@ -102,8 +104,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async deliver(delivery: Claimed, claimedUntil: Date): Promise<void> {
     const notification = await this.db.manager.getRepository(Notification).findOneByOrFail({ id: delivery.notification_id });
     const webhook = await this.db.manager.getRepository(Webhook).findOneByOrFail({ id: delivery.webhook_id });
-    const outcome: Outcome = webhook.deletedAt ? { delivered: false, error: 'the webhook was deleted' } : await this.send(webhook, notification, delivery.attempts + 1);
-    const attempts = delivery.attempts + 1;
+    const attempts = delivery.attempts;
+    const outcome: Outcome = webhook.deletedAt ? { delivered: false, error: 'the webhook was deleted' } : await this.send(webhook, notification, attempts);
     const now = this.clock.now();
     const giveUp = !outcome.delivered && (webhook.deletedAt !== null || attempts >= this.config.SKYPOOL_WEBHOOK_MAX_ATTEMPTS);
     const patch = outcome.delivered
@@ -111,9 +113,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       : { state: giveUp ? 'FAILED' : 'PENDING', delivered_at: null, last_error: outcome.error, next_attempt_at: new Date(now.getTime() + this.backoffMs(attempts)) };
     // only while the claim is still ours: after it ran out another process may have sent it
     await this.db.manager.query(
-      `UPDATE webhook_delivery SET state = $3, attempts = $4, delivered_at = $5, last_error = $6, next_attempt_at = $7, claimed_until = NULL
+      `UPDATE webhook_delivery SET state = $3, delivered_at = $4, last_error = $5, next_attempt_at = $6, claimed_until = NULL
         WHERE id = $1 AND claimed_until = $2`,
-      [delivery.id, claimedUntil, patch.state, attempts, patch.delivered_at, patch.last_error, patch.next_attempt_at],
+      [delivery.id, claimedUntil, patch.state, patch.delivered_at, patch.last_error, patch.next_attempt_at],
     );
     const fields = { webhookId: webhook.id, notificationId: notification.id, kind: notification.kind, attempts };
     if (outcome.delivered) this.logger.debug(fields, 'webhook delivered');
