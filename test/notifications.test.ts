@@ -212,6 +212,21 @@ describe(`notifications and webhooks on the ${databaseKind} database`, () => {
       ['ALLOCATION_ENDING', `project climate: allocation ${ending} ends at ${endsAt.toISOString()}, in 4 days`],
     ]);
   });
+
+  it('deletes notifications and their settled deliveries after the retention (90 days), keeping a delivery still being tried', async () => {
+    const db = t.broker.app.get(DataSource);
+    const [before] = await db.query('SELECT count(*)::int AS n FROM notification');
+    expect(before.n).toBeGreaterThan(5);
+    const pending = await submitRequest(t.admin, { projectId: project, image: 'ubuntu-22.04', vcpus: 1, memoryMiB: 2048, leaseHours: 1, sites: ['umich'] });
+    projectHook.refusing = true;
+    await failRequest(pending, 'still being told');
+    await dispatch();
+    clock.advance(91 * 24 * 3_600_000);
+    await charge();
+    const left: { kind: string; state: string }[] = await db.query('SELECT n.kind, d.state FROM notification n LEFT JOIN webhook_delivery d ON d.notification_id = n.id ORDER BY n.id');
+    expect(left).toEqual([{ kind: 'REQUEST_FAILED', state: 'PENDING' }]);
+    projectHook.refusing = false;
+  });
 });
 
 describe(`webhooks into private networks on the ${databaseKind} database`, () => {

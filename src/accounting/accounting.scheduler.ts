@@ -7,9 +7,10 @@ import { WorkSignals } from '../common/work-signals.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { AllocationEnforcer } from './allocation-enforcer.js';
 import { AllocationNotices } from './notifications/allocation-notices.js';
+import { NotificationOutbox } from './notifications/notification-outbox.js';
 import { UsageLedger } from './usage-ledger.js';
 
-/** On SKYPOOL_CHARGE_CRON: charge run time to budgets, then enforce allocations that ended. */
+/** On SKYPOOL_CHARGE_CRON: charge run time to budgets, enforce allocations that ended, tell of allocations ending, prune old notifications. */
 @Injectable()
 export class AccountingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly task: SerialTask;
@@ -19,6 +20,7 @@ export class AccountingScheduler implements OnApplicationBootstrap, OnApplicatio
     private readonly ledger: UsageLedger,
     private readonly enforcer: AllocationEnforcer,
     private readonly allocationNotices: AllocationNotices,
+    private readonly outbox: NotificationOutbox,
     private readonly signals: WorkSignals,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -44,5 +46,6 @@ export class AccountingScheduler implements OnApplicationBootstrap, OnApplicatio
     await this.ledger.chargeAll();
     if (await this.enforcer.enforceAll()) this.signals.emit('terminations-ready');
     await this.allocationNotices.notifyAll();
+    await this.outbox.prune();
   }
 }

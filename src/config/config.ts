@@ -296,6 +296,11 @@ const variables = {
     sensitive: false,
     parse: (raw) => (raw === undefined || raw === '' || raw === 'false' ? false : raw === 'true' ? true : { expected: 'true or false' }),
   } as Variable<boolean>,
+  SKYPOOL_NOTIFICATION_RETENTION_DAYS: {
+    description: 'notifications (and their webhook deliveries, once settled) older than this are deleted; at least 31, so an allocation that ended is never told of twice',
+    sensitive: false,
+    parse: integer(31, 3650, 90),
+  },
   SKYPOOL_ALLOCATION_WARNING_DAYS: {
     description: 'how long before an allocation ends its project is told (ALLOCATION_ENDING); 0: not told',
     sensitive: false,

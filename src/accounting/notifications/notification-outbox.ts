@@ -6,6 +6,7 @@ import { CLOCK } from '../../common/clock.provider.js';
 import { timeOrderedUuid } from '../../common/ids.js';
 import { Notifier, type NewNotification } from '../../common/notifier.js';
 import { isUuid, requireInteger } from '../../common/validation.js';
+import { CONFIG, type Config } from '../../config/config.js';
 import { Db } from '../../database/db.js';
 import { AccessPolicy } from '../../identity/access-policy.js';
 import type { Principal } from '../../identity/principal.js';
@@ -23,6 +24,7 @@ export class NotificationOutbox extends Notifier {
   constructor(
     private readonly db: Db,
     private readonly dispatcher: WebhookDispatcher,
+    @Inject(CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     super();
@@ -47,6 +49,25 @@ export class NotificationOutbox extends Notifier {
       [id, notification.kind, notification.projectId ?? null, institution, now],
     );
     this.db.afterCommit(manager, () => this.dispatcher.nudge());
+  }
+
+  /**
+   * Deletes notifications older than SKYPOOL_NOTIFICATION_RETENTION_DAYS with their settled
+   * deliveries; one with a delivery still being tried stays until it settles. Returns how many.
+   */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.config.SKYPOOL_NOTIFICATION_RETENTION_DAYS * 86_400_000);
+    return this.db.transaction(async (manager) => {
+      await manager.query(
+        `DELETE FROM webhook_delivery d USING notification n WHERE d.notification_id = n.id AND n.created_at < $1 AND d.state <> 'PENDING'`,
+        [before],
+      );
+      const [, deleted]: [unknown[], number] = await manager.query(
+        `DELETE FROM notification n WHERE n.created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.notification_id = n.id)`,
+        [before],
+      );
+      return deleted;
+    });
   }
 
   /**
