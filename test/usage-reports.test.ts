@@ -4,6 +4,8 @@ import { ManualClock } from '../src/common/clock.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UsageExports } from '../src/accounting/usage-exports.js';
+import type { Principal } from '../src/identity/principal.js';
 import { ADMIN_TOKEN, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { expectExit, runCli } from './helpers/cli.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
@@ -259,6 +261,16 @@ describe(`usage reports and exports on the ${databaseKind} database`, () => {
     expect(november).toMatchObject({ Status: 'completed', EndTime: String(end), WallDuration: String(end - start), CpuDuration: String((end - start) * home.vcpus) });
 
     expect((await get(`/accounting/apel?from=${PERIOD.from}&to=${PERIOD.to}&page=2`)).status).toBe(400);
+
+    // paged in the database: 4 to a page, the 6 records are 2 pages, every record once
+    const exports = t.broker.app.get(UsageExports);
+    const admin = { id: 'test', kind: 'system', name: 'test', grants: [{ role: 'FEDERATION_ADMIN' }] } as const satisfies Principal;
+    const [first, second, third] = await Promise.all([1, 2, 3].map((page) => exports.apel(admin, new Date(PERIOD.from), new Date(PERIOD.to), page, 4)));
+    expect([first!.pages, second!.pages, third!.message]).toEqual([2, 2, null]);
+    const uuids = (message: string | null) => [...message!.matchAll(/^VMUUID: (.*)$/gm)].map((m) => m[1]);
+    expect(uuids(first!.message)).toHaveLength(4);
+    expect(uuids(second!.message)).toHaveLength(2);
+    expect([...uuids(first!.message), ...uuids(second!.message)].sort()).toEqual(records.map((r) => r.VMUUID).sort());
     expect((await get(`/accounting/apel?from=${PERIOD.from}&to=${PERIOD.to}`, null)).status).toBe(401);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { APEL_HEADER, apelMessages, apelRecord, measuredAt, RECORDS_PER_MESSAGE, type ApelMachine } from './apel.js';
+import { APEL_HEADER, apelMessage, apelRecord, measuredAt, RECORDS_PER_MESSAGE, type ApelMachine } from './apel.js';
 
 const machine = (overrides: Partial<ApelMachine> = {}): ApelMachine => ({
   instanceId: '0191c1d2-0000-7000-8000-000000000001',
@@ -42,17 +42,16 @@ describe('APEL cloud records', () => {
       'VMUUID', 'SiteName', 'CloudComputeService', 'MachineName', 'LocalUserId', 'LocalGroupId', 'GlobalUserName', 'FQAN', 'Status', 'StartTime', 'EndTime',
       'SuspendDuration', 'WallDuration', 'CpuDuration', 'CpuCount', 'NetworkType', 'NetworkInbound', 'NetworkOutbound', 'PublicIPCount', 'Memory', 'Disk', 'ImageId', 'CloudType',
     ]);
-    const [message] = apelMessages([record]);
+    const message = apelMessage([record]);
     expect(message).toContain('FQAN: two lines\n');
     expect(message).toContain('Disk: None\n');
   });
 
-  it('sends at most 100 records per message, each message with the header once', () => {
+  it('makes a message of a page of records with the header once, or of none (the paging is tested with the export)', () => {
     const record = apelRecord(machine(), new Date('2026-11-10T00:00:00Z'));
-    const messages = apelMessages(Array.from({ length: 2 * RECORDS_PER_MESSAGE + 1 }, () => record));
-    expect(messages).toHaveLength(3);
-    for (const message of messages) expect(message.split('\n').filter((line) => line === APEL_HEADER)).toHaveLength(1);
-    expect(messages.map((m) => m.split('%%\n').length - 1)).toEqual([100, 100, 1]);
-    expect(apelMessages([])).toEqual([`${APEL_HEADER}\n`]);
+    const message = apelMessage(Array.from({ length: RECORDS_PER_MESSAGE }, () => record));
+    expect(message.split('\n').filter((line) => line === APEL_HEADER)).toHaveLength(1);
+    expect(message.split('%%\n').length - 1).toBe(100);
+    expect(apelMessage([])).toBe(`${APEL_HEADER}\n`);
   });
 });

@@ -80,15 +80,8 @@ function oneLine(value: string): string {
   return value.replace(/[\r\n]+/g, ' ');
 }
 
-/** One message of up to RECORDS_PER_MESSAGE records (none: the header alone). */
+/** One message of records (none: the header alone); the export pages them RECORDS_PER_MESSAGE at a time. */
 export function apelMessage(records: [string, string][][]): string {
   const body = records.map((fields) => `${fields.map(([key, value]) => `${key}: ${oneLine(value)}\n`).join('')}%%\n`).join('');
   return `${APEL_HEADER}\n${body}`;
-}
-
-/** The records cut into messages as cASO sends them; always at least one. */
-export function apelMessages(records: [string, string][][]): string[] {
-  const messages: string[] = [];
-  for (let i = 0; i < records.length; i += RECORDS_PER_MESSAGE) messages.push(apelMessage(records.slice(i, i + RECORDS_PER_MESSAGE)));
-  return messages.length > 0 ? messages : [apelMessage([])];
 }

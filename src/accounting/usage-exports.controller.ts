@@ -70,13 +70,13 @@ export class UsageExportsController {
       const pageText = single(req, 'page') ?? '1';
       const page = /^[1-9]\d{0,5}$/.test(pageText) ? Number(pageText) : NaN;
       if (Number.isNaN(page)) throw new ExportQueryError(`page: "${pageText}" is not a page number (1, 2, ...)`);
-      const messages = await this.exports.apel(principal, from, to);
-      if (page > messages.length) throw new ExportQueryError(`page: there are ${messages.length} pages`);
-      if (page < messages.length) {
+      const { message, pages } = await this.exports.apel(principal, from, to, page);
+      if (message === null) throw new ExportQueryError(`page: there are ${pages} pages`);
+      if (page < pages) {
         const next = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), page: String(page + 1) });
         res.set('Link', `</accounting/apel?${next.toString()}>; rel="next"`);
       }
-      res.type('text/plain; charset=utf-8').send(messages[page - 1]);
+      res.type('text/plain; charset=utf-8').send(message);
     });
   }
 

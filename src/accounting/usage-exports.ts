@@ -6,7 +6,7 @@ import type { Principal } from '../identity/principal.js';
 import { RequestsService } from '../requests/requests.service.js';
 import { SitesService } from '../sites/sites.service.js';
 import { csvCell } from './csv.js';
-import { apelMessages, apelRecord, type ApelMachine } from './apel.js';
+import { apelMessage, apelRecord, RECORDS_PER_MESSAGE, type ApelMachine } from './apel.js';
 import { windowsOf } from './usage-periods.js';
 import { USAGE_GROUPINGS, UsageReports, type UsageGrouping, type UsageQuery, type UsageTotals } from './usage-reports.js';
 
@@ -55,9 +55,15 @@ export class UsageExports {
     return lines.map((cells) => `${cells.join(',')}\r\n`).join('');
   }
 
-  /** The APEL messages for the machines that ran in [from, to): one record per machine and month, at most 100 per message. */
-  async apel(principal: Principal, from: Date, to: Date): Promise<string[]> {
-    const usage = await this.reports.instancesByMonth(principal, from, to);
+  /**
+   * Page `page` (from 1) of the APEL records of the machines that ran in [from, to): one record
+   * per machine and month, `perPage` (100, as cASO sends them) to a message; with how many pages
+   * there are (at least 1: no records is one message with none).
+   */
+  async apel(principal: Principal, from: Date, to: Date, page: number, perPage = RECORDS_PER_MESSAGE): Promise<{ message: string | null; pages: number }> {
+    const { rows: usage, total } = await this.reports.instancesByMonth(principal, from, to, { offset: (page - 1) * perPage, limit: perPage });
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    if (page > pages) return { message: null, pages };
     const windowEnds = new Map(windowsOf(from, to, true).map((w) => [w.month, w.end]));
     const instances = new Map((await this.requests.instancesByIds([...new Set(usage.map((u) => u.instanceId))])).map((i) => [i.id, i]));
     const requests = new Map((await this.requests.findMany([...new Set([...instances.values()].map((i) => i.requestId))])).map((r) => [r.id, r]));
@@ -86,7 +92,7 @@ export class UsageExports {
       };
       return [apelRecord(machine, now)];
     });
-    return apelMessages(records);
+    return { message: apelMessage(records), pages };
   }
 }
 

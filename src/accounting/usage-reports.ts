@@ -42,18 +42,15 @@ export interface InstitutionBalanceTotals {
   borrowedVcpuMinutes: number;
 }
 
-/** One instance's charged minutes in one window of a period, with what it was and whose. */
-export interface InstanceUsage {
+/** An instance that ran in one month of a period, with what it was and whose. */
+export interface InstanceMonth {
   instanceId: string;
   projectId: string;
   siteId: string;
   month: string | null;
   image: string;
-  instanceType: string;
   vcpus: number;
-  gpus: number;
   memoryMib: number;
-  minutes: number;
 }
 
 export interface UsageQuery {
@@ -134,29 +131,34 @@ export class UsageReports {
     }));
   }
 
-  /** Each instance's charged minutes in each month of the period that it ran in, oldest first (the APEL records). */
-  async instancesByMonth(principal: Principal, from: Date, to: Date): Promise<InstanceUsage[]> {
+  /**
+   * One page of the instances that ran in each month of the period (the APEL records), oldest
+   * month first, and how many there are in all: a page costs what it holds, not the whole period.
+   */
+  async instancesByMonth(principal: Principal, from: Date, to: Date, page: { offset: number; limit: number }): Promise<{ rows: InstanceMonth[]; total: number }> {
     const params: unknown[] = [];
     const cut = this.cut(params, windowsOf(from, to, true), principal, null);
+    const grouped = `${cut}
+       SELECT instance_id, project_id, site_id, month, min(image) AS image, max(vcpus) AS vcpus, max(memory_mib) AS memory_mib
+         FROM cut GROUP BY instance_id, project_id, site_id, month`;
     const rows: Row[] = await this.db.manager.query(
-      `${cut}
-       SELECT instance_id, project_id, site_id, month, min(image) AS image, min(instance_type) AS instance_type,
-              max(vcpus) AS vcpus, max(gpus) AS gpus, max(memory_mib) AS memory_mib, sum(minutes) AS minutes
-         FROM cut GROUP BY instance_id, project_id, site_id, month ORDER BY month, instance_id`,
-      params,
+      `${grouped} ORDER BY month, instance_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.limit, page.offset],
     );
-    return rows.map((row) => ({
-      instanceId: String(row.instance_id),
-      projectId: String(row.project_id),
-      siteId: String(row.site_id),
-      month: textOf(row.month),
-      image: String(row.image),
-      instanceType: String(row.instance_type),
-      vcpus: Number(row.vcpus),
-      gpus: Number(row.gpus),
-      memoryMib: Number(row.memory_mib),
-      minutes: Number(row.minutes),
-    }));
+    // counted apart: a page past the last has no rows to carry a count
+    const [{ total }]: { total: string }[] = await this.db.manager.query(`SELECT count(*) AS total FROM (${grouped}) AS machines`, params);
+    return {
+      total: Number(total),
+      rows: rows.map((row) => ({
+        instanceId: String(row.instance_id),
+        projectId: String(row.project_id),
+        siteId: String(row.site_id),
+        month: textOf(row.month),
+        image: String(row.image),
+        vcpus: Number(row.vcpus),
+        memoryMib: Number(row.memory_mib),
+      })),
+    };
   }
 
   /** A report for one project: refused when the caller sees neither the project nor any site's usage. */

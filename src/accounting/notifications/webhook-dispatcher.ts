@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { In } from 'typeorm';
 import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
 import { LOGGER } from '../../common/logging.js';
@@ -81,7 +82,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     for (;;) {
       const claimed = await this.claim();
       if (claimed.rows.length === 0) return;
-      await Promise.all(claimed.rows.map((delivery) => this.deliver(delivery, claimed.until)));
+      // the batch's notifications and webhooks in two queries, not two per delivery
+      const notifications = new Map((await this.db.manager.getRepository(Notification).findBy({ id: In(claimed.rows.map((d) => d.notification_id)) })).map((n) => [n.id, n]));
+      const webhooks = new Map((await this.db.manager.getRepository(Webhook).findBy({ id: In(claimed.rows.map((d) => d.webhook_id)) })).map((w) => [w.id, w]));
+      await Promise.all(claimed.rows.map((delivery) => this.deliver(delivery, notifications.get(delivery.notification_id)!, webhooks.get(delivery.webhook_id)!, claimed.until)));
       if (claimed.rows.length < BATCH) return;
     }
   }
@@ -101,9 +105,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     return { rows, until };
   }
 
-  private async deliver(delivery: Claimed, claimedUntil: Date): Promise<void> {
-    const notification = await this.db.manager.getRepository(Notification).findOneByOrFail({ id: delivery.notification_id });
-    const webhook = await this.db.manager.getRepository(Webhook).findOneByOrFail({ id: delivery.webhook_id });
+  private async deliver(delivery: Claimed, notification: Notification, webhook: Webhook, claimedUntil: Date): Promise<void> {
     const attempts = delivery.attempts;
     const outcome: Outcome = webhook.deletedAt ? { delivered: false, error: 'the webhook was deleted' } : await this.send(webhook, notification, attempts);
     const now = this.clock.now();

@@ -37,9 +37,10 @@ export class WebhooksService {
     const hasInstitution = input.institution !== null && input.institution !== undefined;
     if (hasProject === hasInstitution) throw AccountingError.about(AccountingErrorCode.InvalidWebhook, 'projectId', 'give a project or an institution, not both');
     requireUrl('url', input.url);
-    await this.assertReachable(input.url);
     if (hasInstitution) requireName('institution', input.institution!);
+    // who may first: a caller who may not register one makes the broker resolve no host
     await this.assertMayManage(principal, { projectId: input.projectId ?? null, institution: input.institution ?? null });
+    await this.assertReachable(input.url);
     const kinds = input.kinds && input.kinds.length > 0 ? [...new Set(input.kinds)] : [...NOTIFICATION_KINDS];
     const secret = newWebhookSecret();
     const webhook = await this.db.manager.getRepository(Webhook).save({
