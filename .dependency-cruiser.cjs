@@ -1,7 +1,7 @@
 /**
  * The layering of ARCHITECTURE.md, checked by `npm run depcruise` (and .ci/run):
  *
- *   transport  main.ts, app.module.ts, broker.ts, graphql/, cli/, portal/, and inside a domain
+ *   transport  main.ts, app.module.ts, broker.ts, portal-pages.ts, graphql/, cli/, portal/, and inside a domain
  *              *.resolver.ts, *.controller.ts, *.guard.ts, *.decorator.ts, *-cli.ts
  *   domains    audit, identity, sites, allocations, requests, allocator, provisioning, accounting, bursting
  *   edge       compute/ (EC2 driver, emulator): knows no domain
@@ -25,7 +25,7 @@ const folderOf = (domain) => (domain === 'allocator' ? 'allocator/(?!core/)' : `
 const anyOf = (domains) => `^src/(${domains.map(folderOf).join('|')})`;
 
 const TRANSPORT = [
-  '^src/(main|app\\.module|broker)\\.ts$',
+  '^src/(main|app\\.module|broker|portal-pages)\\.ts$',
   '^src/(graphql|cli|portal)/',
   '\\.(resolver|controller|guard|decorator)\\.ts$',
   '-cli\\.ts$',

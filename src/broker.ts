@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DemoProject } from './allocations/demo-project.js';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
-import { createLogger, NestPinoLogger } from './common/logging.js';
+import { createLogger, NestPinoLogger, type Logger } from './common/logging.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
 import { DatabaseUnavailableError } from './database/database.errors.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
@@ -13,7 +15,11 @@ import type { Config } from './config/config.js';
 import { AuthService } from './identity/auth.service.js';
 import { MappingError } from './identity/claims-mapping.js';
 import { isFederationAdmin } from './identity/principal.js';
+import { signInLinkAtStart } from './identity/sign-in-links.js';
+import { TOKEN_SIGN_IN_PATH } from './identity/token-sign-in.controller.js';
+import { TokenSignIn } from './identity/token-sign-in.service.js';
 import { ProvisioningScheduler } from './provisioning/provisioning.scheduler.js';
+import { portalPages } from './portal-pages.js';
 import { SiteHealthService } from './sites/health/site-health.service.js';
 import { DescriptorError, readDescriptorFolder } from './sites/site-descriptors.js';
 import { SiteDescriptorsService } from './sites/site-descriptors.service.js';
@@ -22,6 +28,8 @@ export interface Broker {
   app: NestExpressApplication;
   /** Where this broker answers on the loopback interface, e.g. http://127.0.0.1:4000 */
   url: string;
+  /** The one-time link printed at start to sign in to the portal as the federation administrator; none with DATABASE_URL. */
+  signInLink?: string;
   close(): Promise<void>;
 }
 
@@ -77,7 +85,11 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
     // before any body parser: the emulator checks request signatures over the raw body
     app.use(EMULATOR_PATH, (req: IncomingMessage, res: ServerResponse) => emulatorService.emulator.handle(req, res));
   }
+  // before the JSON parser, which then leaves this body alone: the endpoint parses it itself (see there)
+  app.use(TOKEN_SIGN_IN_PATH, express.text({ type: 'application/json', limit: '16kb' }));
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  // the web portal at /, before the API's routes (it passes on the broker's own paths)
+  app.use(portalPages());
   try {
     await app.listen(config.PORT, config.HOST);
   } catch (err) {
@@ -90,8 +102,27 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (servesEmulator) app.get(SiteEmulatorService).url = `${url}${EMULATOR_PATH}`;
   await app.get(SiteDescriptorsService).applyAtStart(descriptors);
+  if (config.SKYPOOL_DEMO_PROJECT) await app.get(DemoProject).ensure();
+  // before the ready line, which main.ts follows by taking over SIGTERM: a stop just after it cleans up
+  const signInLink = signInLinkAtStart(config) ? await printSignInLink(app, url, logger) : undefined;
   logger.info({ url, graphql: `${url}/graphql`, database: config.DATABASE_URL ? 'postgresql' : 'embedded', sites: descriptors.length }, 'skypool broker is ready');
-  return { app, url, close: () => closeBroker(app) };
+  return { app, url, signInLink, close: () => closeBroker(app) };
+}
+
+/**
+ * Makes a one-time sign-in link and prints it, as Jupyter does: in the log, and plainly on
+ * stderr, since the log is JSON for machines and a person starting the broker should see it at a
+ * glance. Both only when the log shows info lines (LOG_LEVEL=warn or silent prints nothing).
+ */
+async function printSignInLink(app: NestExpressApplication, url: string, logger: Logger): Promise<string | undefined> {
+  const code = await app.get(TokenSignIn).issueLink();
+  if (!code) return undefined;
+  const signInLink = `${url}/auth/link?code=${code}`;
+  logger.info({ signInLink }, 'open this link to sign in to the portal as the federation administrator (once, within 15 minutes)');
+  if (logger.isLevelEnabled('info')) {
+    process.stderr.write(`\n    To sign in to the portal as the federation administrator, open this link (it works once, within 15 minutes):\n        ${signInLink}\n\n`);
+  }
+  return signInLink;
 }
 
 /**

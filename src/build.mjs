@@ -9,6 +9,7 @@ import { transformFile, version as swcVersion } from '@swc/core';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { buildPortal } from './portal/build-portal.mjs';
 
 const SOURCE = 'src';
 const OUTPUT = 'dist';
@@ -25,10 +26,14 @@ function hash(...parts) {
   return digest.digest('hex').slice(0, 16);
 }
 
-/** The broker's sources: TypeScript under src/, less the unit specs. */
+/** The portal's single-page app: Vite builds it (src/portal/build-portal.mjs), not SWC. */
+const PORTAL_APP = join(SOURCE, 'portal', 'web');
+
+/** The broker's sources: TypeScript under src/, less the unit specs and the portal's app. */
 function sources(folder) {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const path = join(folder, entry.name);
+    if (path === PORTAL_APP) return [];
     if (entry.isDirectory()) return sources(path);
     return path.endsWith('.ts') && !path.endsWith('.spec.ts') && !path.endsWith('.d.ts') ? [path] : [];
   });
@@ -85,3 +90,9 @@ if (changed.length || deleted.length || previous.settings !== settings) writeAto
 const summary = [changed.length && `compiled ${changed.length} of ${Object.keys(files).length} files`, deleted.length && `removed the output of ${deleted.length} deleted`].filter(Boolean);
 // on stderr: `npm run -s skypool -- ... --json` builds first, and its stdout is the command's alone
 console.error(summary.length ? `${summary.join(', ')} into ${OUTPUT}/ in ${((Date.now() - started) / 1000).toFixed(1)} s` : `${OUTPUT}/ is current`);
+try {
+  console.error(await buildPortal());
+} catch (err) {
+  console.error(`portal build failed: ${err.message ?? err}`);
+  process.exit(1);
+}

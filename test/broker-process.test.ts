@@ -117,6 +117,9 @@ describe('the broker as a process', () => {
     const first = await spawnBroker(embeddedEnv(dir)); // SKYPOOL_SITES unset: the demo sites on the embedded database
     const admin = new GraphqlClient(first.url, ADMIN_TOKEN);
     expect(await siteNames(admin)).toEqual(['edinburgh', 'tacc', 'umich']);
+    // and the demo project, whose allocation lets a first VM start at once
+    const demoProject = '{ projects { name institution allocations { vcpus coreHours } } }';
+    expect((await admin.data(demoProject)).projects).toEqual([{ name: 'demo', institution: 'University of Michigan', allocations: [{ vcpus: 32, coreHours: 1000 }] }]);
     const edinburgh = (await admin.data('{ sites { id name } }')).sites.find((s: { name: string }) => s.name === 'edinburgh');
     await admin.data('mutation($id: ID!) { removeSite(id: $id) { id } }', { id: edinburgh.id });
     await first.stop();
@@ -125,6 +128,8 @@ describe('the broker as a process', () => {
     try {
       const again = new GraphqlClient(second.url, ADMIN_TOKEN);
       expect(await siteNames(again)).toEqual(['tacc', 'umich']);
+      // a broker with projects gets no second demo project
+      expect((await again.data('{ projects { name } }')).projects).toEqual([{ name: 'demo' }]);
       const warning = second
         .output()
         .split('\n')
@@ -171,6 +176,24 @@ describe('the broker as a process', () => {
       await database.drop();
     }
   }, 180_000);
+
+  it('prints a one-time link to sign in to the portal at start on the embedded database: in the log, and plainly on stderr', async () => {
+    const dir = dataDir();
+    const broker = await spawnBroker({ SKYPOOL_DATA_DIR: dir, SKYPOOL_SITES: '' }); // the admin token made into the data folder
+    try {
+      const line = await eventually(async () => broker.output().split('\n').find((l) => l.includes('"signInLink"')), 'the sign-in link in the log');
+      const { signInLink, msg } = JSON.parse(line) as { signInLink: string; msg: string };
+      expect(msg).toBe('open this link to sign in to the portal as the federation administrator (once, within 15 minutes)');
+      expect(signInLink).toMatch(new RegExp(`^${broker.url}/auth/link\\?code=[A-Za-z0-9_-]{43}$`));
+      expect(broker.output().split('\n')).toContain(`        ${signInLink}`); // a line of its own, for a person to copy
+      expect((await fetch(signInLink, { redirect: 'manual' })).status).toBe(302);
+      const again = await fetch(signInLink, { redirect: 'manual' });
+      expect(again.status).toBe(401);
+      expect(await again.text()).toContain(`or sign in with the token in ${join(dir, 'admin-token')}`);
+    } finally {
+      await broker.stop();
+    }
+  });
 
   it('refuses a claim mapping file it cannot read, naming it', async () => {
     const outcome = await runBrokerToExit({ SKYPOOL_DATA_DIR: dataDir(), SKYPOOL_SITES: '', SKYPOOL_CLAIM_MAPPINGS: '/nonexistent/mappings.yaml' });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -14,7 +15,7 @@ describe('npm run build', () => {
 
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), 'skypool-build-'));
-    for (const entry of ['src', 'package.json', '.swcrc']) cpSync(entry, join(project, entry), { recursive: true });
+    for (const entry of ['src', 'package.json', 'package-lock.json', '.swcrc']) cpSync(entry, join(project, entry), { recursive: true });
     symlinkSync(resolve('node_modules'), join(project, 'node_modules'));
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -59,8 +60,39 @@ describe('npm run build', () => {
     const run = spawnSync('npm', ['run', '-s', 'skypool', '--', 'completion', 'bash'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(run.status).toBe(0);
     expect(run.stdout.startsWith('# skypool completion for bash')).toBe(true);
-    expect(run.stderr.trim()).toBe('dist/ is current');
+    expect(run.stderr.trim()).toBe('dist/ is current\ndist/portal/ is current');
     expect(written(before, outputs())).toEqual([]);
+  }, 300_000);
+
+  it('builds the portal with the broker, again only when one of its sources changed', () => {
+    build();
+    const before = outputs();
+    expect(before.has('portal/index.html')).toBe(true);
+    expect(before.has('portal/explorer.html')).toBe(true);
+    // the broker's code is not the portal's: a change to it leaves the portal alone
+    appendFileSync(join(project, 'src', 'common', 'clock.ts'), '\nexport const PORTAL_PROBE = 1;\n');
+    expect(build()).toContain('dist/portal/ is current');
+
+    appendFileSync(join(project, 'src', 'portal', 'web', 'src', 'styles.css'), '\n.build-probe { color: red; }\n');
+    expect(build()).toMatch(/built the portal into dist\/portal\/ in [\d.]+ s: first page \d+ kB of JavaScript gzipped \(budget 300 kB\)/);
+    const css = [...outputs().keys()].filter((file) => /^portal\/assets\/index-.*\.css$/.test(file));
+    expect(css).toHaveLength(1);
+    expect(readFileSync(join(project, 'dist', css[0]!), 'utf8')).toContain('.build-probe');
+  }, 300_000);
+
+  it('fails when the first page is over its JavaScript budget, and leaves the last good portal', () => {
+    build();
+    const before = readFileSync(join(project, 'dist', 'portal', 'index.html'), 'utf8');
+    // 400 kB of random bytes (as base64, which gzip cannot shrink below 300 kB) reached from the first page
+    const filler = randomBytes(400 * 1024).toString('base64');
+    writeFileSync(join(project, 'src', 'portal', 'web', 'src', 'filler.ts'), `export const FILLER = ${JSON.stringify(filler)};\n`);
+    appendFileSync(join(project, 'src', 'portal', 'web', 'src', 'main.tsx'), "\nimport { FILLER } from './filler';\ndocument.title = FILLER;\n");
+    const run = spawnSync('npm', ['run', '-s', 'build'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(run.stderr).toMatch(/portal build failed: the portal is over its budget: first page \d+ kB of JavaScript gzipped \(budget 300 kB\)/);
+    expect(run.status).toBe(1);
+    expect(readFileSync(join(project, 'dist', 'portal', 'index.html'), 'utf8')).toBe(before);
+    unlinkSync(join(project, 'src', 'portal', 'web', 'src', 'filler.ts'));
+    writeFileSync(join(project, 'src', 'portal', 'web', 'src', 'main.tsx'), readFileSync('src/portal/web/src/main.tsx', 'utf8'));
   }, 300_000);
 
   it('compiles the one source that changed', () => {

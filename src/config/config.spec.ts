@@ -41,6 +41,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...server, SKYPOOL_SITES: 'sites/demo' }).SKYPOOL_SITES).toBe('sites/demo');
   });
 
+  it('makes the demo project with the demo sites only, unless SKYPOOL_DEMO_PROJECT says otherwise', () => {
+    const server = { DATABASE_URL: 'postgres://skypool@db.example.edu/skypool', SKYPOOL_SECRET_KEY: 'ab'.repeat(32) };
+    expect(loadConfig({}).SKYPOOL_DEMO_PROJECT).toBe(true);
+    expect(loadConfig({ SKYPOOL_SITES: 'sites/demo' }).SKYPOOL_DEMO_PROJECT).toBe(false);
+    expect(loadConfig({ SKYPOOL_SITES: '' }).SKYPOOL_DEMO_PROJECT).toBe(false);
+    expect(loadConfig(server).SKYPOOL_DEMO_PROJECT).toBe(false);
+    expect(loadConfig({ SKYPOOL_DEMO_PROJECT: 'false' }).SKYPOOL_DEMO_PROJECT).toBe(false);
+    expect(loadConfig({ ...server, SKYPOOL_DEMO_PROJECT: 'true' }).SKYPOOL_DEMO_PROJECT).toBe(true);
+    expect(() => loadConfig({ SKYPOOL_DEMO_PROJECT: 'yes' })).toThrow(/SKYPOOL_DEMO_PROJECT: expected true or false/);
+  });
+
   it('listens on the loopback interface unless HOST says otherwise', () => {
     expect(loadConfig({}).HOST).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');

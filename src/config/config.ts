@@ -168,6 +168,12 @@ const variables = {
     // unset is decided in loadConfig, which knows whether DATABASE_URL is set
     parse: (raw) => raw,
   } as Variable<string | undefined>,
+  SKYPOOL_DEMO_PROJECT: {
+    description: "true: at start, when there is no project yet, make a project 'demo' (University of Michigan) with an allocation, so the demo federation can run a VM at once; unset: true with the demo sites (SKYPOOL_SITES unset on the embedded database)",
+    sensitive: false,
+    // unset is decided in loadConfig, with SKYPOOL_SITES
+    parse: (raw) => (raw === undefined || raw === '' ? undefined : raw === 'true' ? true : raw === 'false' ? false : { expected: 'true or false' }),
+  } as Variable<boolean | undefined>,
   SKYPOOL_SITE_ENV_PREFIX: {
     description: 'site descriptors may read credentials (env:NAME) only from environment variables whose names start with this; never from Skypool\'s own settings',
     sensitive: false,
@@ -429,6 +435,8 @@ type Variables = typeof variables;
 export type Config = { [K in keyof Variables]: Exclude<ReturnType<Variables[K]['parse']>, { expected: string }> } & {
   /** Always decided by loadConfig (see SKYPOOL_SITES). */
   SKYPOOL_SITES: string;
+  /** Always decided by loadConfig (see SKYPOOL_DEMO_PROJECT). */
+  SKYPOOL_DEMO_PROJECT: boolean;
   /** Every configured OpenID Connect provider, `default` first; empty: login is disabled. */
   oidcProviders: OidcProviderConfig[];
 };
@@ -486,7 +494,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS', `at most SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS (${config.SKYPOOL_SERVICE_ACCOUNT_MAX_DAYS})`, env.SKYPOOL_SERVICE_ACCOUNT_DEFAULT_DAYS);
   }
   // demo sites only where asked: a deployment on its own PostgreSQL server gets none unless it names them
-  config.SKYPOOL_SITES ??= config.DATABASE_URL ? '' : 'sites/demo';
+  const demoSites = config.SKYPOOL_SITES === undefined && !config.DATABASE_URL;
+  config.SKYPOOL_SITES ??= demoSites ? 'sites/demo' : '';
+  config.SKYPOOL_DEMO_PROJECT ??= demoSites;
   config.oidcProviders = readOidcProviders(env, config.OIDC_PROVIDERS as string[]);
   return config as Config;
 }

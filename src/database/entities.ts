@@ -13,6 +13,7 @@ import { WorkerPool } from '../bursting/entities/worker-pool.entity.js';
 import { ApiToken } from '../identity/entities/api-token.entity.js';
 import { LoginSession } from '../identity/entities/login-session.entity.js';
 import { RoleGrant } from '../identity/entities/role-grant.entity.js';
+import { SignInLink } from '../identity/entities/sign-in-link.entity.js';
 import { User } from '../identity/entities/user.entity.js';
 import { Instance } from '../requests/entities/instance.entity.js';
 import { RequestEvent } from '../requests/entities/request-event.entity.js';
@@ -21,4 +22,4 @@ import { Site } from '../sites/entities/site.entity.js';
 import { Deployment } from './deployment.entity.js';
 
 /** Every entity, listed once: the data source and the migration check both use this list. */
-export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent, WorkerPool, WorkerPoolMember, Notification, Webhook, WebhookDelivery, NotificationPreference, EmailDigestCursor];
+export const ENTITIES = [Deployment, Site, Project, Allocation, ResourceRequest, Instance, ApiToken, User, RoleGrant, LoginSession, SignInLink, AuditEvent, UsageRecord, AllocatorCycle, RequestEvent, WorkerPool, WorkerPoolMember, Notification, Webhook, WebhookDelivery, NotificationPreference, EmailDigestCursor];

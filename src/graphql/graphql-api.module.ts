@@ -12,7 +12,7 @@ import type { RequestContext } from '../identity/current-principal.decorator.js'
 import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
 import { SitesModule } from '../sites/sites.module.js';
-import { ApiExplorerController, apiExplorerPlugin } from './api-explorer.js';
+import { apiExplorerPlugin } from './api-explorer.js';
 import { createErrorFormatter } from './format-error.js';
 import { GraphqlExceptionsFilter } from './graphql-exceptions.filter.js';
 import { inputLimitsPlugin } from './input-limits.js';
@@ -35,7 +35,6 @@ class GraphqlSupportModule {}
  * schema.graphql is the emitted, committed contract (a test fails when they differ).
  */
 @Module({
-  controllers: [ApiExplorerController],
   providers: [{ provide: APP_FILTER, useClass: GraphqlExceptionsFilter }],
   imports: [
     GraphQLModule.forRootAsync<ApolloDriverConfig>({

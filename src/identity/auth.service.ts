@@ -36,8 +36,9 @@ export interface Credentials {
 }
 
 /**
- * Turns credentials into a principal: a bearer token (the bootstrap admin, or a service account's
- * API token) or, without an Authorization header, the session cookie of a browser login.
+ * Turns credentials into a principal: a bearer token (the bootstrap admin, a service account's or
+ * a user's API token) or, without an Authorization header, the session cookie of a browser: an
+ * OIDC login's, or one made from a token, which acts as that token does now.
  */
 @Injectable()
 export class AuthService {
@@ -60,14 +61,35 @@ export class AuthService {
     // an Authorization header is what the caller meant, even next to a cookie
     if (credentials.authorization) return this.bearer(credentials.authorization);
     const session = readCookie(credentials.cookie, SESSION_COOKIE);
-    if (session) return this.sessions.authenticate(session);
+    if (session) return this.session(session);
     return { principal: null, problem: `no credentials: send Authorization: Bearer <token>${this.loginEnabled ? ', or log in at /auth/login' : ''}` };
+  }
+
+  /** The SHA-256 of the bootstrap admin token (what the sign-in link signs in as); undefined when there is none. */
+  get bootstrapAdminCredential(): string | undefined {
+    return this.adminTokenHash?.toString('hex');
   }
 
   private async bearer(authorization: string): Promise<Authentication> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) return { principal: null, problem: 'the Authorization header must read "Bearer <token>"' };
-    const hash = hashToken(match[1]!);
+    return this.tokenByHash(hashToken(match[1]!));
+  }
+
+  /** A session made from a token acts as the token would now: revoked, expired or no longer its maker's to make, the session ends with it. */
+  private async session(cookie: string): Promise<Authentication> {
+    const session = await this.sessions.authenticate(cookie);
+    if (!('credentialHash' in session)) return session;
+    const authentication = await this.tokenByHash(session.credentialHash);
+    if (authentication.principal) return authentication;
+    return { principal: null, problem: `the token this session was made with no longer works: ${authentication.problem}` };
+  }
+
+  /**
+   * The principal of an API token, given the token's SHA-256: as a bearer token, or behind a
+   * session made from one (POST /auth/token, the sign-in link), which is checked again at every use.
+   */
+  async tokenByHash(hash: string): Promise<Authentication> {
     if (this.adminTokenHash && timingSafeEqual(this.adminTokenHash, Buffer.from(hash, 'hex'))) return { principal: BOOTSTRAP_ADMIN };
 
     const repo = this.db.manager.getRepository(ApiToken);

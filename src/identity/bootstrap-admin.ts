@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { newToken } from './tokens.js';
 
+/** The file the embedded database's bootstrap admin token is made into. */
+export function adminTokenFile(config: Pick<Config, 'SKYPOOL_DATA_DIR'>): string {
+  return join(config.SKYPOOL_DATA_DIR, 'admin-token');
+}
+
 /**
  * The bootstrap federation-admin token: SKYPOOL_ADMIN_TOKEN when set. On the embedded database
  * (one broker, a demo or a small site) a token is made once into the data folder instead, so
@@ -13,7 +18,7 @@ import { newToken } from './tokens.js';
 export function bootstrapAdminToken(config: Config, logger: Logger): string | undefined {
   if (config.SKYPOOL_ADMIN_TOKEN) return config.SKYPOOL_ADMIN_TOKEN;
   if (config.DATABASE_URL) return undefined;
-  const file = join(config.SKYPOOL_DATA_DIR, 'admin-token');
+  const file = adminTokenFile(config);
   if (!existsSync(file)) {
     mkdirSync(config.SKYPOOL_DATA_DIR, { recursive: true });
     writeFileSync(file, newToken() + '\n', { mode: 0o600 });

@@ -10,10 +10,12 @@ import { OidcProviders } from './oidc/oidc-providers.service.js';
 import { OidcController } from './oidc/oidc.controller.js';
 import { PeopleDirectory } from './people-directory.js';
 import { PermissionsModule } from './permissions/permissions.module.js';
+import { TokenSignInController } from './token-sign-in.controller.js';
+import { TokenSignIn } from './token-sign-in.service.js';
 
 @Module({
   imports: [PermissionsModule],
-  controllers: [OidcController],
+  controllers: [OidcController, TokenSignInController],
   providers: [
     ClaimGrants,
     AuthService,
@@ -24,6 +26,7 @@ import { PermissionsModule } from './permissions/permissions.module.js';
     OidcLoginService,
     IdentityScopes,
     PeopleDirectory,
+    TokenSignIn,
   ],
   exports: [AuthService, PeopleDirectory],
 })

@@ -27,7 +27,7 @@ export interface Principal {
   grants: RoleGrant[];
   /** Root GraphQL fields this caller may use (a scoped API token); undefined: all its roles allow. */
   operations?: string[];
-  /** Set when the caller authenticated with an API token (not a browser session or the bootstrap token). */
+  /** Set when the caller authenticated with an API token, directly or through a session made from it (not an OIDC login or the bootstrap token). */
   token?: TokenLimits;
 }
 

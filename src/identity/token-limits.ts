@@ -12,8 +12,9 @@ export interface WantedToken {
 
 /**
  * A token makes only tokens no wider than itself: no higher role, nothing outside the project it
- * is limited to, no operation it may not call itself. A caller without a token (a browser session,
- * the bootstrap admin) is bounded by its roles alone, which the access policy checks.
+ * is limited to, no operation it may not call itself; a session made from a token counts as the
+ * token. A caller without a token (an OIDC login, the bootstrap admin) is bounded by its roles
+ * alone, which the access policy checks.
  */
 export function assertNoWiderThanCallerToken(principal: Principal, wanted: WantedToken): void {
   const token = principal.token;

@@ -6,7 +6,7 @@ import type { GraphqlClient } from './graphql-client.js';
  * to act as (usually the admin), sends the inputs as variables, and returns the new id, throwing
  * with what the server said when the operation is refused; a test that asserts on the refusal
  * itself sends its own GraphQL. Inputs and answers are typed from schema.graphql
- * (generated/graphql.ts, `npm run test:codegen`).
+ * (generated/graphql.ts, `npm run codegen`).
  */
 
 /** GrantAllocationInput without the project, which the fixture takes apart. */

@@ -9,16 +9,27 @@ export class GraphqlClient {
   constructor(
     readonly url: string,
     readonly token?: string,
+    /** a browser session's cookie value (skypool_session), sent instead of a token */
+    readonly session?: string,
   ) {}
 
   withToken(token: string | undefined): GraphqlClient {
     return new GraphqlClient(this.url, token);
   }
 
+  /** A client that authenticates as a browser does, with the session cookie. */
+  withSession(session: string): GraphqlClient {
+    return new GraphqlClient(this.url, undefined, session);
+  }
+
   async request<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphqlResponse<T>> {
     const res = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(this.session ? { cookie: `skypool_session=${this.session}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as Omit<GraphqlResponse<T>, 'status'>;

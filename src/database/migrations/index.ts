@@ -10,6 +10,7 @@ import { RequestTags1796228694005 } from './1796228694005-RequestTags.js';
 import { WorkerPools1796232436313 } from './1796232436313-WorkerPools.js';
 import { UsageFacts1796258769018 } from './1796258769018-UsageFacts.js';
 import { Notifications1796259594421 } from './1796259594421-Notifications.js';
+import { TokenSessions1796281797570 } from './1796281797570-TokenSessions.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   WorkerPools1796232436313,
   UsageFacts1796258769018,
   Notifications1796259594421,
+  TokenSessions1796281797570,
 ];

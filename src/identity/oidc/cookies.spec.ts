@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readCookie } from './cookies.js';
+import { cameOverHttps, readCookie, sessionCookieOptions } from './cookies.js';
 
 describe('readCookie', () => {
   it('finds a cookie by its exact name among others', () => {
@@ -15,5 +15,20 @@ describe('readCookie', () => {
     expect(readCookie('a=%E0%A4%A', 'a')).toBe('%E0%A4%A');
     expect(readCookie(undefined, 'a')).toBeUndefined();
     expect(readCookie('garbage', 'a')).toBeUndefined();
+  });
+});
+
+describe('the session cookie', () => {
+  it('is httpOnly, SameSite=Lax, on every path, and Secure only when asked', () => {
+    expect(sessionCookieOptions(false, 60_000)).toEqual({ httpOnly: true, sameSite: 'lax', path: '/', secure: false, maxAge: 60_000 });
+    expect(sessionCookieOptions(true, 60_000).secure).toBe(true);
+  });
+
+  it('is Secure when the browser came over https, directly or as a TLS proxy says', () => {
+    expect(cameOverHttps({ secure: true, headers: {} })).toBe(true);
+    expect(cameOverHttps({ secure: false, headers: {} })).toBe(false);
+    expect(cameOverHttps({ secure: false, headers: { 'x-forwarded-proto': 'https' } })).toBe(true);
+    expect(cameOverHttps({ secure: false, headers: { 'x-forwarded-proto': 'HTTPS, http' } })).toBe(true); // the proxy nearest the browser comes first
+    expect(cameOverHttps({ secure: false, headers: { 'x-forwarded-proto': 'http' } })).toBe(false);
   });
 });

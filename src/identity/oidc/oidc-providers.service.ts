@@ -50,6 +50,11 @@ export class OidcProviders {
     return this.config.oidcProviders.length > 0;
   }
 
+  /** The providers a sign-in page offers: each by name, labelled with its name or, for the plain OIDC_* one, its issuer's host. */
+  list(): { name: string; label: string }[] {
+    return this.config.oidcProviders.map((p) => ({ name: p.name, label: p.name === 'default' ? new URL(p.issuer).host : p.name }));
+  }
+
   /** The provider a login asks for; `default` (or the only one) when it names none. */
   choose(name: unknown): OidcProviderConfig {
     const providers = this.config.oidcProviders;

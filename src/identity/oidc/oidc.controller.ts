@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/commo
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../../common/logging.js';
-import { readCookie, SESSION_COOKIE } from './cookies.js';
+import { readCookie, SESSION_COOKIE, SESSION_COOKIE_SCOPE, sessionCookieOptions } from './cookies.js';
 import { LoginError } from './login-error.js';
 import { LoginSessions, SESSION_TTL_MS } from './login-sessions.service.js';
 import { OidcLoginService } from './oidc-login.service.js';
@@ -40,6 +40,12 @@ export class OidcController {
     }
   }
 
+  /** The identity providers the portal's sign-in page shows, a button each; [] without login. */
+  @Get('providers')
+  providerList(): { name: string; label: string }[] {
+    return this.providers.list();
+  }
+
   @Get('callback')
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     let provider: string | undefined;
@@ -54,7 +60,7 @@ export class OidcController {
       if (!outcome.identity) throw problemOf(outcome);
       const session = await this.logins.complete(outcome.identity);
       const secure = new URL(ready.config.redirectUrl).protocol === 'https:';
-      res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_MS });
+      res.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(secure, SESSION_TTL_MS));
       res.redirect(302, outcome.identity.returnTo);
     } catch (err) {
       this.refuse(res, err, 'login failed', provider);
@@ -65,8 +71,9 @@ export class OidcController {
   @HttpCode(204)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
     const token = readCookie(req.headers.cookie, SESSION_COOKIE);
-    if (token && (await this.sessions.end(token))) this.logger.info('user logged out');
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/' });
+    // whichever way the session began: an OIDC login or a token
+    if (token && (await this.sessions.end(token))) this.logger.info('signed out');
+    res.clearCookie(SESSION_COOKIE, SESSION_COOKIE_SCOPE);
     res.status(204).end();
   }
 

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { accessibilityViolations, launchBrowser, watchPage } from './helpers/browser.js';
+import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
+
+/**
+ * The portal in real Chromium against a broker with the demo federation: a researcher signs in
+ * with a token, asks for a VM with the form and its preview, watches it start without reloading,
+ * extends its lease and cancels it; and cannot reach another project's request by its URL.
+ * Screenshots of the pages go to docs/portal/ with UPDATE_SCREENSHOTS=1 (for the README), else
+ * to a temporary folder.
+ */
+describe('the web portal', () => {
+  let t: TestBroker;
+  let browser: Browser;
+  let researcherToken: string;
+  let othersRequestId: string;
+  const screenshots = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/portal' : mkdtempSync(join(tmpdir(), 'skypool-screenshots-'));
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    t = await startTestBroker();
+    browser = await launchBrowser();
+    const projectId = await projectWithAllocation(t.admin, { name: 'climate-model', institution: 'University of Michigan' }, { vcpus: 32, memoryMiB: 65536, coreHours: 1000 });
+    const { createServiceAccount } = await t.admin.data(`mutation($p: ID!) { createServiceAccount(input: { name: "alice-portal", role: RESEARCHER, projectId: $p }) { token } }`, { p: projectId });
+    researcherToken = createServiceAccount.token;
+    const otherProject = await projectWithAllocation(t.admin, { name: 'genomics', institution: 'University of Edinburgh' }, { vcpus: 8, memoryMiB: 16384 });
+    othersRequestId = await submitRequest(t.admin, { projectId: otherProject, image: 'rocky-9', vcpus: 2, memoryMiB: 2048, leaseHours: 1 });
+    await createProject(t.admin, { name: 'unrelated', institution: 'University of Michigan' });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  async function signedIn(width = 1280): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    const { problems } = watchPage(page, t.url);
+    await page.goto(`${t.url}/`);
+    await page.getByLabel('Token').fill(researcherToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Requests' }).waitFor();
+    return { context, page, problems };
+  }
+
+  it('answers a wrong token next to the field, in words', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { problems } = watchPage(page, t.url);
+    await page.goto(`${t.url}/requests`);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('Token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('unknown or revoked token').waitFor()).resolves.toBeUndefined();
+    await page.screenshot({ path: join(screenshots, 'sign-in.png') });
+    // the 401 of the refused token is the only failed response
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('asks for a VM with the form, previews where it lands, watches it start, extends and cancels it', async () => {
+    const { context, page, problems } = await signedIn();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'New request' }).first().click();
+    await page.getByRole('heading', { name: 'New request' }).waitFor();
+
+    await page.getByLabel('Project').selectOption({ label: 'climate-model (University of Michigan)' });
+    await page.getByLabel('Image').selectOption('ubuntu-22.04');
+    await page.getByLabel('vCPUs').fill('2');
+    await page.getByLabel('Memory').fill('4 GiB');
+    await page.getByLabel('Instances').fill('1');
+    await page.getByLabel('Lease (hours)').fill('2');
+    // the preview follows the form: a site in rank order and what it costs
+    const preview = page.getByRole('region', { name: 'Preview' });
+    await expect(preview.getByText(/Would start now on (umich|tacc)\./).waitFor()).resolves.toBeUndefined();
+    await expect(preview.getByText('Estimated core-hours').waitFor()).resolves.toBeUndefined();
+    expect(await preview.getByRole('list', { name: 'Candidate sites in rank order' }).getByRole('listitem').count()).toBeGreaterThan(0);
+    // and how each site stands: Edinburgh does not offer the image
+    await expect(preview.getByRole('table', { name: 'How each site stands' }).getByRole('row').filter({ hasText: 'edinburgh' }).getByText('NO_IMAGE').waitFor()).resolves.toBeUndefined();
+
+    // more than the project's quota: the preview says in words why it would wait
+    await page.getByLabel('vCPUs').fill('16');
+    await page.getByLabel('Instances').fill('3');
+    await expect(preview.getByText("Would wait: the request needs at least 48 vCPUs at once; the project's allocations allow 32 in all.").waitFor()).resolves.toBeUndefined();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('Instances').fill('1');
+    await page.getByLabel('vCPUs').fill('2');
+    await expect(preview.getByText(/Would start now on/).waitFor()).resolves.toBeUndefined();
+    await page.screenshot({ path: join(screenshots, 'new-request.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    const requestId = page.url().split('/').at(-1)!;
+    // RUNNING arrives over the subscription, without a reload
+    await expect(page.locator('.page-heading .state').getByText('RUNNING', { exact: true }).waitFor({ timeout: 30_000 })).resolves.toBeUndefined();
+    const ssh = page.getByText(/^ssh ubuntu@127\.\d+\.\d+\.\d+$/);
+    await expect(ssh.waitFor()).resolves.toBeUndefined();
+    await expect(page.getByRole('heading', { name: 'Timeline' }).waitFor()).resolves.toBeUndefined();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'request-running.png'), fullPage: true });
+
+    const leaseBefore = (await t.admin.data(`{ resourceRequest(id: "${requestId}") { leaseEndsAt } }`)).resourceRequest.leaseEndsAt;
+    await page.getByLabel('Extend lease by (hours)').fill('1');
+    await page.getByRole('button', { name: 'Extend lease' }).click();
+    await expect(page.getByText('Lease extended.').waitFor()).resolves.toBeUndefined();
+    const leaseAfter = (await t.admin.data(`{ resourceRequest(id: "${requestId}") { leaseEndsAt } }`)).resourceRequest.leaseEndsAt;
+    expect(Date.parse(leaseAfter) - Date.parse(leaseBefore)).toBe(3_600_000);
+
+    // cancelling asks first; keyboard only
+    await page.getByRole('button', { name: 'Cancel request' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel this request?' });
+    await dialog.waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Yes, cancel it' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('.page-heading .state').getByText(/^(TERMINATING|TERMINATED|CANCELLED)$/).waitFor({ timeout: 30_000 })).resolves.toBeUndefined();
+    const { resourceRequest } = await t.admin.data(`{ resourceRequest(id: "${requestId}") { state } }`);
+    expect(['TERMINATING', 'TERMINATED', 'CANCELLED']).toContain(resourceRequest.state);
+
+    // the list shows it, with its project, and filters by state
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await expect(page.getByRole('row').filter({ hasText: 'climate-model' }).first().waitFor()).resolves.toBeUndefined();
+    await page.getByLabel('State').selectOption('RUNNING');
+    await expect(page.getByText('No requests match these filters.').waitFor()).resolves.toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('shows its projects, with what they use and their budget', async () => {
+    const { context, page, problems } = await signedIn();
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('heading', { name: /climate-model/ }).waitFor();
+    await expect(page.getByText(/core-hours used/).first().waitFor()).resolves.toBeUndefined();
+    await expect(page.getByRole('meter', { name: 'vCPUs' }).waitFor()).resolves.toBeUndefined();
+    // a researcher of one project sees that project only
+    expect(await page.getByRole('heading', { name: /genomics|unrelated/ }).count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'projects.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it("cannot reach another project's request by its URL, and sees no admin pages", async () => {
+    const { context, page, problems } = await signedIn();
+    await page.goto(`${t.url}/requests/${othersRequestId}`);
+    await expect(page.getByRole('heading', { name: 'Request not found' }).waitFor()).resolves.toBeUndefined();
+    expect(await page.getByText('rocky-9').count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Requests', 'New request', 'Projects']);
+    await page.goto(`${t.url}/admin/sites`);
+    await expect(page.getByRole('heading', { name: 'Page not found' }).waitFor()).resolves.toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('works at 390 px wide: nothing wider than the screen', async () => {
+    const { context, page, problems } = await signedIn(390);
+    await page.getByRole('link', { name: 'New request' }).first().click();
+    await page.getByLabel('Lease (hours)').waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(screenshots, 'new-request-phone.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('serves hashed assets for a year, the page with a Content-Security-Policy, and signs out', async () => {
+    const html = await fetch(`${t.url}/requests/anything`, { headers: { Accept: 'text/html' } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('cache-control')).toBe('no-cache');
+    expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const body = await html.text();
+    expect(body).not.toMatch(/<script>(?!<\/script>)/);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(body)![1]!;
+    const script = await fetch(`${t.url}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${t.url}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${t.url}/assets/nothing-here.js`)).status).toBe(404);
+    // the API's own paths are not the portal's
+    expect((await fetch(`${t.url}/healthz`, { headers: { Accept: 'text/html' } })).headers.get('content-type')).toMatch(/json/);
+
+    const { context, page, problems } = await signedIn();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').waitFor();
+    await page.reload();
+    await expect(page.getByLabel('Token').waitFor()).resolves.toBeUndefined();
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
