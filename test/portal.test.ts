@@ -151,7 +151,8 @@ describe('the web portal', () => {
     await page.goto(`${t.url}/requests/${othersRequestId}`);
     await expect(page.getByRole('heading', { name: 'Request not found' }).waitFor()).resolves.toBeUndefined();
     expect(await page.getByText('rocky-9').count()).toBe(0);
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Requests', 'New request', 'Projects']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Requests', 'New request', 'Projects', 'Usage']);
+    expect(await page.getByRole('navigation', { name: 'Admin' }).count()).toBe(0);
     await page.goto(`${t.url}/admin/sites`);
     await expect(page.getByRole('heading', { name: 'Page not found' }).waitFor()).resolves.toBeUndefined();
     expect(problems).toEqual([]);

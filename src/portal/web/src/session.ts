@@ -11,8 +11,3 @@ export function useMe(): Me {
   if (!me) throw new Error('useMe outside a session');
   return me;
 }
-
-/** Admin pages are shown to federation and site admins only (the API refuses the rest anyway). */
-export function isAdmin(me: Me): boolean {
-  return me.roles.some((grant) => grant.role === 'FEDERATION_ADMIN' || grant.role === 'SITE_ADMIN');
-}

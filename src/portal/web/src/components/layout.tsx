@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
 import { Button } from 'react-aria-components';
 import { NavLink } from 'react-router';
+import { ADMIN_PAGES, adminPagesFor } from '../admin-access';
 import { useMe } from '../session';
 import { signOut } from '../sign-in-api';
 
 /** The frame of every page: a skip link, the navigation, who is signed in, and the page. */
 export function Layout({ children, onSignedOut }: { children: ReactNode; onSignedOut: () => void }) {
   const me = useMe();
+  const adminPages = adminPagesFor(me);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -20,7 +22,17 @@ export function Layout({ children, onSignedOut }: { children: ReactNode; onSigne
           </NavLink>
           <NavLink to="/requests/new">New request</NavLink>
           <NavLink to="/projects">Projects</NavLink>
+          <NavLink to="/usage">Usage</NavLink>
         </nav>
+        {adminPages.length > 0 && (
+          <nav aria-label="Admin" className="admin-nav">
+            {ADMIN_PAGES.filter((page) => adminPages.includes(page.path)).map((page) => (
+              <NavLink key={page.path} to={`/admin/${page.path}`}>
+                {page.label}
+              </NavLink>
+            ))}
+          </nav>
+        )}
         <span className="who">{me.name}</span>
         <Button className="button quiet" onPress={() => void signOut().then(onSignedOut)}>
           Sign out
