@@ -74,6 +74,20 @@ module.exports = {
       from: { path: anyOf([...DOMAINS, 'compute']), pathNot: `${TRANSPORT}|${WIRING}|\\.spec\\.ts$` },
       to: { path: TRANSPORT, pathNot: GRAPHQL_TYPE_VOCABULARY },
     },
+    {
+      name: 'portal-app-apart',
+      severity: 'error',
+      comment: 'The portal (src/portal/web) is a browser app: it reaches the broker over HTTP only, so it imports nothing of the broker, and the broker nothing of it.',
+      from: { path: '^src/portal/web/' },
+      to: { path: '^src/', pathNot: '^src/portal/web/' },
+    },
+    {
+      name: 'portal-app-apart',
+      severity: 'error',
+      comment: 'The portal (src/portal/web) is a browser app: it reaches the broker over HTTP only, so it imports nothing of the broker, and the broker nothing of it.',
+      from: { path: '^src/', pathNot: '^src/portal/web/' },
+      to: { path: '^src/portal/web/' },
+    },
     ...DOMAINS.slice(0, -1).map((domain, i) => ({
       name: 'domains-in-order',
       severity: 'error',

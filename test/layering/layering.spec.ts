@@ -24,6 +24,8 @@ describe('layering rules', () => {
       'domains-in-order: src/audit/audit.service.ts -> src/identity/principal.ts',
       'domains-in-order: src/sites/site-removal.ts -> src/requests/request.ts',
       'no-circular: src/common/ping.ts -> src/common/pong.ts',
+      'portal-app-apart: src/common/portal-peek.ts -> src/portal/web/src/page.ts',
+      'portal-app-apart: src/portal/web/src/reach-in.ts -> src/config/config.ts',
       'sites-knows-no-user: src/sites/site-removal.ts -> src/requests/request.ts',
     ]);
   });
