@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
 import { accessibilityViolations, launchBrowser, watchPage } from './helpers/browser.js';
 import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
@@ -158,6 +158,49 @@ describe('the web portal', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('signs in and asks for a VM by keyboard alone', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { problems } = watchPage(page, t.url);
+    /** Tabs forward until `target` has the focus, as a keyboard user would reach it. */
+    const tabTo = async (target: Locator) => {
+      for (let presses = 0; presses < 40; presses++) {
+        await page.keyboard.press('Tab');
+        if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+      }
+      throw new Error(`${target} cannot be reached with Tab`);
+    };
+    await page.goto(`${t.url}/`);
+    await tabTo(page.getByLabel('Token'));
+    await page.keyboard.type(researcherToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Requests' }).waitFor();
+
+    await tabTo(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New request' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'New request' }).waitFor();
+    await tabTo(page.getByLabel('vCPUs'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('1');
+    await tabTo(page.getByLabel('Lease (hours)'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('1');
+    await expect(page.getByRole('region', { name: 'Preview' }).getByText(/Would start now on/).waitFor()).resolves.toBeUndefined();
+    await tabTo(page.getByRole('button', { name: 'Submit request' }));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    await expect(page.locator('.page-heading .state').getByText('RUNNING', { exact: true }).waitFor({ timeout: 30_000 })).resolves.toBeUndefined();
+    await tabTo(page.getByRole('button', { name: 'Cancel request' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('alertdialog', { name: 'Cancel this request?' }).waitFor();
+    // the dialog holds the focus, on "Keep it"; Escape closes it and nothing is cancelled
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('alertdialog').count()).resolves.toBe(0);
+    await expect(page.locator('.page-heading .state').getByText('RUNNING', { exact: true }).isVisible()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
 
   it('works at 390 px wide: nothing wider than the screen', async () => {
     const { context, page, problems } = await signedIn(390);
