@@ -138,6 +138,8 @@ describe('the web portal', () => {
     await page.getByRole('heading', { name: /climate-model/ }).waitFor();
     await expect(page.getByText(/core-hours used/).first().waitFor()).resolves.toBeUndefined();
     await expect(page.getByRole('meter', { name: 'vCPUs' }).waitFor()).resolves.toBeUndefined();
+    // the budget's burn-down: 1,000 core-hours, less what the other journeys used
+    await expect(page.getByRole('figure', { name: /^Core-hours left/ }).locator('svg').first().waitFor()).resolves.toBeUndefined();
     // a researcher of one project sees that project only
     expect(await page.getByRole('heading', { name: /genomics|unrelated/ }).count()).toBe(0);
     expect(await accessibilityViolations(page)).toEqual([]);

@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
 import { Label, Meter } from 'react-aria-components';
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useQuery } from 'urql';
 import { describeError } from '../api/client';
 import { ProjectsOverviewDocument, ProjectUsageHistoryDocument, type ProjectsOverviewQuery } from '../api/generated';
 import { Loading, Problem } from '../components/status';
 import { formatHours, formatMemory } from '../format';
+import { burnDown } from './burn-down';
 
 type Project = ProjectsOverviewQuery['projects'][number];
 
@@ -73,7 +74,7 @@ function UsageMeter({ label, used, limit, format = String }: { label: string; us
   );
 }
 
-/** Core-hours used, left, promised; month by month; and the day it runs out at the last 30 days' rate. */
+/** Core-hours used, left, promised; the budget's burn-down; and the day it runs out at the last 30 days' rate. */
 function Budget({ project }: { project: Project }) {
   const { coreHoursUsed, coreHoursLeft, coreHoursPromised } = project.usage;
   const variables = useMemo(() => {
@@ -82,26 +83,28 @@ function Budget({ project }: { project: Project }) {
   }, [project.id]);
   const [{ data }] = useQuery({ query: ProjectUsageHistoryDocument, variables });
   const perDay = (data?.lastMonth[0]?.coreHours ?? 0) / 30;
-  const runsOut = coreHoursLeft !== null && coreHoursLeft !== undefined && perDay > 0 ? new Date(Date.now() + (coreHoursLeft / perDay) * DAY_MS) : undefined;
+  const hasBudget = coreHoursLeft !== null && coreHoursLeft !== undefined;
+  const runsOut = hasBudget && perDay > 0 && coreHoursLeft > 0 ? new Date(Date.now() + (coreHoursLeft / perDay) * DAY_MS) : undefined;
   return (
     <div className="budget">
       <p>
         {formatHours(coreHoursUsed)} core-hours used, {formatHours(coreHoursPromised)} promised to running leases,{' '}
-        {coreHoursLeft === null || coreHoursLeft === undefined ? 'no core-hour budget' : `${formatHours(coreHoursLeft)} left`}.
+        {hasBudget ? `${formatHours(coreHoursLeft)} left` : 'no core-hour budget'}.
         {runsOut && ` At the last 30 days' rate (${formatHours(perDay)} a day) it runs out around ${runsOut.toLocaleDateString('en-GB', { dateStyle: 'medium' })}.`}
-        {coreHoursLeft !== null && coreHoursLeft !== undefined && perDay === 0 && ' Nothing was used in the last 30 days.'}
+        {hasBudget && perDay === 0 && ' Nothing was used in the last 30 days.'}
       </p>
-      {data && data.months.length > 0 && (
+      {hasBudget && (
         <figure className="chart">
-          <figcaption>Core-hours per month</figcaption>
-          <ResponsiveContainer width="100%" height={180}>
-            <BarChart data={data.months} accessibilityLayer>
+          <figcaption>Core-hours left: at the start of each month, now, and where the last 30 days' rate takes it</figcaption>
+          <ResponsiveContainer width="100%" height={200}>
+            <LineChart data={burnDown(data?.months ?? [], coreHoursLeft, perDay, new Date(variables.now))} accessibilityLayer>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="month" />
+              <XAxis dataKey="label" />
               <YAxis />
               <Tooltip />
-              <Bar dataKey="coreHours" name="core-hours" fill="#2f6db5" />
-            </BarChart>
+              <Line dataKey="left" name="core-hours left" stroke="#1f5fa8" strokeWidth={2} isAnimationActive={false} />
+              <Line dataKey="projected" name="at the current rate" stroke="#8a5a00" strokeDasharray="6 4" isAnimationActive={false} />
+            </LineChart>
           </ResponsiveContainer>
         </figure>
       )}
