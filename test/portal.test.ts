@@ -79,7 +79,7 @@ describe('the web portal', () => {
     const preview = page.getByRole('region', { name: 'Preview' });
     await expect(preview.getByText(/Would start now on (umich|tacc)\./).waitFor()).resolves.toBeUndefined();
     await expect(preview.getByText('Estimated core-hours').waitFor()).resolves.toBeUndefined();
-    expect(await preview.getByRole('list', { name: 'Candidate sites in rank order' }).getByRole('listitem').count()).toBeGreaterThan(0);
+    expect(await preview.getByRole('list', { name: 'Where it would start, best first' }).getByRole('listitem').count()).toBeGreaterThan(0);
     // and how each site stands: Edinburgh does not offer the image
     await expect(preview.getByRole('table', { name: 'How each site stands' }).getByRole('row').filter({ hasText: 'edinburgh' }).getByText('NO_IMAGE').waitFor()).resolves.toBeUndefined();
 
@@ -92,6 +92,22 @@ describe('the web portal', () => {
     await page.getByLabel('vCPUs').fill('2');
     await expect(preview.getByText(/Would start now on/).waitFor()).resolves.toBeUndefined();
     await page.screenshot({ path: join(screenshots, 'new-request.png'), fullPage: true });
+
+    // what is wrong is said next to the field: read here (memory), or refused by the broker (sites)
+    await page.getByLabel('Memory').fill('lots');
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await expect(page.getByText('MiB, or a number with a unit: 4096, 4 GiB, 512 MiB').waitFor()).resolves.toBeUndefined();
+    await expect(page.getByLabel('Memory').getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.getByLabel('Memory').fill('4 GiB');
+    await page.getByText('More options').click();
+    await page.getByLabel('Sites').fill('nowhere');
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await expect(page.getByLabel('Sites').and(page.locator('[aria-invalid="true"]')).waitFor()).resolves.toBeUndefined();
+    const refusal = await page.getByLabel('Sites').evaluate((input) => input.ownerDocument.getElementById(input.getAttribute('aria-describedby')!.split(' ').at(-1)!)?.textContent);
+    expect(refusal).toMatch(/^sites: .*nowhere/);
+    expect(page.url()).toMatch(/\/requests\/new$/);
+    await page.getByLabel('Sites').fill('');
+    await expect(preview.getByText(/Would start now on/).waitFor()).resolves.toBeUndefined();
 
     await page.getByRole('button', { name: 'Submit request' }).click();
     await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);

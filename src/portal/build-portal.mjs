@@ -82,7 +82,11 @@ export async function buildPortal() {
     throw new Error(`the portal is over its budget: ${sizes}; split what the first page does not need into lazy routes`);
   }
   writeFileSync(join(building, '.inputs'), inputs);
-  rmSync(OUTPUT, { recursive: true, force: true });
+  // the old build is moved aside, not deleted, before the new one takes its place: the moment
+  // without a portal is two renames long
+  const previous = `${OUTPUT}.${process.pid}.old`;
+  if (existsSync(OUTPUT)) renameSync(OUTPUT, previous);
   renameSync(building, OUTPUT);
+  rmSync(previous, { recursive: true, force: true });
   return `built the portal into ${OUTPUT}/ in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sizes}`;
 }

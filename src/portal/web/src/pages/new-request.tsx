@@ -60,6 +60,9 @@ function readFields(f: Fields): Read {
   };
 }
 
+/** The fields under "More options". */
+const ADVANCED_FIELDS: (keyof Fields)[] = ['minCount', 'sites', 'sshPublicKey', 'userData'];
+
 /** Where the API's field names go on this form. */
 const FIELD_OF_INPUT: Record<string, keyof Fields> = { projectId: 'projectId', image: 'image', vcpus: 'vcpus', memoryMiB: 'memory', count: 'count', leaseHours: 'leaseHours', minCount: 'minCount', sites: 'sites', sshPublicKey: 'sshPublicKey', userData: 'userData' };
 
@@ -152,7 +155,8 @@ export default function NewRequest() {
             <TextInput label="Instances" value={fields.count} onChange={set('count')} error={errorOf('count')} inputMode="numeric" />
             <TextInput label="Lease (hours)" value={fields.leaseHours} onChange={set('leaseHours')} error={errorOf('leaseHours')} inputMode="decimal" />
           </div>
-          <details>
+          {/* open when what is wrong is inside */}
+          <details open={ADVANCED_FIELDS.some((name) => errorOf(name)) || undefined}>
             <summary>More options</summary>
             <TextInput label="Minimum count" value={fields.minCount} onChange={set('minCount')} error={errorOf('minCount')} inputMode="numeric" description="start nothing until at least this many can start together" />
             <TextInput label="Sites" value={fields.sites} onChange={set('sites')} error={errorOf('sites')} description="only these sites, separated by commas; empty: any" />

@@ -22,7 +22,7 @@ export function PlanPreview({ input, coreHoursLeft }: { input: SubmitRequestInpu
             {plan.feasible ? `Would start now on ${plan.candidates[0]?.site.name ?? 'a site'}.` : `Would wait: ${plan.reason ?? 'no site can take it now'}.`}
           </p>
           {plan.candidates.length > 0 && (
-            <ol className="candidates" aria-label="Candidate sites in rank order">
+            <ol className="candidates" aria-label="Where it would start, best first">
               {plan.candidates.map((c) => (
                 <li key={`${c.site.id}-${c.instanceType}`}>
                   <strong>{c.site.name}</strong>: {c.count} × {c.instanceType}
