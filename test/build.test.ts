@@ -80,6 +80,16 @@ describe('npm run build', () => {
     expect(readFileSync(join(project, 'dist', css[0]!), 'utf8')).toContain('.build-probe');
   }, 300_000);
 
+  it('builds a production portal under NODE_ENV=test too, as Jest\'s global setup runs the build', () => {
+    appendFileSync(join(project, 'src', 'portal', 'web', 'src', 'styles.css'), '\n.node-env-probe { color: blue; }\n');
+    const run = spawnSync('npm', ['run', '-s', 'build'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test' } });
+    expect(run.stderr).toMatch(/built the portal into dist\/portal\//);
+    // development JSX (jsxDEV) against the production React the build resolves fails as the page starts
+    const scripts = [...outputs().keys()].filter((file) => /^portal\/assets\/.*\.js$/.test(file));
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.filter((file) => readFileSync(join(project, 'dist', file), 'utf8').includes('jsxDEV'))).toEqual([]);
+  }, 300_000);
+
   it('fails when the first page is over its JavaScript budget, and leaves the last good portal', () => {
     build();
     const before = readFileSync(join(project, 'dist', 'portal', 'index.html'), 'utf8');

@@ -60,6 +60,9 @@ export async function buildPortal() {
     mode: 'production',
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     resolve: { conditions: ['module', 'browser', 'production'] },
+    // and JSX compiled for them: under NODE_ENV=test (Jest's global setup builds too) Vite would
+    // emit jsxDEV calls, which production React does not have, and the portal would not start
+    oxc: { jsx: { development: false } },
     build: {
       outDir: join(process.cwd(), building),
       emptyOutDir: true,

@@ -101,7 +101,8 @@ export interface Account {
 
 /**
  * A real OpenID Connect provider (panva's oidc-provider) on a random loopback port: one static
- * confidential client, PKCE required, the development login and consent forms.
+ * confidential client, PKCE required, and login and consent pages of its own (see `interact`) that
+ * a real browser can fill in as well as `signInAtProvider` can.
  */
 export async function startRealProvider(options: { client: ClientMetadata; accounts: Record<string, Account> }): Promise<{ issuer: string; close(): Promise<void> }> {
   const server = createServer();
@@ -113,21 +114,107 @@ export async function startRealProvider(options: { client: ClientMetadata; accou
     clients: [options.client],
     jwks: { keys: [jwk] },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
+    // the library's development pages import a font from Google's servers: ours need nothing from elsewhere
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     findAccount: async (_ctx, sub) => {
-      const account = options.accounts[sub];
+      const account = Object.hasOwn(options.accounts, sub) ? options.accounts[sub] : undefined;
       return account ? { accountId: sub, claims: async () => ({ sub, email: account.email, email_verified: true, name: account.name }) } : undefined;
     },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     ttl: { Session: 3600, Grant: 3600, Interaction: 600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
   });
-  server.on('request', provider.callback());
+  const oidc = provider.callback();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!/^\/interaction\/[\w-]+$/.test(new URL(req.url!, issuer).pathname)) return void oidc(req, res);
+    interact(provider, req, res, options.accounts).catch((err: Error) => {
+      if (res.headersSent) return void res.end();
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`no such sign-in here: ${err.message}`);
+    });
+  });
   return { issuer, close: () => close(server) };
 }
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A page of the provider's own; no favicon to fetch (a browser would log the provider's 404 for it). */
+function page(res: ServerResponse, title: string, body: string): void {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,"></head>
+<body><main><h1>${escapeHtml(title)}</h1>
+${body}
+</main></body>
+</html>`);
+}
+
 /**
- * Signs in at the real provider's development forms as `account`, following redirects until the
+ * The provider's interaction pages at /interaction/<uid>, as a deployment writes its own: GET shows
+ * the login form (user name and password, labelled; any password will do for a known account) or
+ * the consent form; POST to the same address takes the form (its hidden `prompt` names which) and
+ * sends the browser on with a 303.
+ */
+async function interact(provider: Provider, req: IncomingMessage, res: ServerResponse, accounts: Record<string, Account>): Promise<void> {
+  const interaction = await provider.interactionDetails(req, res);
+  const { uid, prompt, params } = interaction;
+  const clientId = String(params.client_id);
+  const action = `/interaction/${uid}`;
+  const loginForm = (problem?: string) =>
+    page(
+      res,
+      'Sign in',
+      `<p>to continue to ${escapeHtml(clientId)}</p>
+${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}
+<form method="post" action="${action}" autocomplete="off">
+<input type="hidden" name="prompt" value="login">
+<p><label for="login">User name</label> <input id="login" name="login" required autofocus></p>
+<p><label for="password">Password</label> <input id="password" name="password" type="password" required></p>
+<button type="submit">Sign in</button>
+</form>`,
+    );
+
+  if (req.method === 'GET' && prompt.name === 'login') return loginForm();
+  if (req.method === 'GET' && prompt.name === 'consent') {
+    const scopes = String(params.scope ?? '').split(' ').filter(Boolean);
+    return page(
+      res,
+      `Authorize ${clientId}`,
+      `<p>${escapeHtml(clientId)} asks for:</p>
+<ul>${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
+<form method="post" action="${action}">
+<input type="hidden" name="prompt" value="consent">
+<button type="submit">Allow</button>
+</form>`,
+    );
+  }
+  if (req.method !== 'POST') throw new Error(`${req.method} with prompt ${prompt.name}`);
+
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const form = new URLSearchParams(body);
+  if (form.get('prompt') !== prompt.name) throw new Error(`a ${form.get('prompt')} form, but the provider asks for ${prompt.name}`);
+  if (prompt.name === 'login') {
+    const login = form.get('login') ?? '';
+    if (!Object.hasOwn(accounts, login) || !form.get('password')) return loginForm('Unknown user name or password.');
+    return provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+  }
+  if (prompt.name === 'consent') {
+    // what the user consents to: the scopes and claims the client asked for and has not been given yet
+    const grant = interaction.grantId ? await provider.Grant.find(interaction.grantId) : new provider.Grant({ accountId: interaction.session!.accountId, clientId });
+    if (!grant) throw new Error('the grant has gone');
+    const { missingOIDCScope, missingOIDCClaims } = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+    if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+    if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+    return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+  }
+  throw new Error(`prompt ${prompt.name} is not implemented here`);
+}
+
+/**
+ * Signs in at the real provider's login and consent forms as `account`, following redirects until the
  * provider sends the browser to `callbackBase`; returns that URL (the browser does not go there).
  */
 export async function signInAtProvider(browser: Browser, authorizationUrl: string, account: string, callbackBase: string): Promise<URL> {
