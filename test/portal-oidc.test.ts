@@ -49,6 +49,7 @@ describe('the web portal with an identity provider', () => {
         OIDC_CLIENT_ID: CLIENT_ID,
         OIDC_CLIENT_SECRET: CLIENT_SECRET,
         OIDC_REDIRECT_URL: callbackUrl,
+        OIDC_LABEL: 'University of Michigan',
       },
     });
     bare = await startTestBroker(); // no identity provider at all
@@ -66,8 +67,7 @@ describe('the web portal with an identity provider', () => {
   });
 
   it('signs a researcher in at the provider from a deep link, lets her start a VM, and signs her out', async () => {
-    const providerHost = new URL(provider.issuer).host;
-    expect(await (await fetch(`${t.url}/auth/providers`)).json()).toEqual([{ name: 'default', label: providerHost }]);
+    expect(await (await fetch(`${t.url}/auth/providers`)).json()).toEqual([{ name: 'default', label: 'University of Michigan' }]);
 
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -75,7 +75,7 @@ describe('the web portal with an identity provider', () => {
 
     // a deep link, signed out: the sign-in page, with the provider's button
     await page.goto(`${t.url}/requests/new`);
-    const button = page.getByRole('link', { name: `Sign in with ${providerHost}` });
+    const button = page.getByRole('link', { name: 'Sign in with University of Michigan' });
     await button.waitFor();
     expect(await button.getAttribute('href')).toBe(`/auth/login?provider=default&returnTo=${encodeURIComponent('/requests/new')}`);
     expect(await page.getByRole('heading', { name: 'With your institution' }).isVisible()).toBe(true);

@@ -114,11 +114,12 @@ describe('loadConfig', () => {
         OIDC_KEYCLOAK_CLIENT_ID: 'skypool-kc',
         OIDC_KEYCLOAK_CLIENT_SECRET: 'kc-secret',
         OIDC_KEYCLOAK_REDIRECT_URL: 'http://localhost:4000/auth/callback',
+        OIDC_KEYCLOAK_LABEL: 'the test realm',
       });
       expect(config.oidcProviders).toEqual([
-        { name: 'default', issuer: base.OIDC_ISSUER, clientId: 'skypool', clientSecret: 'a-client-secret', redirectUrl: base.OIDC_REDIRECT_URL },
-        { name: 'egi', issuer: 'https://aai.egi.eu/auth/realms/egi', clientId: 'skypool-egi', clientSecret: 'egi-secret', redirectUrl: base.OIDC_REDIRECT_URL },
-        { name: 'keycloak', issuer: 'http://localhost:8080/realms/test', clientId: 'skypool-kc', clientSecret: 'kc-secret', redirectUrl: 'http://localhost:4000/auth/callback' },
+        { name: 'default', issuer: base.OIDC_ISSUER, clientId: 'skypool', clientSecret: 'a-client-secret', redirectUrl: base.OIDC_REDIRECT_URL, label: 'login.example.edu' },
+        { name: 'egi', issuer: 'https://aai.egi.eu/auth/realms/egi', clientId: 'skypool-egi', clientSecret: 'egi-secret', redirectUrl: base.OIDC_REDIRECT_URL, label: 'egi' },
+        { name: 'keycloak', issuer: 'http://localhost:8080/realms/test', clientId: 'skypool-kc', clientSecret: 'kc-secret', redirectUrl: 'http://localhost:4000/auth/callback', label: 'the test realm' },
       ]);
     });
 

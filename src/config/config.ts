@@ -115,6 +115,11 @@ const providerSettings = {
     sensitive: false,
     parse: callbackUrl,
   },
+  LABEL: {
+    description: 'what the portal\'s sign-in button says after "Sign in with", e.g. University of Michigan; unset: the provider\'s name (for the default provider, its issuer\'s host)',
+    sensitive: false,
+    parse: optionalText,
+  },
 } satisfies Record<string, Variable<string | undefined>>;
 
 /** One configured OpenID Connect provider. */
@@ -125,6 +130,8 @@ export interface OidcProviderConfig {
   clientId: string;
   clientSecret: string;
   redirectUrl: string;
+  /** the sign-in button's words after "Sign in with" */
+  label: string;
 }
 
 const variables = {
@@ -419,13 +426,14 @@ const variables = {
     ...providerSettings.REDIRECT_URL,
     description: "the broker's login callback as browsers reach it, ending in /auth/callback; also used by the providers of OIDC_PROVIDERS that set none",
   },
+  OIDC_LABEL: { ...providerSettings.LABEL, description: 'what the portal\'s sign-in button says after "Sign in with" for the default provider, e.g. University of Michigan; unset: its issuer\'s host' },
   SKYPOOL_CLAIM_MAPPINGS: {
     description: 'a YAML file of rules that map identity-provider claims to roles, applied at every login',
     sensitive: false,
     parse: optionalText,
   },
   OIDC_PROVIDERS: {
-    description: 'more OpenID Connect providers by name, e.g. egi,keycloak; each is set with OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL',
+    description: 'more OpenID Connect providers by name, e.g. egi,keycloak; each is set with OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL (and _LABEL)',
     sensitive: false,
     parse: providerNames,
   },
@@ -457,7 +465,7 @@ function parseVariable<T>(name: string, variable: Variable<T>, raw: string | und
 function readOidcProviders(env: NodeJS.ProcessEnv, providerList: string[]): OidcProviderConfig[] {
   const sharedRedirect = parseVariable('OIDC_REDIRECT_URL', providerSettings.REDIRECT_URL, env.OIDC_REDIRECT_URL);
   const read = (name: string, prefix: string): OidcProviderConfig | undefined => {
-    const names = { ISSUER: `${prefix}_ISSUER`, CLIENT_ID: `${prefix}_CLIENT_ID`, CLIENT_SECRET: `${prefix}_CLIENT_SECRET`, REDIRECT_URL: `${prefix}_REDIRECT_URL` };
+    const names = { ISSUER: `${prefix}_ISSUER`, CLIENT_ID: `${prefix}_CLIENT_ID`, CLIENT_SECRET: `${prefix}_CLIENT_SECRET`, REDIRECT_URL: `${prefix}_REDIRECT_URL`, LABEL: `${prefix}_LABEL` };
     const issuer = parseVariable(names.ISSUER, providerSettings.ISSUER, env[names.ISSUER]);
     const clientId = parseVariable(names.CLIENT_ID, providerSettings.CLIENT_ID, env[names.CLIENT_ID]);
     const clientSecret = parseVariable(names.CLIENT_SECRET, providerSettings.CLIENT_SECRET, env[names.CLIENT_SECRET]);
@@ -469,7 +477,8 @@ function readOidcProviders(env: NodeJS.ProcessEnv, providerList: string[]): Oidc
     if (!clientId) throw missing(names.CLIENT_ID);
     if (!clientSecret) throw missing(names.CLIENT_SECRET);
     if (!redirectUrl) throw missing(names.REDIRECT_URL);
-    return { name, issuer, clientId, clientSecret, redirectUrl };
+    const label = parseVariable(names.LABEL, providerSettings.LABEL, env[names.LABEL]) ?? (name === 'default' ? new URL(issuer).host : name);
+    return { name, issuer, clientId, clientSecret, redirectUrl, label };
   };
   const providers = [read('default', 'OIDC')];
   for (const name of providerList) providers.push(read(name, `OIDC_${name.toUpperCase()}`));

@@ -50,9 +50,9 @@ export class OidcProviders {
     return this.config.oidcProviders.length > 0;
   }
 
-  /** The providers a sign-in page offers: each by name, labelled with its name or, for the plain OIDC_* one, its issuer's host. */
+  /** The providers a sign-in page offers, by name, with the words of their buttons (OIDC_LABEL). */
   list(): { name: string; label: string }[] {
-    return this.config.oidcProviders.map((p) => ({ name: p.name, label: p.name === 'default' ? new URL(p.issuer).host : p.name }));
+    return this.config.oidcProviders.map((p) => ({ name: p.name, label: p.label }));
   }
 
   /** The provider a login asks for; `default` (or the only one) when it names none. */
