@@ -1,10 +1,11 @@
 import type { VerdictFragment } from '../api/generated';
+import { ScrollTable } from './scroll-table';
 
 /** Each site's verdict on a request (explain): those that fit first, then the first filter each failed. */
 export function Verdicts({ verdicts, caption }: { verdicts: VerdictFragment[]; caption: string }) {
   if (verdicts.length === 0) return null;
   return (
-    <div className="table-scroll">
+    <ScrollTable label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead>
@@ -24,6 +25,6 @@ export function Verdicts({ verdicts, caption }: { verdicts: VerdictFragment[]; c
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

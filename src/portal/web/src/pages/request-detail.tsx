@@ -5,6 +5,7 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { describeError, isNotFound } from '../api/client';
 import { CancelRequestDocument, ExtendLeaseDocument, RequestDetailDocument, RequestUpdatedDocument, type RequestFullFragment } from '../api/generated';
 import { TextInput } from '../components/fields';
+import { ScrollTable } from '../components/scroll-table';
 import { StateBadge } from '../components/state-badge';
 import { Loading, Problem } from '../components/status';
 import { Verdicts } from '../components/verdicts';
@@ -119,7 +120,7 @@ function Instances({ request }: { request: RequestFullFragment }) {
   return (
     <section aria-labelledby="instances-heading">
       <h2 id="instances-heading">Instances</h2>
-      <div className="table-scroll">
+      <ScrollTable label="Instances and how to reach them">
         <table>
           <thead>
             <tr>
@@ -147,7 +148,7 @@ function Instances({ request }: { request: RequestFullFragment }) {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollTable>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { describeError } from '../api/client';
 import { RequestsDocument, type RequestState } from '../api/generated';
+import { ScrollTable } from '../components/scroll-table';
 import { StateBadge } from '../components/state-badge';
 import { Loading, Problem } from '../components/status';
 import { formatMemory, formatTime } from '../format';
@@ -74,7 +75,7 @@ export default function Requests() {
       {fetching && !data && <Loading what="requests" />}
       {data && rows.length === 0 && <p>No requests{projectId || state ? ' match these filters' : ' yet'}.</p>}
       {rows.length > 0 && (
-        <div className="table-scroll">
+        <ScrollTable label="Requests, newest first">
           <table>
             <caption className="visually-hidden">Requests, newest first</caption>
             <thead>
@@ -109,7 +110,7 @@ export default function Requests() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       )}
       <nav className="pager" aria-label="Pages">
         <Button className="button" isDisabled={cursors.length === 0} onPress={() => setCursors(cursors.slice(0, -1))}>
