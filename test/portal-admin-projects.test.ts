@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { AccountingScheduler } from '../src/accounting/accounting.scheduler.js';
 import { User } from '../src/identity/entities/user.entity.js';
 import { LoginSessions } from '../src/identity/oidc/login-sessions.service.js';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, watchPage } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, signInToPortal, watchPage } from './helpers/browser.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 const MICHIGAN = 'University of Michigan';
@@ -71,16 +71,7 @@ describe('the portal admin pages: projects and allocations, tokens, usage', () =
     await t?.stop();
   });
 
-  async function signedIn(token: string, width = 1280): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
-    const page = await context.newPage();
-    const { problems } = watchPage(page, t.url);
-    await page.goto(`${t.url}/`);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Requests' }).waitFor();
-    return { context, page, problems };
-  }
+  const signedIn = (token: string, width = 1280) => signInToPortal(browser, t.url, token, { width, permissions: ['clipboard-read', 'clipboard-write'] });
 
   /** The field (label, input, description, error) in `scope` whose input has this label. */
   const fieldOf = (scope: Page | Locator, label: string) => {

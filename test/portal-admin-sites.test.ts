@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, watchPage } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, signInToPortal } from './helpers/browser.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
@@ -83,16 +83,7 @@ describe('the admin pages: sites, fair-share, audit log', () => {
     await emulator?.close();
   });
 
-  async function signedIn(token: string, width = 1280): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const { problems } = watchPage(page, t.url);
-    await page.goto(`${t.url}/`);
-    await page.getByLabel('Token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Requests' }).waitFor();
-    return { context, page, problems };
-  }
+  const signedIn = (token: string, width = 1280) => signInToPortal(browser, t.url, token, { width });
 
   const siteState = async (name: string) => {
     const { sites } = await t.admin.data(`{ sites { name draining capacity { vcpus } health } }`);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, watchPage } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, signInToPortal, watchPage } from './helpers/browser.js';
 import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
@@ -37,16 +37,7 @@ describe('the web portal', () => {
     await t?.stop();
   });
 
-  async function signedIn(width = 1280): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const { problems } = watchPage(page, t.url);
-    await page.goto(`${t.url}/`);
-    await page.getByLabel('Token').fill(researcherToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Requests' }).waitFor();
-    return { context, page, problems };
-  }
+  const signedIn = (width = 1280) => signInToPortal(browser, t.url, researcherToken, { width });
 
   it('answers a wrong token next to the field, in words', async () => {
     const context = await browser.newContext();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); tests never download a browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,4 +44,23 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
     return (await axe.run()).violations;
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
+
+/** A signed-in page of the portal: a new browser context (its own cookies), signed in with a token through the sign-in form. */
+export interface PortalSession {
+  context: BrowserContext;
+  page: Page;
+  /** what watchPage saw go wrong */
+  problems: string[];
+}
+
+export async function signInToPortal(browser: Browser, url: string, token: string, options: { width?: number; permissions?: string[] } = {}): Promise<PortalSession> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 }, permissions: options.permissions });
+  const page = await context.newPage();
+  const { problems } = watchPage(page, url);
+  await page.goto(`${url}/`);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Requests' }).waitFor();
+  return { context, page, problems };
 }

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Button, Dialog, DialogTrigger, Form, Heading, Modal } from 'react-aria-components';
+import { Button, Form } from 'react-aria-components';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { describeError, isNotFound } from '../api/client';
 import { CancelRequestDocument, ExtendLeaseDocument, RequestDetailDocument, RequestUpdatedDocument, type RequestFullFragment } from '../api/generated';
+import { ConfirmButton } from '../components/confirm-button';
 import { TextInput } from '../components/fields';
 import { ScrollTable } from '../components/scroll-table';
 import { StateBadge } from '../components/state-badge';
@@ -69,7 +70,7 @@ export default function RequestDetail() {
 function Actions({ request }: { request: RequestFullFragment }) {
   const [hours, setHours] = useState('4');
   const [extension, extend] = useMutation(ExtendLeaseDocument);
-  const [cancellation, cancel] = useMutation(CancelRequestDocument);
+  const [, cancel] = useMutation(CancelRequestDocument);
   const [extended, setExtended] = useState(false);
   if (ENDED.includes(request.state) || request.state === 'TERMINATING') return null;
   return (
@@ -89,28 +90,17 @@ function Actions({ request }: { request: RequestFullFragment }) {
           {extended && <span role="status">Lease extended.</span>}
         </Form>
       )}
-      <DialogTrigger>
-        <Button className="button danger">Cancel request</Button>
-        <Modal className="modal" isDismissable>
-          <Dialog role="alertdialog">
-            {({ close }) => (
-              <>
-                <Heading slot="title">Cancel this request?</Heading>
-                <p>Its instances are terminated and what they ran is gone.</p>
-                {cancellation.error && <Problem>{describeError(cancellation.error)}</Problem>}
-                <div className="dialog-buttons">
-                  <Button className="button" onPress={close} autoFocus>
-                    Keep it
-                  </Button>
-                  <Button className="button danger" isDisabled={cancellation.fetching} onPress={() => void cancel({ id: request.id }).then((outcome) => !outcome.error && close())}>
-                    Yes, cancel it
-                  </Button>
-                </div>
-              </>
-            )}
-          </Dialog>
-        </Modal>
-      </DialogTrigger>
+      <ConfirmButton
+        label="Cancel request"
+        title="Cancel this request?"
+        confirmLabel="Yes, cancel it"
+        onConfirm={async () => {
+          const outcome = await cancel({ id: request.id });
+          return outcome.error ? describeError(outcome.error) : true;
+        }}
+      >
+        <p>Its instances are terminated and what they ran is gone.</p>
+      </ConfirmButton>
     </section>
   );
 }

@@ -4,8 +4,9 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useMutation, useQuery } from 'urql';
 import { describeError } from '../../api/client';
 import { AdminDrainSiteDocument, AdminResumeSiteDocument, AdminSitesDocument, AdminSiteUseDocument, type AdminSiteFragment, type AdminSiteUseQuery, type SiteHealth } from '../../api/generated';
-import { Loading, Problem } from '../../components/status';
+import { ConfirmButton } from '../../components/confirm-button';
 import { ScrollTable } from '../../components/scroll-table';
+import { Loading, Problem } from '../../components/status';
 import { formatMemory, formatTime } from '../../format';
 import { useMe, type Me } from '../../session';
 import { usePolling } from '../../use-polling';
@@ -143,7 +144,7 @@ function HealthBadge({ health }: { health: SiteHealth }) {
 }
 
 function SiteActions({ site, institutions, onSaved }: { site: AdminSiteFragment; institutions: string[] | 'any'; onSaved: (message: string) => void }) {
-  const [drain, drainSite] = useMutation(AdminDrainSiteDocument);
+  const [, drainSite] = useMutation(AdminDrainSiteDocument);
   const [resume, resumeSite] = useMutation(AdminResumeSiteDocument);
   return (
     <div className="site-actions">
@@ -152,42 +153,23 @@ function SiteActions({ site, institutions, onSaved }: { site: AdminSiteFragment;
           Resume
         </Button>
       ) : (
-        <DialogTrigger>
-          <Button className="button danger" aria-label={`Drain ${site.name}`}>
-            Drain
-          </Button>
-          <Modal className="modal" isDismissable>
-            <Dialog role="alertdialog">
-              {({ close }) => (
-                <>
-                  <Heading slot="title">Drain {site.name}?</Heading>
-                  <p>
-                    Nothing new is placed at {site.name}; what runs there finishes its lease. Requests that fit only there wait (<code>SITE_DRAINING</code>) until it is resumed.
-                  </p>
-                  {drain.error && <Problem>{describeError(drain.error)}</Problem>}
-                  <div className="dialog-buttons">
-                    <Button className="button" onPress={close} autoFocus>
-                      Keep it open
-                    </Button>
-                    <Button
-                      className="button danger"
-                      isDisabled={drain.fetching}
-                      onPress={() =>
-                        void drainSite({ id: site.id }).then((o) => {
-                          if (o.error) return;
-                          onSaved(`${site.name} is draining: no new placements.`);
-                          close();
-                        })
-                      }
-                    >
-                      Yes, drain it
-                    </Button>
-                  </div>
-                </>
-              )}
-            </Dialog>
-          </Modal>
-        </DialogTrigger>
+        <ConfirmButton
+          label="Drain"
+          ariaLabel={`Drain ${site.name}`}
+          title={`Drain ${site.name}?`}
+          confirmLabel="Yes, drain it"
+          cancelLabel="Keep it open"
+          onConfirm={async () => {
+            const outcome = await drainSite({ id: site.id });
+            if (outcome.error) return describeError(outcome.error);
+            onSaved(`${site.name} is draining: no new placements.`);
+            return true;
+          }}
+        >
+          <p>
+            Nothing new is placed at {site.name}; what runs there finishes its lease. Requests that fit only there wait (<code>SITE_DRAINING</code>) until it is resumed.
+          </p>
+        </ConfirmButton>
       )}
       <DialogTrigger>
         <Button className="button" aria-label={`Edit settings of ${site.name}`}>
