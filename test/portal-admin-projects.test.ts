@@ -5,7 +5,7 @@ import { AccountingScheduler } from '../src/accounting/accounting.scheduler.js';
 import { User } from '../src/identity/entities/user.entity.js';
 import { LoginSessions } from '../src/identity/oidc/login-sessions.service.js';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, signInToPortal, watchPage } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot, signInToPortal, watchPage } from './helpers/browser.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 const MICHIGAN = 'University of Michigan';
@@ -286,6 +286,7 @@ describe('the portal admin pages: projects and allocations, tokens, usage', () =
     await page.getByRole('figure').getByText('Core-hours by project').waitFor();
     await page.getByRole('heading', { name: "The federation's balance" }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'usage');
 
     const csvLink = page.getByRole('link', { name: 'Download CSV' });
     const csv = await page.request.get(`${t.url}${await csvLink.getAttribute('href')}`);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Ec2Emulator } from '../src/compute/emulator/index.js';
 import { ADMIN_TOKEN, eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, signInToPortal } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot, signInToPortal } from './helpers/browser.js';
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
@@ -108,6 +108,7 @@ describe('the admin pages: sites, fair-share, audit log', () => {
     // capacity, with what the API can say about use
     const capacity = page.getByRole('region', { name: 'Capacity and use' });
     await expect(capacity.getByRole('row', { name: /^umich(?![\w-])/ }).getByText('256 vCPUs, 1 TiB, 0 GPUs, at most 100 instances').waitFor()).resolves.toBeUndefined();
+    await screenshot(page, 'admin-sites');
     await expect(capacity.getByText('The API does not report what a site holds at this moment', { exact: false }).waitFor()).resolves.toBeUndefined();
     expect(await accessibilityViolations(page)).toEqual([]);
 

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { startTestBroker, type TestBroker } from './helpers/broker.js';
-import { accessibilityViolations, launchBrowser, signInToPortal, watchPage } from './helpers/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot, signInToPortal, watchPage } from './helpers/browser.js';
 import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
@@ -19,10 +16,8 @@ describe('the web portal', () => {
   let browser: Browser;
   let researcherToken: string;
   let othersRequestId: string;
-  const screenshots = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/portal' : mkdtempSync(join(tmpdir(), 'skypool-screenshots-'));
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
     t = await startTestBroker();
     browser = await launchBrowser();
     const projectId = await projectWithAllocation(t.admin, { name: 'climate-model', institution: 'University of Michigan' }, { vcpus: 32, memoryMiB: 65536, coreHours: 1000 });
@@ -48,7 +43,7 @@ describe('the web portal', () => {
     await page.getByLabel('Token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByText('unknown or revoked token').waitFor()).resolves.toBeUndefined();
-    await page.screenshot({ path: join(screenshots, 'sign-in.png') });
+    await screenshot(page, 'sign-in');
     // the 401 of the refused token is the only failed response
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
     await context.close();
@@ -82,7 +77,7 @@ describe('the web portal', () => {
     await page.getByLabel('Instances').fill('1');
     await page.getByLabel('vCPUs').fill('2');
     await expect(preview.getByText(/Would start now on/).waitFor()).resolves.toBeUndefined();
-    await page.screenshot({ path: join(screenshots, 'new-request.png'), fullPage: true });
+    await screenshot(page, 'new-request');
 
     // what is wrong is said next to the field: read here (memory), or refused by the broker (sites)
     await page.getByLabel('Memory').fill('lots');
@@ -109,7 +104,7 @@ describe('the web portal', () => {
     await expect(ssh.waitFor()).resolves.toBeUndefined();
     await expect(page.getByRole('heading', { name: 'Timeline' }).waitFor()).resolves.toBeUndefined();
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(screenshots, 'request-running.png'), fullPage: true });
+    await screenshot(page, 'request-running');
 
     const leaseBefore = (await t.admin.data(`{ resourceRequest(id: "${requestId}") { leaseEndsAt } }`)).resourceRequest.leaseEndsAt;
     await page.getByLabel('Extend lease by (hours)').fill('1');
@@ -150,7 +145,7 @@ describe('the web portal', () => {
     // a researcher of one project sees that project only
     expect(await page.getByRole('heading', { name: /genomics|unrelated/ }).count()).toBe(0);
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(screenshots, 'projects.png'), fullPage: true });
+    await screenshot(page, 'projects');
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
@@ -216,7 +211,7 @@ describe('the web portal', () => {
     await page.getByRole('link', { name: 'New request' }).first().click();
     await page.getByLabel('Lease (hours)').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: join(screenshots, 'new-request-phone.png'), fullPage: true });
+    await screenshot(page, 'new-request-phone');
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); tests never download a browser. */
@@ -63,4 +65,14 @@ export async function signInToPortal(browser: Browser, url: string, token: strin
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Requests' }).waitFor();
   return { context, page, problems };
+}
+
+/**
+ * A picture of the page for the README (docs/portal/<name>.png) when UPDATE_SCREENSHOTS=1; else
+ * into a temporary folder, so that taking it is still tested without changing the repository.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const folder = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/portal' : join(tmpdir(), 'skypool-screenshots');
+  mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: join(folder, `${name}.png`), fullPage: true });
 }
