@@ -67,7 +67,12 @@ function ensureEmbeddedTemplate(): void {
       const path = join(EMBEDDED_TEMPLATES, name);
       if (!name.startsWith('building-') && path !== template) rmSync(path, { recursive: true, force: true }); // older migrations'
     }
-    if (!existsSync(template)) renameSync(join(building, 'pgdata'), template); // else a run beside this one built it meanwhile
+    try {
+      renameSync(join(building, 'pgdata'), template);
+    } catch (err) {
+      // a run beside this one (.ci/run runs two at once) built it meanwhile
+      if (!existsSync(template)) throw err;
+    }
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
