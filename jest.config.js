@@ -14,8 +14,7 @@ export default {
   // Integration suites spend a good part of their time waiting (schedules, polls, child processes,
   // slurmctld), so one worker more than cores: on 2 cores, 3 suites at once kept the cores 83% busy
   // and ran the suites in 469 s against 515 s with 2 (the same run otherwise).
-  // SKYPOOL_TEST_WORKERS: .ci/run's two runs at once take two each.
-  maxWorkers: Number(process.env.SKYPOOL_TEST_WORKERS) || availableParallelism() + 1,
+  maxWorkers: availableParallelism() + 1,
   // A test's timeout only catches a hang: 30 s, so two suites sharing the cores are not cut off.
   // (Jest reads testTimeout from here only: in a project's settings it is ignored.)
   testTimeout: 30_000,
