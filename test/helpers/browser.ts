@@ -17,8 +17,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * What a page does wrong while a test drives it: console errors, uncaught exceptions, failed
- * responses, and any request that leaves the broker (the portal must need nothing from the internet).
+ * What a page does wrong while a test drives it: console errors (Chromium logs a failed response
+ * there too), uncaught exceptions, and any request that leaves the broker (the portal must need
+ * nothing from the internet).
  */
 export function watchPage(page: Page, origin: string): { problems: string[] } {
   const problems: string[] = [];
