@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Locator } from 'playwright-core';
-import { startTestBroker, type TestBroker } from './helpers/broker.js';
+import { DataSource } from 'typeorm';
+import { eventually, startTestBroker, type TestBroker } from './helpers/broker.js';
 import { accessibilityViolations, launchBrowser, screenshot, signInToPortal, watchPage } from './helpers/browser.js';
 import { createProject, projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
@@ -205,6 +206,31 @@ describe('the web portal', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('pages through 10,000 requests 50 at a time: the page never holds more than one page', async () => {
+    // 10,000 ended requests of the researcher's project, written at once (submitting them would take minutes)
+    const projectId = (await t.admin.data('{ projects { id name } }')).projects.find((p: { name: string }) => p.name === 'climate-model').id;
+    await t.broker.app.get(DataSource).query(
+      `INSERT INTO resource_request (project_id, submitted_by, image, vcpus, memory_mib, count, min_count, lease_hours, state, created_at)
+       SELECT $1, 'bulk', 'ubuntu-22.04', 1, 1024, 1, 1, 1, 'CANCELLED', now() - n * interval '1 second' FROM generate_series(1, 10000) AS n`,
+      [projectId],
+    );
+    const { context, page, problems } = await signedIn();
+    const rows = page.getByRole('table', { name: 'Requests, newest first' }).locator('tbody tr');
+    await page.getByLabel('State').selectOption('CANCELLED');
+    await expect(rows.first().waitFor()).resolves.toBeUndefined();
+    expect(await rows.count()).toBe(50);
+    const firstPage = await rows.first().textContent();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    // (polled from here: waitForFunction evaluates a string in the page, which its CSP forbids)
+    const firstRowIs = (wanted: boolean) => eventually(async () => (((await rows.first().textContent()) === firstPage) === wanted ? true : undefined), 'the page to turn');
+    await firstRowIs(false);
+    expect(await rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await firstRowIs(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('works at 390 px wide: nothing wider than the screen', async () => {
     const { context, page, problems } = await signedIn(390);

@@ -88,7 +88,8 @@ export default function NewRequest() {
   };
 
   const imageNames = useMemo(() => [...new Set(images?.sites.flatMap((s) => s.images.map((i) => i.image)) ?? [])].sort(), [images]);
-  const read = readFields({ ...fields, image: fields.image || imageNames[0] || '' });
+  // read again only when a field changes: the preview waits for the same input to settle
+  const read = useMemo(() => readFields({ ...fields, image: fields.image || imageNames[0] || '' }), [fields, imageNames]);
   const previewInput = useDebounced(read.input, 300);
   const project = overview?.projects.find((p) => p.id === fields.projectId);
 
