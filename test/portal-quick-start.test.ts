@@ -35,7 +35,7 @@ describe('the quick start in the portal', () => {
     const { problems } = watchPage(page, broker.url);
     await page.goto(link);
     await page.getByRole('heading', { name: 'Requests' }).waitFor();
-    await page.getByRole('link', { name: 'New request' }).first().click();
+    await page.getByRole('link', { name: 'New request' }).click();
     await page.getByRole('heading', { name: 'New request' }).waitFor();
     // the demo project is chosen, and the form's defaults fit the demo federation
     await expect(page.getByLabel('Project').locator('option:checked').textContent()).resolves.toBe('demo (University of Michigan)');

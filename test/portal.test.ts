@@ -53,7 +53,7 @@ describe('the web portal', () => {
   it('asks for a VM with the form, previews where it lands, watches it start, extends and cancels it', async () => {
     const { context, page, problems } = await signedIn();
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByRole('link', { name: 'New request' }).first().click();
+    await page.getByRole('link', { name: 'New request' }).click();
     await page.getByRole('heading', { name: 'New request' }).waitFor();
 
     await page.getByLabel('Project').selectOption({ label: 'climate-model (University of Michigan)' });
@@ -234,7 +234,7 @@ describe('the web portal', () => {
 
   it('works at 390 px wide: nothing wider than the screen', async () => {
     const { context, page, problems } = await signedIn(390);
-    await page.getByRole('link', { name: 'New request' }).first().click();
+    await page.getByRole('link', { name: 'New request' }).click();
     await page.getByLabel('Lease (hours)').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot(page, 'new-request-phone');

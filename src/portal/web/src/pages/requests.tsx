@@ -41,12 +41,8 @@ export default function Requests() {
 
   return (
     <>
-      <div className="page-heading">
-        <h1>Requests</h1>
-        <Link className="button primary" to="/requests/new">
-          New request
-        </Link>
-      </div>
+      {/* one way to the form per page, the navigation's "New request": a second would make that name ambiguous */}
+      <h1>Requests</h1>
       <div className="filters" role="group" aria-label="Filters">
         <label>
           Project{' '}
