@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,9 +52,8 @@ export function portalPages(portalDir = PORTAL_DIR): RequestHandler {
     }
     // a browser's navigation asks for text/html; an API client's */* gets the broker's own 404
     if (!req.headers.accept?.includes('text/html')) return next();
-    if (!existsSync(indexFile)) {
-      return void res.status(503).type('text/plain').send('the portal is not built: run `npm run build` (npm start does it)\n');
-    }
-    res.sendFile(indexFile, { headers: { ...SECURITY_HEADERS, 'Cache-Control': 'no-cache', 'Content-Security-Policy': PORTAL_CSP, 'X-Frame-Options': 'DENY' } });
+    res.sendFile(indexFile, { headers: { ...SECURITY_HEADERS, 'Cache-Control': 'no-cache', 'Content-Security-Policy': PORTAL_CSP, 'X-Frame-Options': 'DENY' } }, (err) => {
+      if (err && !res.headersSent) res.status(503).type('text/plain').send('the portal is not built: run `npm run build` (npm start does it)\n');
+    });
   };
 }

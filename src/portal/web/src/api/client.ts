@@ -52,3 +52,21 @@ export function fieldOf(error: CombinedError | undefined): string | undefined {
   const field = error?.graphQLErrors.find((e) => typeof e.extensions?.field === 'string')?.extensions?.field;
   return typeof field === 'string' ? field : undefined;
 }
+
+/** A refusal placed on a form: next to the field it concerns, or under the form when it concerns none. */
+export interface Refusal<F extends string> {
+  field?: F;
+  message: string;
+}
+
+/**
+ * The API's refusal on a form: next to the form field that `fields` maps the error's field
+ * (extensions.field) to, else where `fallback` puts refusals of its code (a duplicate name under
+ * Name, say), else under the form.
+ */
+export function refusalOf<F extends string>(error: CombinedError, fields: Partial<Record<string, F>>, fallback: Partial<Record<string, F>> = {}): Refusal<F> {
+  const named = fieldOf(error);
+  const code = error.graphQLErrors[0]?.extensions?.code;
+  const field = (named ? fields[named] : undefined) ?? (typeof code === 'string' ? fallback[code] : undefined);
+  return { field, message: describeError(error) };
+}

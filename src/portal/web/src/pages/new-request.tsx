@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import { useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { describeError, fieldOf } from '../api/client';
+import { refusalOf, type Refusal } from '../api/client';
 import { ImagesDocument, ProjectsOverviewDocument, SubmitRequestDocument, type SubmitRequestInput } from '../api/generated';
 import { TextArea, TextInput } from '../components/fields';
 import { Problem } from '../components/status';
@@ -78,7 +78,7 @@ export default function NewRequest() {
   const [{ data: overview }] = useQuery({ query: ProjectsOverviewDocument });
   const [fields, setFields] = useState<Fields>({ projectId: me.projects[0]?.id ?? '', image: '', vcpus: '2', memory: '4096', count: '1', leaseHours: '4', minCount: '', sites: '', sshPublicKey: '', userData: '' });
   const [touched, setTouched] = useState(false);
-  const [refusal, setRefusal] = useState<{ field?: keyof Fields; message: string }>();
+  const [refusal, setRefusal] = useState<Refusal<keyof Fields>>();
   const [submission, submit] = useMutation(SubmitRequestDocument);
   // one key for this form: a submission resent after a lost answer does not make a second request
   const [idempotencyKey] = useState(randomKey);
@@ -100,8 +100,7 @@ export default function NewRequest() {
     if (!read.input) return;
     const outcome = await submit({ input: { ...read.input, idempotencyKey } });
     if (outcome.error) {
-      const field = fieldOf(outcome.error);
-      setRefusal({ field: field ? FIELD_OF_INPUT[field] : undefined, message: describeError(outcome.error) });
+      setRefusal(refusalOf(outcome.error, FIELD_OF_INPUT));
       return;
     }
     const result = outcome.data?.submitRequest;

@@ -3,7 +3,7 @@ import { Button, Dialog, DialogTrigger, Form, Heading, Modal } from 'react-aria-
 import { Link, useSearchParams } from 'react-router';
 import type { CombinedError } from '@urql/core';
 import { useMutation, useQuery } from 'urql';
-import { describeError, fieldOf } from '../../api/client';
+import { describeError, fieldOf, refusalOf, type Refusal } from '../../api/client';
 import {
   AdminAddProjectMemberDocument,
   AdminCreateProjectDocument,
@@ -28,20 +28,6 @@ import './admin-forms.css';
 
 type Project = AdminProjectsPageQuery['projects'][number];
 type Member = Project['members'][number];
-
-/** A refusal placed on the form: next to the field it concerns, or under the form when it concerns none. */
-interface Refusal<F extends string> {
-  field?: F;
-  message: string;
-}
-
-/** The API's refusal, next to the field it names (extensions.field), else where `fallback` puts refusals of its code. */
-function refusalOf<F extends string>(error: CombinedError, fields: Record<string, F>, fallback: Partial<Record<string, F>> = {}): Refusal<F> {
-  const named = fieldOf(error);
-  const code = error.graphQLErrors[0]?.extensions?.code;
-  const field = (named ? fields[named] : undefined) ?? (typeof code === 'string' ? fallback[code] : undefined);
-  return { field, message: describeError(error) };
-}
 
 const hasRole = (me: Me, role: Role) => me.roles.some((grant) => grant.role === role);
 

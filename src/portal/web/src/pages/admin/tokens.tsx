@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import { Button, Dialog, Form, Heading, Modal } from 'react-aria-components';
-import type { CombinedError } from '@urql/core';
 import { useMutation, useQuery } from 'urql';
-import { describeError, fieldOf } from '../../api/client';
+import { describeError, refusalOf, type Refusal } from '../../api/client';
 import { AdminCreateApiTokenDocument, AdminCreateServiceAccountDocument, AdminRevokeApiTokenDocument, AdminTokensPageDocument, type AdminTokensPageQuery, type Role } from '../../api/generated';
 import { ConfirmButton } from '../../components/confirm-button';
 import { TextInput } from '../../components/fields';
@@ -25,18 +24,6 @@ interface NewToken {
 
 const ROLES: Role[] = ['RESEARCHER', 'PROJECT_MANAGER', 'SITE_ADMIN', 'FEDERATION_ADMIN'];
 const PROJECT_ROLES: Role[] = ['RESEARCHER', 'PROJECT_MANAGER'];
-
-interface Refusal<F extends string> {
-  field?: F;
-  message: string;
-}
-
-/** The API's refusal next to the field it names; a project not found concerns the project field. */
-function refusalOf<F extends string>(error: CombinedError, fields: Record<string, F>, notFound?: F): Refusal<F> {
-  const named = fieldOf(error);
-  const code = error.graphQLErrors[0]?.extensions?.code;
-  return { field: (named ? fields[named] : undefined) ?? (code === 'NOT_FOUND' ? notFound : undefined), message: describeError(error) };
-}
 
 const WHOLE = /^\s*\d+\s*$/;
 
@@ -119,7 +106,7 @@ function CreateServiceAccount({ roles, projects, onCreated }: { roles: Role[]; p
     };
     const outcome = await create({ input });
     if (outcome.error) {
-      setRefusal(refusalOf(outcome.error, { name: 'name', role: 'role', projectId: 'project', institution: 'institution', expiresInDays: 'expires' }, 'project'));
+      setRefusal(refusalOf(outcome.error, { name: 'name', role: 'role', projectId: 'project', institution: 'institution', expiresInDays: 'expires' }, { NOT_FOUND: 'project' }));
       return;
     }
     const made = outcome.data?.createServiceAccount;
@@ -207,7 +194,7 @@ function CreatePersonalToken({ me, onCreated }: { me: Me; onCreated: (made: NewT
     };
     const outcome = await create({ input });
     if (outcome.error) {
-      setRefusal(refusalOf(outcome.error, { name: 'name', role: 'role', projectId: 'project', operations: 'operations', expiresInDays: 'expires' }, 'project'));
+      setRefusal(refusalOf(outcome.error, { name: 'name', role: 'role', projectId: 'project', operations: 'operations', expiresInDays: 'expires' }, { NOT_FOUND: 'project' }));
       return;
     }
     const made = outcome.data?.createApiToken;
