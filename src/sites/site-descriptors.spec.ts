@@ -53,7 +53,7 @@ describe('site descriptors', () => {
     ['an instance type', real.replace('vcpus: 4,', 'vcpu: 4,'), 10, 'instanceTypes[1].vcpu: unknown setting (known: name, vcpus, memoryMiB, gpus)'],
     ['an image', real.replace('imageId: ami-00000042 }', 'imageId: ami-00000042, os: linux }'), 12, 'images[0].os: unknown setting (known: image, imageId)'],
     ['network', `${real}network:\n  subnetId: subnet-1\n  subnet: subnet-2\n`, 15, 'network.subnet: unknown setting (known: securityGroupIds, subnetId, keyName, associatePublicIp)'],
-    ['emulator.faults', `${real}emulator:\n  faults: { latency: 5 }\n`, 14, 'emulator.faults.latency: unknown setting (known: actions, latencyMs, errorRate, errorCode, failNext, unavailableBurst, dropReplyAfterCreate, stuckPending, malformedRunReply, down)'],
+    ['emulator.faults', `${real}emulator:\n  faults: { latency: 5 }\n`, 14, 'emulator.faults.latency: unknown setting (known: actions, latencyMs, latencyJitterMs, errorRate, errorCode, failNext, unavailableBurst, dropReplyAfterCreate, stuckPending, malformedRunReply, down)'],
     ['emulator.faults.failNext', `${real}emulator:\n  faults:\n    failNext: { count: 1, cod: X }\n`, 15, 'emulator.faults.failNext.cod: unknown setting (known: count, code)'],
     ['emulator.compatibility', `${real}emulator: { compatibility: { tags: false } }\n`, 13, 'emulator.compatibility.tags: unknown setting (known: tagSpecifications, clientToken, describeInstanceTypes)'],
   ])('refuses an unknown setting in %s, with its line and path', (_where, text, line, problem) => {

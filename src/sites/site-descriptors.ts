@@ -135,7 +135,7 @@ const DESCRIPTOR_SHAPE = keys<SiteSpec & Pick<SiteDescriptor, 'emulated' | 'emul
     shuttingDownSeconds: V,
     maxPageSize: V,
     faults: keys<EmulatedFaults>({
-      actions: listOf('text'), latencyMs: V, errorRate: V, errorCode: V,
+      actions: listOf('text'), latencyMs: V, latencyJitterMs: V, errorRate: V, errorCode: V,
       failNext: keys<NonNullable<EmulatedFaults['failNext']>>({ count: V, code: V }),
       unavailableBurst: V, dropReplyAfterCreate: V, stuckPending: V, malformedRunReply: V, down: V,
     }),

@@ -22,7 +22,7 @@ export interface Ec2EmulatorOptions {
   stateFile?: string;
   /** A prefix to strip from request paths when the emulator serves them itself, e.g. `/emulator`. */
   basePath?: string;
-  /** Decides which calls the `errorRate` fault fails: a call fails when it returns less than the rate. Default Math.random. */
+  /** Decides which calls the `errorRate` fault fails (a call fails when it returns less than the rate) and each call's `latencyJitterMs`. Default Math.random. */
   random?: () => number;
   /**
    * Who may read the instance listing (`GET <base>/<site>/instances`), from the request's

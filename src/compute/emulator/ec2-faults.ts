@@ -13,6 +13,8 @@ export interface EmulatedFaults {
   actions?: string[];
   /** Wait this long (real time) before answering. */
   latencyMs?: number;
+  /** Wait up to this much longer still, drawn at random per call, as a real cloud's answers vary (e.g. 20 + 0-60 ms). */
+  latencyJitterMs?: number;
   /** The share (0..1) of calls that fail with `errorCode`. */
   errorRate?: number;
   /** Default `InternalError`. */
@@ -106,7 +108,8 @@ export class SiteFaults {
     const faults = this.faults;
     if (faults.actions && !faults.actions.includes(action)) return { drop: false, latencyMs: 0 };
     if (faults.down) return { drop: true, latencyMs: 0 };
-    const verdict: FaultVerdict = { drop: false, latencyMs: faults.latencyMs ?? 0 };
+    const jitterMs = faults.latencyJitterMs ? Math.round(random() * faults.latencyJitterMs) : 0;
+    const verdict: FaultVerdict = { drop: false, latencyMs: (faults.latencyMs ?? 0) + jitterMs };
     // One error per call: a burst first, then failNext, then the error rate.
     if (faults.unavailableBurst) {
       faults.unavailableBurst -= 1;
@@ -144,8 +147,9 @@ function validate(faults: EmulatedFaults): void {
       throw new Error(`emulated fault ${name} must be a whole number of at least 0, not ${value}`);
     }
   };
-  if (faults.latencyMs !== undefined && !(Number.isFinite(faults.latencyMs) && faults.latencyMs >= 0)) {
-    throw new Error(`emulated fault latencyMs must be a number of milliseconds of at least 0, not ${faults.latencyMs}`);
+  for (const name of ['latencyMs', 'latencyJitterMs'] as const) {
+    const value = faults[name];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new Error(`emulated fault ${name} must be a number of milliseconds of at least 0, not ${value}`);
   }
   if (faults.errorRate !== undefined && !(faults.errorRate >= 0 && faults.errorRate <= 1)) {
     throw new Error(`emulated fault errorRate must be from 0 to 1, not ${faults.errorRate}`);

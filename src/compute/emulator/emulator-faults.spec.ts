@@ -111,6 +111,19 @@ describe('Ec2Emulator fault injection over HTTP', () => {
     expect(waits()).toBe(1);
   });
 
+  it('latencyJitterMs: each call waits latencyMs and up to the jitter more, as `random` rolls', async () => {
+    const client = siteWithClient(site('jittery', { faults: { latencyMs: 20, latencyJitterMs: 60 } }));
+    const waits = [timersOf(20), timersOf(50), timersOf(80)];
+    rolls.push(0, 0.5, 1);
+    for (let call = 0; call < 3; call++) await client.send(new DescribeInstancesCommand({}));
+    expect(waits.map((count) => count())).toEqual([1, 1, 1]);
+
+    const faults = new SiteFaults({ latencyJitterMs: 10 });
+    expect(faults.before('DescribeInstances', () => 0.25).latencyMs).toBe(3); // no latencyMs: the jitter alone
+    expect(new SiteFaults({ latencyMs: 5 }).before('DescribeInstances', () => { throw new Error('no jitter, no roll'); }).latencyMs).toBe(5);
+    expect(() => new SiteFaults({ latencyJitterMs: -1 })).toThrow(/latencyJitterMs must be a number of milliseconds of at least 0/);
+  });
+
   it('errorRate: calls fail when `random` rolls below the rate, with errorCode and its EC2 status', async () => {
     const client = siteWithClient(site('flaky', { faults: { errorRate: 0.5, errorCode: 'RequestLimitExceeded' } }));
     rolls.push(0.2, 0.7, 0.49);
