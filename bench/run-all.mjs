@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { measurePgbench, measureSbatch } from './references.mjs';
-import { formatTable, rowsOf, unavailable, withReference } from './table.mjs';
+import { formatTable, rowsOf, unavailable, whyFailed, withReference } from './table.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,10 +50,7 @@ async function runBench(name) {
   if (!scripts[`bench:${name}`]) return [unavailable(name, `there is no bench:${name} in package.json`)];
   console.log(`\n== npm run bench:${name}`);
   const { code, output, errors } = await runScript(name);
-  if (code !== 0) {
-    const last = (errors.trim() || output.trim()).split('\n').at(-1) ?? '';
-    return [unavailable(name, `failed (exit ${code}): ${last.slice(0, 200)}`)];
-  }
+  if (code !== 0) return [unavailable(name, `failed (exit ${code}): ${whyFailed(errors || output)}`)];
   return rowsOf(name, output);
 }
 

@@ -27,6 +27,7 @@ export interface Machine {
 
 export function parseOutput(output: string): { rows: Row[]; lastLine: string };
 export function rowsOf(bench: string, output: string): Row[];
+export function whyFailed(errors: string): string;
 export function unavailable(bench: string, why: string): Row;
 export function withReference(rows: Row[], reference: Reference): Row[];
 export function ratioOf(row: Row): string;

@@ -79,6 +79,16 @@ export function rowsOf(bench, output) {
   return [unavailable(bench, `no figures; its last line: ${lastLine || '(none)'}`)];
 }
 
+/**
+ * What a failed benchmark's error output says went wrong, in one line: its last error message
+ * (Node ends an uncaught error's output with the stack and its own version, which say less).
+ */
+export function whyFailed(errors) {
+  const lines = errors.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^at /.test(line) && !/^Node\.js v\d/.test(line));
+  const message = lines.findLast((line) => /^\w*Error\b|^\S*Error:/.test(line)) ?? lines.at(-1) ?? '(no output)';
+  return message.length > 200 ? `${message.slice(0, 200)}...` : message;
+}
+
 /** The row of a benchmark that did not run or failed. */
 export function unavailable(bench, why) {
   return { figure: `bench:${bench}`, skypool: null, unit: '', note: why };

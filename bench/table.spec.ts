@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatTable, parseOutput, ratioOf, rowsOf, unavailable, withReference, type Row } from './table.mjs';
+import { formatTable, parseOutput, ratioOf, rowsOf, unavailable, whyFailed, withReference, type Row } from './table.mjs';
 
 const machine = { date: '2026-11-25', node: 'v20.19.0', cpu: 'AMD EPYC', cores: 2 };
 
@@ -34,6 +34,22 @@ describe("npm run bench's table", () => {
     ]);
     expect(rowsOf('api', 'api: 2305 req/s typename (0.36 of bare Apollo), 63 req/s page of 100, p99 243 ms')[0]).toMatchObject({ skypool: 2305, reference: 6403 });
     expect(rowsOf('submit', 'Error: connect ECONNREFUSED')).toEqual([unavailable('submit', 'no figures; its last line: Error: connect ECONNREFUSED')]);
+  });
+
+  it("says why a benchmark failed by its last error message, not Node's closing lines", () => {
+    const uncaught = [
+      'file:///work/bench/submit.mjs:262',
+      'await admin.connect();',
+      'Error: connect ECONNREFUSED 127.0.0.1:1',
+      '    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1611:16) {',
+      "  errno: -111,",
+      '}',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    expect(whyFailed(uncaught)).toBe('Error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(whyFailed('GraphQL 400: [{"message":"x"}]\nsomething else went wrong\n')).toBe('something else went wrong');
+    expect(whyFailed('')).toBe('(no output)');
   });
 
   it('puts each reference next to the figure in its unit: one figure with two references makes two rows', () => {
