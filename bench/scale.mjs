@@ -327,11 +327,11 @@ async function run(base, db, specs, endpoints) {
   console.log(`scale: ${vmsRunning} VMs on ${SITES} sites RUNNING in ${seconds.toFixed(2)} s, p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, ${duplicates} duplicates, ${orphans} orphans`);
 }
 
-const workDir = mkdtempSync(join(tmpdir(), 'skypool-bench-scale-'));
 const name = `skypool_bench_scale_${randomBytes(6).toString('hex')}`;
 const admin = new pg.Client({ connectionString: SERVER_URL });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
+const workDir = mkdtempSync(join(tmpdir(), 'skypool-bench-scale-')); // once nothing before the try below can fail
 const cleanUp = async () => {
   await Promise.all([...children].map(stopChild));
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
