@@ -177,7 +177,9 @@ function compareBooks(listings, rows) {
   for (const row of rows) {
     const placement = `${row.site}/${row.request_id}/${row.attempt}`;
     rowsPerPlacement.set(placement, (rowsPerPlacement.get(placement) ?? 0) + 1);
-    if (row.site_instance_id && HELD_AT_SITE.has(row.state)) heldBy.set(`${row.site}/${row.site_instance_id}`, (heldBy.get(`${row.site}/${row.site_instance_id}`) ?? 0) + 1);
+    if (!row.site_instance_id || !HELD_AT_SITE.has(row.state)) continue;
+    const siteInstance = `${row.site}/${row.site_instance_id}`;
+    heldBy.set(siteInstance, (heldBy.get(siteInstance) ?? 0) + 1);
   }
   let duplicates = 0;
   let orphans = 0;
