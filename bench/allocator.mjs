@@ -7,6 +7,8 @@
 //   BENCH_ALLOCATOR=/path/to/allocator.js   runs another build of the core instead of dist/
 //   BENCH_REFERENCE=/path/to/allocator.js   also runs that build, alternating run by run with the
 //                                           one measured, and says whether it decides the same
+//   BENCH_RESERVATION=0                     holds capacity for no gang (as the broker does with
+//                                           SKYPOOL_GANG_RESERVE_HOURS=0, and as builds before it could)
 //   BENCH_SITES, BENCH_REQUESTS, BENCH_PROJECTS, BENCH_POLICY (spread or pack)
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +24,12 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 500);
 
 // allocate copies what it changes, so every run starts from the same state
-const input = { ...syntheticFederation({ sites: SITES, projects: PROJECTS, requests: REQUESTS }), policy: { placement: process.env.BENCH_POLICY ?? 'spread' } };
+const federation = syntheticFederation({ sites: SITES, projects: PROJECTS, requests: REQUESTS });
+// as the broker runs it by default: capacity held for the gang that has waited longest (the requests
+// were submitted a second apart, the last a minute ago)
+const reservation = process.env.BENCH_RESERVATION === '0' ? undefined : { afterMinutes: 30, holdMinutes: 24 * 60 };
+const now = new Date(Math.max(...federation.requests.map((r) => r.createdAt.getTime())) + 60_000);
+const input = { ...federation, now, policy: { placement: process.env.BENCH_POLICY ?? 'spread', reservation } };
 
 function cycle(run) {
   const started = process.hrtime.bigint();
@@ -62,6 +69,8 @@ const reasons = {};
 for (const d of decisions) if (d.kind === 'wait') reasons[d.reasonCode] = (reasons[d.reasonCode] ?? 0) + 1;
 console.log(`federation: ${SITES} sites x ${INSTANCE_TYPES_PER_SITE} instance types, ${REQUESTS} requests over ${PROJECTS} projects; placed ${placed}, waiting ${decisions.length - placed}`);
 console.log(`waiting for: ${Object.entries(reasons).map(([code, n]) => `${code} ${n}`).join(', ')}`);
+const gang = decisions.find((d) => d.reservation);
+if (gang) console.log(`capacity held for gang ${gang.requestId}: ${gang.reason}`);
 const best = Math.min(...times);
 console.log(`${RUNS} runs: best ${best.toFixed(3)} s (${rate(best)} decisions/s), median ${median(times).toFixed(3)} s (${rate(median(times))} decisions/s)`);
 if (reference) {
@@ -71,7 +80,8 @@ if (reference) {
     `reference ${process.env.BENCH_REFERENCE}: best ${referenceBest.toFixed(3)} s (${rate(referenceBest)} decisions/s), median ${median(referenceTimes).toFixed(3)} s (${rate(median(referenceTimes))} decisions/s); ` +
       `best ${(referenceBest / best).toFixed(2)}x, median ${(median(referenceTimes) / median(times)).toFixed(2)}x the reference's speed`,
   );
-  console.log(`decisions: ${digest(decisions)}, ${same ? 'the same as' : 'DIFFERENT from'} the reference's (${digest(referenceDecisions)}); peak memory below is of both`);
+  const why = !same && reservation ? ' (a build before the reservation holds capacity for no gang: BENCH_RESERVATION=0 compares like with like)' : '';
+  console.log(`decisions: ${digest(decisions)}, ${same ? 'the same as' : 'DIFFERENT from'} the reference's (${digest(referenceDecisions)})${why}; peak memory below is of both`);
 }
 console.log(`table: ${JSON.stringify({ figure: 'allocator decisions/s', skypool: rate(best), unit: 'decisions/s' })}`);
 console.log(`allocator: ${rate(best)} decisions/s, cycle ${best.toFixed(3)} s, peak ${Math.round(peakMiB)} MB`);

@@ -1,6 +1,6 @@
 import { ceilTimes, wholeMs } from './exact-decimal.js';
 import { round2 } from './rounding.js';
-import type { InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
+import type { HeldCapacity, InstanceTypeOffer, LabelRequirement, Limits, ProjectState, Resources, SiteState, SiteVerdict, SiteVerdictCode, WaitingRequest } from './allocator.types.js';
 
 /**
  * The filters a site goes through for one request, in order, as one chain: `siteVerdict` gives
@@ -36,9 +36,8 @@ export function howManyFit(limits: Limits, used: Resources, type: InstanceTypeOf
   return fitCount(limits.vcpus - used.vcpus, limits.memoryMiB - used.memoryMiB, limits.gpus - used.gpus, byCount, type);
 }
 
-/** How many instances of `type` fit in the pooled part of a site (`pooled`, see pooledCapacity): what its own institution uses does not count against it. */
-function pooledRoom(site: SiteState, pooled: Limits, type: InstanceTypeOffer): number {
-  const { used, usedByHome: home } = site;
+/** How many instances of `type` fit in the pooled part of a site (`pooled`, see pooledCapacity): what its own institution uses (`home`) does not count against it. */
+function pooledRoom(pooled: Limits, used: Resources, home: Resources, type: InstanceTypeOffer): number {
   const byCount = pooled.instances === null ? Infinity : pooled.instances - (used.instances - home.instances);
   return fitCount(pooled.vcpus - (used.vcpus - home.vcpus), pooled.memoryMiB - (used.memoryMiB - home.memoryMiB), pooled.gpus - (used.gpus - home.gpus), byCount, type);
 }
@@ -130,7 +129,7 @@ export function staticCheck(request: WaitingRequest, site: SiteState, smallest?:
 }
 
 export interface RoomCheck {
-  code: 'COOL_DOWN' | 'QUOTA' | 'BUDGET' | 'SITE_CAPACITY' | 'HOME_SHARE' | 'FITS';
+  code: 'COOL_DOWN' | 'QUOTA' | 'BUDGET' | 'SITE_CAPACITY' | 'HOME_SHARE' | 'RESERVED' | 'FITS';
   /** How many instances would start there now (FITS only). */
   fits: number;
   /** How many of those would use the site's unused home share. */
@@ -146,7 +145,23 @@ export function checkRoom(request: WaitingRequest, project: ProjectState, site: 
   const need = options.need ?? gangSize(request);
   const held = projectRoom(request, project, type, need);
   if (held.code !== null) return STOPPED[held.code];
-  return siteRoom(project, site, type, need, held.atMost, options.mayBorrow);
+  return siteRoom(project, site, type, need, held.atMost, options.mayBorrow, holdFor(site, request));
+}
+
+/** What `site` holds for a gang (see ReservationPolicy), if anything. */
+export function heldAt(site: SiteState): HeldCapacity | null {
+  return site.reservedFor?.held.find((h) => h.siteId === site.id) ?? null;
+}
+
+/** What `site` holds for a gang that `request` must leave free: none for the gang itself. */
+export function holdFor(site: SiteState, request: WaitingRequest): HeldCapacity | null {
+  return site.reservedFor && site.reservedFor.requestId !== request.id ? heldAt(site) : null;
+}
+
+/** `used` with what is held counted in. */
+function withHeld(used: Resources, held: HeldCapacity): Resources {
+  const { instanceType: t, count } = held;
+  return { vcpus: used.vcpus + t.vcpus * count, memoryMiB: used.memoryMiB + t.memoryMiB * count, gpus: used.gpus + t.gpus * count, instances: used.instances + count };
 }
 
 const NO_PROJECT_ROOM = { QUOTA: { code: 'QUOTA', atMost: 0 }, BUDGET: { code: 'BUDGET', atMost: 0 } } as const;
@@ -170,6 +185,7 @@ const STOPPED = {
   BUDGET: { code: 'BUDGET', fits: 0, borrowed: 0 },
   SITE_CAPACITY: { code: 'SITE_CAPACITY', fits: 0, borrowed: 0 },
   HOME_SHARE: { code: 'HOME_SHARE', fits: 0, borrowed: 0 },
+  RESERVED: { code: 'RESERVED', fits: 0, borrowed: 0 },
 } as const satisfies Record<Exclude<RoomCheck['code'], 'FITS'>, Readonly<RoomCheck>>;
 
 /** How many instances of a type a site has room for now: in all, and in its pooled part (see pooledCapacity). */
@@ -179,10 +195,16 @@ export interface RoomAt {
   pooled: number;
 }
 
-/** `pooled`: the site's pooledCapacity, when the caller has it; written into `into` when given. */
-export function roomAt(site: SiteState, type: InstanceTypeOffer, pooled?: Limits, into?: RoomAt): RoomAt {
-  const total = howManyFit(site.capacity, site.used, type);
-  const inPool = site.homeShare === 0 ? total : pooledRoom(site, pooled ?? pooledCapacity(site), type);
+/**
+ * `hold`: what the site holds for a gang, counted as used. `pooled`: the site's pooledCapacity,
+ * when the caller has it. Written into `into` when given.
+ */
+export function roomAt(site: SiteState, type: InstanceTypeOffer, hold: HeldCapacity | null, pooled?: Limits, into?: RoomAt): RoomAt {
+  // the hold is on the home share when the gang is of the site's institution, as its instances would be
+  const used = hold ? withHeld(site.used, hold) : site.used;
+  const usedByHome = hold?.home ? withHeld(site.usedByHome, hold) : site.usedByHome;
+  const total = howManyFit(site.capacity, used, type);
+  const inPool = site.homeShare === 0 ? total : pooledRoom(pooled ?? pooledCapacity(site), used, usedByHome, type);
   if (!into) return { total, pooled: inPool };
   into.total = total;
   into.pooled = inPool;
@@ -190,9 +212,10 @@ export function roomAt(site: SiteState, type: InstanceTypeOffer, pooled?: Limits
 }
 
 /**
- * The site's part of `checkRoom`, for up to `atMost` instances the project can take. `room`: the
- * site's roomAt for the type, when the caller keeps count of it. A FITS is written into `into`
- * when given: a cycle checks millions of sites.
+ * The site's part of `checkRoom`, for up to `atMost` instances the project can take, leaving free
+ * what the site holds for a gang (`hold`). `room`: the site's roomAt for the type with that hold,
+ * when the caller keeps count of it. A FITS is written into `into` when given: a cycle checks
+ * millions of sites.
  */
 export function siteRoom(
   project: ProjectState,
@@ -201,9 +224,17 @@ export function siteRoom(
   need: number,
   atMost: number,
   mayBorrow: boolean,
-  room: RoomAt = roomAt(site, type),
+  hold: HeldCapacity | null,
+  room: RoomAt = roomAt(site, type, hold),
   into?: RoomCheck,
 ): Readonly<RoomCheck> {
+  const check = roomCheck(project, site, need, atMost, mayBorrow, room, into);
+  if (hold === null || check.code === 'FITS') return check;
+  // a site that would take it but for what it holds for the gang
+  return roomCheck(project, site, need, atMost, mayBorrow, roomAt(site, type, null)).code === 'FITS' ? STOPPED.RESERVED : check;
+}
+
+function roomCheck(project: ProjectState, site: SiteState, need: number, atMost: number, mayBorrow: boolean, room: RoomAt, into?: RoomCheck): Readonly<RoomCheck> {
   if (room.total < need) return STOPPED.SITE_CAPACITY;
   let fits = Math.min(atMost, room.total);
   let borrowed = 0;
@@ -237,8 +268,12 @@ export function siteVerdict(request: WaitingRequest, project: ProjectState, site
       return verdict(stopped, 'is DOWN');
     case 'SITE_DRAINING':
       return verdict(stopped, 'is draining');
-    case null:
-      return roomVerdict(request, project, site, type!, options);
+    case null: {
+      const room = roomVerdict(request, project, site, type!, options);
+      // the gang's own verdict at a site that holds capacity for it says so
+      const own = site.reservedFor?.requestId === request.id ? heldAt(site) : null;
+      return own ? { ...room, reason: `${room.reason}; holds what frees up for this request (${own.count} x ${own.instanceType.name})` } : room;
+    }
   }
 }
 
@@ -263,6 +298,10 @@ export function roomVerdict(request: WaitingRequest, project: ProjectState, site
     case 'HOME_SHARE': {
       const share = `keeps ${Math.round(site.homeShare * 100)}% for ${site.institution}; the pooled part has ${bindingLimit(pooledCapacity(site), minus(site.used, site.usedByHome), type, need)}`;
       return verdict(room.code, site.lendsHomeShare ? `${share} (its unused home share is lent only after its own institution's requests)` : share);
+    }
+    case 'RESERVED': {
+      const held = holdFor(site, request)!;
+      return verdict(room.code, `holds ${held.count} x ${held.instanceType.name} for gang ${site.reservedFor!.requestId}, which has waited longest`);
     }
     case 'FITS': {
       const borrowing = room.borrowed > 0 ? `, ${room.borrowed} on borrowed home share` : '';
