@@ -1,112 +1,87 @@
-// npm run bench:allocator — one full cycle of the pure allocator core on a synthetic federation:
-// 200 sites x 10 instance types, 50,000 waiting requests over 500 projects (deterministic data),
-// with institutions and home shares, labels and requirements, budgets, fair-share usage,
-// spanning, top-ups, cool-downs and preferred sites.
-// Prints figures; nothing here is asserted. Runs the built code (npm run build first);
-// BENCH_ALLOCATOR=/path/to/allocator.js runs another build of it.
+// npm run bench:allocator — cycles of the pure allocator core on a synthetic federation
+// (bench/allocator-workload.mjs): 200 sites x 10 instance types, 50,000 waiting requests over 500
+// projects, deterministic. On a shared machine one run measures the neighbours as much as the
+// core, so it runs the cycle BENCH_RUNS times (default 5) on the same input and prints the best
+// and the median; the last line gives the best run.
+// Prints figures; nothing here is asserted. Runs the built code (npm run build first).
+//   BENCH_ALLOCATOR=/path/to/allocator.js   runs another build of the core instead of dist/
+//   BENCH_REFERENCE=/path/to/allocator.js   also runs that build, alternating run by run with the
+//                                           one measured, and says whether it decides the same
+//   BENCH_RESERVATION=0                     holds capacity for no gang (as the broker does with
+//                                           SKYPOOL_GANG_RESERVE_HOURS=0, and as builds before it could)
+//   BENCH_SITES, BENCH_REQUESTS, BENCH_PROJECTS, BENCH_POLICY (spread or pack)
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { INSTANCE_TYPES_PER_SITE, syntheticFederation } from './allocator-workload.mjs';
 
-const { allocate } = await import(process.env.BENCH_ALLOCATOR ? pathToFileURL(process.env.BENCH_ALLOCATOR).href : '../dist/allocator/core/allocator.js');
+const load = async (path) => (await import(path ? pathToFileURL(path).href : '../dist/allocator/core/allocator.js')).allocate;
+const allocate = await load(process.env.BENCH_ALLOCATOR);
+const reference = process.env.BENCH_REFERENCE ? await load(process.env.BENCH_REFERENCE) : undefined;
 
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SITES = Number(process.env.BENCH_SITES ?? 200);
-const TYPES = 10;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50_000);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 500);
-const INSTITUTIONS = 20;
-const IMAGES = ['ubuntu-22.04', 'rocky-9', 'rstudio-4', 'cuda-12', 'debian-12'];
-const GPU_MODELS = ['a100', 'v100', 'h100'];
 
-// mulberry32: a small PRNG whose low bits are as good as its high ones
-let seed = 20261125;
-const random = (n) => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+// allocate copies what it changes, so every run starts from the same state
+const federation = syntheticFederation({ sites: SITES, projects: PROJECTS, requests: REQUESTS });
+// as the broker runs it by default: capacity held for the gang that has waited longest (the requests
+// were submitted a second apart, the last a minute ago)
+const reservation = process.env.BENCH_RESERVATION === '0' ? undefined : { afterMinutes: 30, holdMinutes: 24 * 60 };
+const now = new Date(Math.max(...federation.requests.map((r) => r.createdAt.getTime())) + 60_000);
+const input = { ...federation, now, policy: { placement: process.env.BENCH_POLICY ?? 'spread', reservation } };
+
+function cycle(run) {
+  const started = process.hrtime.bigint();
+  const decisions = run(input);
+  return { decisions, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+const digest = (decisions) => createHash('sha256').update(JSON.stringify(decisions)).digest('hex').slice(0, 16);
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const resources = (vcpus, memoryMiB, gpus, instances) => ({ vcpus, memoryMiB, gpus, instances });
+const rate = (seconds) => Math.round(REQUESTS / seconds);
 
-const sites = Array.from({ length: SITES }, (_, s) => {
-  const gpus = random(3) === 0 ? 8 + random(24) : 0;
-  const capacity = resources(512 + random(2048), (2 + random(8)) * 1024 * 1024, gpus, random(4) === 0 ? 200 + random(400) : null);
-  const homeShare = random(3) === 0 ? (2 + random(4)) / 10 : 0;
-  const labels = {};
-  if (gpus > 0) labels.gpu = GPU_MODELS[random(GPU_MODELS.length)];
-  if (random(5) === 0) labels.network = 'infiniband';
-  const health = ['HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'HEALTHY', 'UNKNOWN', 'DEGRADED', 'DOWN'][random(9)];
-  // some of what is already running there, part of it by the site's own institution
-  const used = resources(random(capacity.vcpus / 4), random(capacity.memoryMiB / 4), 0, 0);
-  used.instances = Math.floor(used.vcpus / 4);
-  const usedByHome = homeShare > 0 ? resources(Math.floor(used.vcpus / 2), Math.floor(used.memoryMiB / 2), 0, Math.floor(used.instances / 2)) : resources(0, 0, 0, 0);
-  return {
-    id: `site-${s}`,
-    name: `site-${s}`,
-    institution: `inst-${s % INSTITUTIONS}`,
-    health,
-    draining: random(50) === 0,
-    capacity,
-    homeShare,
-    lendsHomeShare: homeShare > 0 && random(2) === 0,
-    used,
-    usedByHome,
-    instanceTypes: Array.from({ length: TYPES }, (_, t) => ({ name: `t${t}`, vcpus: 2 ** (t % 6), memoryMiB: 2048 * 2 ** (t % 6), gpus: t >= 8 && gpus > 0 ? t - 7 : 0 })),
-    images: IMAGES.filter(() => random(3) !== 0),
-    labels,
-  };
-});
-
-const projects = Array.from({ length: PROJECTS }, (_, p) => {
-  const budgeted = random(3) === 0;
-  return {
-    id: `project-${p}`,
-    institution: `inst-${random(INSTITUTIONS)}`,
-    limits: resources(64 + random(1024), 1024 * 1024 * (1 + random(4)), random(4), random(5) === 0 ? 20 + random(200) : null),
-    used: resources(0, 0, 0, 0),
-    coreHoursLeft: budgeted ? 1000 + random(50_000) : null,
-    gpuHoursLeft: budgeted ? random(2000) : null,
-    promisedCoreHours: budgeted ? random(500) : 0,
-    promisedGpuHours: 0,
-    usage: random(100_000),
-    priorityFactor: [1, 1, 1, 2, 0.5][random(5)],
-  };
-});
-
-const requests = Array.from({ length: REQUESTS }, (_, r) => {
-  const count = 1 + random(8);
-  const minCount = 1 + random(count);
-  const gpus = random(50) === 0 ? 1 : 0;
-  const requirements = [];
-  if (gpus > 0 && random(2) === 0) requirements.push({ key: 'gpu', value: GPU_MODELS[random(GPU_MODELS.length)] });
-  if (random(20) === 0) requirements.push({ key: 'network', value: random(2) === 0 ? 'infiniband' : null });
-  return {
-    id: `request-${r}`,
-    projectId: `project-${random(PROJECTS)}`,
-    image: IMAGES[random(IMAGES.length)],
-    vcpus: 1 + random(8),
-    memoryMiB: 1024 * (1 + random(16)),
-    gpus,
-    count,
-    minCount,
-    leaseHours: 1 + random(72),
-    sites: random(10) === 0 ? [`site-${random(SITES)}`, `site-${random(SITES)}`] : null,
-    requirements,
-    preferredSites: random(10) === 0 ? [`site-${random(SITES)}`] : [],
-    spanSites: random(5) === 0,
-    held: random(20) === 0 ? random(count) : 0,
-    avoidSites: random(20) === 0 ? [`site-${random(SITES)}`] : [],
-    createdAt: new Date(1_790_000_000_000 + r * 1000),
-  };
-});
-
-const started = process.hrtime.bigint();
-const decisions = allocate({ sites, projects, requests, policy: { placement: process.env.BENCH_POLICY ?? 'spread' } });
-const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const times = [];
+const referenceTimes = [];
+let decisions;
+let referenceDecisions;
+for (let run = 1; run <= RUNS; run++) {
+  const measured = cycle(allocate);
+  times.push(measured.seconds);
+  decisions ??= measured.decisions;
+  let line = `run ${run}: cycle ${measured.seconds.toFixed(3)} s, ${rate(measured.seconds)} decisions/s`;
+  if (reference) {
+    const other = cycle(reference);
+    referenceTimes.push(other.seconds);
+    referenceDecisions ??= other.decisions;
+    line += `; reference ${other.seconds.toFixed(3)} s, ${rate(other.seconds)} decisions/s`;
+  }
+  console.log(line);
+}
 // the cycle is synchronous, so no timer could sample it: ask the kernel for the peak instead
 const peakMiB = process.resourceUsage().maxRSS / 1024;
 
 const placed = decisions.filter((d) => d.kind === 'place').length;
 const reasons = {};
 for (const d of decisions) if (d.kind === 'wait') reasons[d.reasonCode] = (reasons[d.reasonCode] ?? 0) + 1;
-console.log(`federation: ${SITES} sites x ${TYPES} instance types, ${REQUESTS} requests over ${PROJECTS} projects; placed ${placed}, waiting ${decisions.length - placed}`);
+console.log(`federation: ${SITES} sites x ${INSTANCE_TYPES_PER_SITE} instance types, ${REQUESTS} requests over ${PROJECTS} projects; placed ${placed}, waiting ${decisions.length - placed}`);
 console.log(`waiting for: ${Object.entries(reasons).map(([code, n]) => `${code} ${n}`).join(', ')}`);
-console.log(`allocator: ${Math.round(decisions.length / seconds)} decisions/s, cycle ${seconds.toFixed(3)} s, peak ${Math.round(peakMiB)} MB`);
+const gang = decisions.find((d) => d.reservation);
+if (gang) console.log(`capacity held for gang ${gang.requestId}: ${gang.reason}`);
+const best = Math.min(...times);
+console.log(`${RUNS} runs: best ${best.toFixed(3)} s (${rate(best)} decisions/s), median ${median(times).toFixed(3)} s (${rate(median(times))} decisions/s)`);
+if (reference) {
+  const referenceBest = Math.min(...referenceTimes);
+  const same = digest(decisions) === digest(referenceDecisions);
+  console.log(
+    `reference ${process.env.BENCH_REFERENCE}: best ${referenceBest.toFixed(3)} s (${rate(referenceBest)} decisions/s), median ${median(referenceTimes).toFixed(3)} s (${rate(median(referenceTimes))} decisions/s); ` +
+      `best ${(referenceBest / best).toFixed(2)}x, median ${(median(referenceTimes) / median(times)).toFixed(2)}x the reference's speed`,
+  );
+  const why = !same && reservation ? ' (a build before the reservation holds capacity for no gang: BENCH_RESERVATION=0 compares like with like)' : '';
+  console.log(`decisions: ${digest(decisions)}, ${same ? 'the same as' : 'DIFFERENT from'} the reference's (${digest(referenceDecisions)})${why}; peak memory below is of both`);
+}
+console.log(`table: ${JSON.stringify({ figure: 'allocator decisions/s', skypool: rate(best), unit: 'decisions/s' })}`);
+console.log(`allocator: ${rate(best)} decisions/s, cycle ${best.toFixed(3)} s, peak ${Math.round(peakMiB)} MB`);

@@ -16,8 +16,9 @@ import { RequestLifecycle } from '../requests/request-lifecycle.js';
 import { RequestUpdates } from '../requests/request-updates.js';
 import { loadFederationState } from '../requests/federation-state.js';
 import { waitingRequestsOf } from '../requests/waiting-requests.js';
+import { allocatorPolicyOf } from '../requests/gang-reservation.js';
 import { allocate } from './core/allocator.js';
-import type { Decision, Placement, SiteState } from './core/allocator.types.js';
+import type { Decision, Placement, Reservation, SiteState } from './core/allocator.types.js';
 import { AllocatorMetrics } from './allocator.metrics.js';
 
 type Move = Parameters<RequestLifecycle['moveRequests']>[1][number];
@@ -106,15 +107,17 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     if (waiting.length === 0) return { considered: 0, placed: 0 };
     const federation = await loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS);
     const sites = federation.sites.map((s) => s.state);
-    const decisions = allocate({ sites, projects: federation.projects, requests: waiting.map((w) => w.waiting), policy: { placement: this.config.SKYPOOL_PLACEMENT } });
+    const decisions = allocate({ sites, projects: federation.projects, requests: waiting.map((w) => w.waiting), policy: allocatorPolicyOf(this.config), now });
     const siteById = new Map(sites.map((s) => [s.id, s]));
     const rows: Partial<Instance>[] = [];
     const moves: Move[] = [];
     let placed = 0;
     for (const [i, decision] of decisions.entries()) {
       const { request, held } = waiting[i]!;
-      if (decision.kind === 'wait') await this.recordWait(manager, request, held, decision, moves);
-      else {
+      if (decision.kind === 'wait') {
+        await this.recordWait(manager, request, held, decision, moves);
+        if (decision.reservation) await this.recordReservation(manager, request, decision.reservation);
+      } else {
         rows.push(...(await this.place(manager, request, decision.placements, siteById, moves)));
         placed++;
       }
@@ -138,6 +141,16 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     if (request.state !== 'QUEUED' || request.reason !== wait.reason || request.reasonCode !== wait.reasonCode) {
       moves.push({ request, to: 'QUEUED', detail: { reason: wait.reason, reasonCode: wait.reasonCode } });
     }
+  }
+
+  /** Keeps since when and where capacity is held for the gang: the next cycle holds it at the same sites, and no longer than the policy allows. */
+  private async recordReservation(manager: EntityManager, request: ResourceRequest, reservation: Reservation): Promise<void> {
+    const siteIds = reservation.held.map((h) => h.siteId);
+    if (request.reservedSince?.getTime() === reservation.since.getTime() && request.reservedSiteIds?.join() === siteIds.join()) return;
+    if (!request.reservedSince) {
+      this.logger.info({ requestId: request.id, projectId: request.projectId, sites: siteIds, until: reservation.until }, 'capacity held for a gang that has waited longest');
+    }
+    await manager.getRepository(ResourceRequest).update(request.id, { reservedSince: reservation.since, reservedSiteIds: siteIds });
   }
 
   /** Moves the request on and returns the instance rows to insert for its placements. */

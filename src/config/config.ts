@@ -249,6 +249,16 @@ const variables = {
     sensitive: false,
     parse: integer(0, 24 * 60, 10),
   },
+  SKYPOOL_GANG_RESERVE_AFTER_MINUTES: {
+    description: 'how long a gang (minCount > 1) waits before the allocator may hold capacity for it (the one that has waited longest, one at a time)',
+    sensitive: false,
+    parse: integer(0, 7 * 24 * 60, 30),
+  },
+  SKYPOOL_GANG_RESERVE_HOURS: {
+    description: 'the longest the allocator holds capacity for one gang; 0: it holds capacity for none (greedy)',
+    sensitive: false,
+    parse: integer(0, 8784, 24),
+  },
   SKYPOOL_LEASE_WARNING_MINUTES: {
     description: "how long before a running request's lease ends its history gets a LEASE_ENDING notice (once per lease end); 0: none",
     sensitive: false,

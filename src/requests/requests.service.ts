@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { In } from 'typeorm';
 import { evaluate } from '../allocator/core/allocator.js';
+import { withReservation } from '../allocator/core/reservation.js';
 import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } from '../allocator/core/allocator.types.js';
 import { CONFIG, type Config } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
@@ -18,6 +19,7 @@ import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { loadFederationState, type FederationState } from './federation-state.js';
+import { allocatorPolicyOf, gangsWaiting, reservationNow } from './gang-reservation.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
@@ -139,18 +141,24 @@ export class RequestsService {
   async plan(input: SubmitRequestInput): Promise<RequestPlanView> {
     const request = normalizeRequestInput(input);
     const now = this.clock.now();
-    const { sites: withState, projects } = await this.federationFor(request.projectId);
-    const project = projects[0];
-    const sites = withState.map((s) => s.state);
+    const policy = allocatorPolicyOf(this.config);
+    const gangs = await gangsWaiting(this.db.manager, now, policy, this.config.SKYPOOL_COOL_DOWN_MINUTES);
+    const { sites: withState, projects } = await loadFederationState(this.db.manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, {
+      projectIds: [request.projectId, ...gangs.map((g) => g.projectId)],
+    });
+    const project = projects.find((p) => p.id === request.projectId);
+    const states = withState.map((s) => s.state);
     const plan = { estimatedCoreHours: request.vcpus * request.count * request.leaseHours, estimatedGpuHours: request.gpus * request.count * request.leaseHours };
-    const refusal = assessRequest(request, sites, project);
+    const refusal = assessRequest(request, states, project);
     if (refusal) {
       const reasonCode = refusal instanceof QuotaExceededError ? (refusal.limit.endsWith('Hours') ? 'BUDGET' : 'QUOTA') : 'INVALID_REQUEST';
       const bindingLimit = refusal instanceof QuotaExceededError ? refusal.limit : null;
       return { ...plan, feasible: false, reason: refusal.message, reasonCode, candidates: [], quota: [], bindingLimit, explain: [] };
     }
     const waiting: WaitingRequest = { ...request, id: 'plan', requirements: request.requirements.map(parseRequirement), held: 0, avoidSites: [], createdAt: now };
-    const { decision, verdicts } = evaluate(waiting, project, sites, { placement: this.config.SKYPOOL_PLACEMENT });
+    // as the cycle would see it: with what the sites hold for a gang
+    const sites = withReservation(states, reservationNow(gangs, projects, states, policy, now));
+    const { decision, verdicts } = evaluate(waiting, project, sites, policy);
     const byId = new Map(withState.map((s) => [s.site.id, s.site]));
     const fitting = verdicts.filter((v) => v.code === 'FITS');
     // the type it would get: where it would go, else the smallest any site would use
@@ -186,17 +194,21 @@ export class RequestsService {
     const verdicts = new Map<string, SiteVerdictView[]>();
     if (waiting.length > 0) {
       const now = this.clock.now();
-      const projectIds = [...new Set(waiting.map((r) => r.projectId))];
+      const policy = allocatorPolicyOf(this.config);
+      const gangs = await gangsWaiting(manager, now, policy, this.config.SKYPOOL_COOL_DOWN_MINUTES);
+      const projectIds = [...new Set([...waiting, ...gangs].map((r) => r.projectId))];
       const [federation, avoided] = await Promise.all([
         loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds }),
         avoidedSites(manager, waiting.map((r) => r.id), now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
       ]);
       const { projects } = federation;
-      const sites = federation.sites.map((s) => s.state);
+      const states = federation.sites.map((s) => s.state);
+      // as the cycle sees them: with what they hold for a gang
+      const sites = withReservation(states, reservationNow(gangs, projects, states, policy, now));
       const projectById = new Map(projects.map((p) => [p.id, p]));
       for (const request of waiting) {
         const asWaiting = toWaitingRequest(request, held.get(request.id) ?? 0, avoided.get(request.id) ?? [], now);
-        const evaluation = evaluate(asWaiting, projectById.get(request.projectId), sites, { placement: this.config.SKYPOOL_PLACEMENT });
+        const evaluation = evaluate(asWaiting, projectById.get(request.projectId), sites, policy);
         verdicts.set(request.id, evaluation.verdicts.map(toVerdictView));
       }
     }

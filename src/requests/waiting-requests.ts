@@ -84,5 +84,6 @@ export function toWaitingRequest(request: ResourceRequest, held: number, avoidSi
     held,
     avoidSites,
     createdAt: request.createdAt,
+    reserved: request.reservedSince ? { since: request.reservedSince, siteIds: request.reservedSiteIds ?? [] } : null,
   };
 }

@@ -41,6 +41,8 @@ export interface SiteState {
   images: string[];
   /** e.g. { gpu: 'a100', network: 'infiniband' }, matched by requests' requirements. */
   labels: Record<string, string>;
+  /** The gang this site holds capacity for (see ReservationPolicy); others may use only what it does not need. */
+  reservedFor?: Reservation | null;
 }
 
 export interface ProjectState {
@@ -92,13 +94,34 @@ export interface WaitingRequest {
   /** Site ids it must avoid for now (a cool-down after a failed attempt there). */
   avoidSites: string[];
   createdAt: Date;
+  /** A gang capacity has been held for (see ReservationPolicy): since when, and where last; null or absent: never. */
+  reserved?: { since: Date; siteIds: string[] } | null;
 }
 
 export type PlacementStrategy = 'spread' | 'pack';
 
+/**
+ * Without it, a cycle is greedy: a gang that needs much of a site waits for ever while small
+ * requests keep taking what frees up there. With it, capacity is held for one gang at a time, the
+ * one that has waited longest (at least `afterMinutes` since it was submitted; one that holds
+ * capacity already keeps it): at one site, the one that held it last cycle or else the one
+ * closest to taking it whole (a gang that may span sites and is too big for any one: at as few
+ * sites as hold it), what frees up is kept for it, and other requests get only what it does not
+ * need (backfill). So it starts at the latest when what ran there when the hold began has ended.
+ * Only while its project's quota and budget allow it and the sites it may use could hold it at
+ * all, and for at most `holdMinutes`: then it waits like any other request, and the next gang
+ * that qualifies has capacity held for it.
+ */
+export interface ReservationPolicy {
+  afterMinutes: number;
+  holdMinutes: number;
+}
+
 export interface AllocatorPolicy {
   /** spread: the emptiest fitting site first; pack: the fullest one that still fits. */
   placement: PlacementStrategy;
+  /** Absent: no gang has capacity held for it. */
+  reservation?: ReservationPolicy;
 }
 
 export interface AllocatorInput {
@@ -106,6 +129,28 @@ export interface AllocatorInput {
   projects: ProjectState[];
   requests: WaitingRequest[];
   policy?: AllocatorPolicy;
+  /** The cycle's time; a reservation needs it. */
+  now?: Date;
+}
+
+/** The capacity held for a gang in a cycle (see ReservationPolicy). */
+export interface Reservation {
+  /** The gang's request. */
+  requestId: string;
+  /** When capacity was first held for it. */
+  since: Date;
+  /** When the hold lapses at the latest. */
+  until: Date;
+  held: HeldCapacity[];
+}
+
+/** What one site holds for the gang. */
+export interface HeldCapacity {
+  siteId: string;
+  instanceType: InstanceTypeOffer;
+  count: number;
+  /** Whether the gang's project is of the site's institution (the hold is then on the site's home share). */
+  home: boolean;
 }
 
 /**
@@ -124,6 +169,7 @@ export const SITE_VERDICTS = [
   'BUDGET',
   'SITE_CAPACITY',
   'HOME_SHARE',
+  'RESERVED',
   'FITS',
 ] as const;
 export type SiteVerdictCode = (typeof SITE_VERDICTS)[number];
@@ -155,4 +201,11 @@ export interface Placement {
 
 export type Decision =
   | { requestId: string; kind: 'place'; placements: Placement[] }
-  | { requestId: string; kind: 'wait'; reasonCode: WaitReasonCode; reason: string };
+  | {
+      requestId: string;
+      kind: 'wait';
+      reasonCode: WaitReasonCode;
+      reason: string;
+      /** For the gang capacity is held for: where, and since when. */
+      reservation?: Reservation;
+    };

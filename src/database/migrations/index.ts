@@ -11,6 +11,7 @@ import { WorkerPools1796232436313 } from './1796232436313-WorkerPools.js';
 import { UsageFacts1796258769018 } from './1796258769018-UsageFacts.js';
 import { Notifications1796259594421 } from './1796259594421-Notifications.js';
 import { TokenSessions1796281797570 } from './1796281797570-TokenSessions.js';
+import { GangReservation1796294548596 } from './1796294548596-GangReservation.js';
 
 /** Every migration, in order. `npm run migration:check` fails when the entities need another. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   UsageFacts1796258769018,
   Notifications1796259594421,
   TokenSessions1796281797570,
+  GangReservation1796294548596,
 ];

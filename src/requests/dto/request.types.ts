@@ -25,7 +25,7 @@ export class InstanceView {
 @ObjectType('SiteVerdict', { description: 'how one site stands for a request, like condor_q -better-analyze' })
 export class SiteVerdictView {
   siteId!: string;
-  @Field({ description: 'FITS, or the first filter the site failed: NOT_ALLOWED, NO_IMAGE, NO_INSTANCE_TYPE, MISSING_LABEL, SITE_DOWN, SITE_DRAINING, COOL_DOWN, QUOTA, BUDGET, SITE_CAPACITY, HOME_SHARE' })
+  @Field({ description: 'FITS, or the first filter the site failed: NOT_ALLOWED, NO_IMAGE, NO_INSTANCE_TYPE, MISSING_LABEL, SITE_DOWN, SITE_DRAINING, COOL_DOWN, QUOTA, BUDGET, SITE_CAPACITY, HOME_SHARE, RESERVED (it holds the room for a gang that has waited longest)' })
   verdict!: string;
   @Field({ description: 'in words' }) reason!: string;
   @Field(() => String, { nullable: true, description: 'the instance type the site would use' }) instanceType!: string | null;

@@ -94,6 +94,14 @@ export class ResourceRequest {
   @Column('timestamptz', { nullable: true })
   leaseWarnedAt!: Date | null;
 
+  /** A gang: when the allocator first held capacity for it (see ReservationPolicy); null: never. */
+  @Column('timestamptz', { nullable: true })
+  reservedSince!: Date | null;
+
+  /** The sites that held capacity for it in the last cycle that did. */
+  @Column('uuid', { array: true, nullable: true })
+  reservedSiteIds!: string[] | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

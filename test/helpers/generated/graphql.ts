@@ -989,7 +989,7 @@ export type SiteVerdict = {
   /** in words */
   reason: Scalars['String']['output'];
   site: Site;
-  /** FITS, or the first filter the site failed: NOT_ALLOWED, NO_IMAGE, NO_INSTANCE_TYPE, MISSING_LABEL, SITE_DOWN, SITE_DRAINING, COOL_DOWN, QUOTA, BUDGET, SITE_CAPACITY, HOME_SHARE */
+  /** FITS, or the first filter the site failed: NOT_ALLOWED, NO_IMAGE, NO_INSTANCE_TYPE, MISSING_LABEL, SITE_DOWN, SITE_DRAINING, COOL_DOWN, QUOTA, BUDGET, SITE_CAPACITY, HOME_SHARE, RESERVED (it holds the room for a gang that has waited longest) */
   verdict: Scalars['String']['output'];
 };
 
