@@ -21,7 +21,7 @@ import inspector from 'node:inspector';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DIST, GraphqlClient, median, percentile, SERVER_URL, startBenchBroker, withBenchDatabase } from './support.mjs';
+import { DIST, GraphqlClient, median, percentile, SERVER_URL, startBenchBroker, startRemoteSites, withBenchDatabase } from './support.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 220);
 const INSTANCES_EACH = 2;
@@ -33,23 +33,35 @@ const IMAGE = 'ubuntu-22.04';
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 const PAGE = JSON.stringify({ query: '{ resourceRequests(first: 100) { id state instances { id state } } }' });
 
-/** Two sites served by the broker's own emulator, with room for every instance; instances run at once. */
-function writeSites(dir) {
-  for (const name of ['bench-a', 'bench-b']) {
+/** Two sites with room for every instance, whose instances run at once, served from a process of their own. */
+const SITES = ['bench-a', 'bench-b'].map((name, s) => ({
+  name,
+  region: 'us-east-1',
+  accessKeyId: `BENCHKEY${s}`,
+  secretAccessKey: `bench-secret-${s}`,
+  capacity: { vcpus: 100_000, memoryMiB: 400_000_000 },
+  instanceTypes: [{ name: 'm1.small', vcpus: 1, memoryMiB: 2048 }],
+  images: [{ name: IMAGE, imageId: `ami-0a1b2c3d4e5f6000${s}` }],
+  pendingSeconds: 0,
+}));
+
+/** The sites' descriptors for the broker, reaching them at `base`. */
+function writeSites(dir, base) {
+  for (const site of SITES) {
     writeFileSync(
-      join(dir, `${name}.yaml`),
+      join(dir, `${site.name}.yaml`),
       [
-        `name: ${name}`,
+        `name: ${site.name}`,
         'institution: Bench University',
-        'region: us-east-1',
-        'emulated: true',
-        'emulator:',
-        '  pendingSeconds: 0',
-        'capacity: { vcpus: 100000, memoryMiB: 400000000 }',
+        `region: ${site.region}`,
+        `endpoint: ${base}/${site.name}`,
+        `accessKeyId: ${site.accessKeyId}`,
+        `secretAccessKey: ${site.secretAccessKey}`,
+        `capacity: { vcpus: ${site.capacity.vcpus}, memoryMiB: ${site.capacity.memoryMiB} }`,
         'instanceTypes:',
-        '  - { name: m1.small, vcpus: 1, memoryMiB: 2048 }',
+        ...site.instanceTypes.map((t) => `  - { name: ${t.name}, vcpus: ${t.vcpus}, memoryMiB: ${t.memoryMiB} }`),
         'images:',
-        `  - { image: ${IMAGE}, imageId: ami-0a1b2c3d4e5f60000 }`,
+        ...site.images.map((i) => `  - { image: ${i.name}, imageId: ${i.imageId} }`),
         '',
       ].join('\n'),
     );
@@ -103,7 +115,7 @@ function startLoadClient() {
 }
 
 /**
- * BENCH_CPU_PROFILE=folder: after the rounds, one more period of each Skypool load (not counted)
+ * BENCH_CPU_PROFILE=folder: after the rounds, one more period of each load (not counted)
  * under the V8 profiler of this process, saved as <folder>/api-<load>.cpuprofile (open it in
  * Chrome's DevTools or speedscope) to see where a request's time goes.
  */
@@ -146,7 +158,8 @@ function summary(load) {
 async function main(databaseUrl, workDir) {
   const sitesDir = join(workDir, 'sites');
   mkdirSync(sitesDir);
-  writeSites(sitesDir);
+  const sites = await startRemoteSites(SITES);
+  writeSites(sitesDir, sites.base);
   const broker = await startBenchBroker({
     SKYPOOL_DATA_DIR: join(workDir, 'data'),
     SKYPOOL_SITES: sitesDir,
@@ -178,6 +191,7 @@ async function main(databaseUrl, workDir) {
     }
 
     if (process.env.BENCH_CPU_PROFILE) {
+      await profile(process.env.BENCH_CPU_PROFILE, bareTypename, loadClient, 'api-bare-typename.cpuprofile');
       await profile(process.env.BENCH_CPU_PROFILE, typename, loadClient, 'api-typename.cpuprofile');
       await profile(process.env.BENCH_CPU_PROFILE, page, loadClient, 'api-page.cpuprofile');
     }
@@ -208,6 +222,7 @@ async function main(databaseUrl, workDir) {
     admin.close();
     await bare.stop();
     await broker.close();
+    sites.stop();
   }
 }
 

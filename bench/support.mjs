@@ -5,6 +5,7 @@
 //
 // BENCH_DIST=/path/to/dist runs another build of the broker (e.g. the main checkout's, to compare
 // before and after on the same machine); the default is this checkout's dist/.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -57,6 +58,21 @@ export async function startBenchBroker(env) {
     ...env,
   });
   return startBroker(config);
+}
+
+/**
+ * Serves EC2 sites (the emulator's site specs) from a child process; resolves to their base URL
+ * (a site's endpoint is `${base}/${name}`) and `stop()`.
+ */
+export async function startRemoteSites(sites) {
+  const child = fork(new URL('./sites-process.mjs', import.meta.url));
+  child.send({ module: distUrl('compute/emulator/index.js'), sites });
+  const base = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the sites' process ended (${code})`)));
+  });
+  return { base, stop: () => child.disconnect() };
 }
 
 /** A GraphQL client of one broker, with one keep-alive pool for all its calls. */
