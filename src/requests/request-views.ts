@@ -36,12 +36,21 @@ export function toRequestView(r: ResourceRequest): ResourceRequestView {
 }
 
 /**
+ * A timestamp as whole milliseconds since 1970, as a Date holds it (truncated, as pg's own
+ * parsing truncates): a page holds hundreds of timestamps, and `new Date(ms)` costs a fraction of
+ * parsing PostgreSQL's text form (about a tenth of a page's time).
+ */
+const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
+const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/**
  * The columns a request's view shows, read with plain SQL where pages of them are listed: the
  * rest of the row (the user-data of up to 16 KB above all) stays in the database.
  */
 export const REQUEST_VIEW_COLUMNS =
   'r.id, r.project_id, r.state, r.reason, r.reason_code, r.image, r.vcpus, r.memory_mib, r.gpus, r.count, r.min_count, r.lease_hours, ' +
-  'r.sites, r.requirements, r.preferred_sites, r.span_sites, r.tags, r.lease_ends_at, r.created_at';
+  `r.sites, r.requirements, r.preferred_sites, r.span_sites, r.tags, ${epochMs('r.lease_ends_at')} AS lease_ends_at, ${epochMs('r.created_at')} AS created_at`;
 
 export interface RequestViewRow {
   id: string;
@@ -62,8 +71,8 @@ export interface RequestViewRow {
   preferred_sites: string[];
   span_sites: boolean;
   tags: Record<string, string>;
-  lease_ends_at: Date | null;
-  created_at: Date;
+  lease_ends_at: number | null;
+  created_at: number;
 }
 
 export function requestViewOfRow(r: RequestViewRow): ResourceRequestView {
@@ -85,10 +94,15 @@ export function requestViewOfRow(r: RequestViewRow): ResourceRequestView {
     preferredSites: r.preferred_sites,
     spanSites: r.span_sites,
     tags: tagViewsOf(r.tags),
-    leaseEndsAt: r.lease_ends_at,
-    createdAt: r.created_at,
+    leaseEndsAt: dateOf(r.lease_ends_at),
+    createdAt: new Date(r.created_at),
   };
 }
+
+/** The columns of an instance's view, and its request's id (`i` is the instance). */
+export const INSTANCE_VIEW_COLUMNS =
+  'i.id, i.request_id, i.site_id, i.instance_type, i.site_instance_id, i.state, i.private_ip, i.public_ip, ' +
+  `${epochMs('i.lease_ends_at')} AS lease_ends_at, ${epochMs('i.started_at')} AS started_at, ${epochMs('i.ended_at')} AS ended_at, i.borrowed`;
 
 /** An instance's view with the request it belongs to, read with plain SQL (see RequestsService.instanceViewsOf). */
 export interface InstanceViewRow {
@@ -100,9 +114,9 @@ export interface InstanceViewRow {
   state: InstanceState;
   private_ip: string | null;
   public_ip: string | null;
-  lease_ends_at: Date | null;
-  started_at: Date | null;
-  ended_at: Date | null;
+  lease_ends_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
   borrowed: boolean;
 }
 
@@ -116,9 +130,9 @@ export function instanceViewOfRow(i: InstanceViewRow): InstanceView & { requestI
     state: i.state,
     privateIp: i.private_ip,
     publicIp: i.public_ip,
-    leaseEndsAt: i.lease_ends_at,
-    startedAt: i.started_at,
-    endedAt: i.ended_at,
+    leaseEndsAt: dateOf(i.lease_ends_at),
+    startedAt: dateOf(i.started_at),
+    endedAt: dateOf(i.ended_at),
     borrowed: i.borrowed,
   };
 }

@@ -33,7 +33,7 @@ import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } f
 import { parseRequirement } from './requirements.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
-import { instanceViewOfRow, REQUEST_VIEW_COLUMNS, requestViewOfRow, type InstanceViewRow, type RequestViewRow } from './request-views.js';
+import { INSTANCE_VIEW_COLUMNS, instanceViewOfRow, REQUEST_VIEW_COLUMNS, requestViewOfRow, type InstanceViewRow, type RequestViewRow } from './request-views.js';
 import type { RequestState } from './request-state.js';
 import { avoidedSites, heldInstances, toWaitingRequest } from './waiting-requests.js';
 import { RequestsError } from './requests.errors.js';
@@ -42,9 +42,7 @@ export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceede
 
 const INSTANCE_VIEWS_OF_REQUESTS: Statement = {
   name: 'instance_views_of_requests',
-  text:
-    'SELECT id, request_id, site_id, instance_type, site_instance_id, state, private_ip, public_ip, lease_ends_at, started_at, ended_at, borrowed ' +
-    'FROM instance WHERE request_id = ANY($1::uuid[]) ORDER BY created_at, id',
+  text: `SELECT ${INSTANCE_VIEW_COLUMNS} FROM instance i WHERE i.request_id = ANY($1::uuid[]) ORDER BY i.created_at, i.id`,
 };
 
 function toVerdictView(v: SiteVerdict): SiteVerdictView {
