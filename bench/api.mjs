@@ -7,7 +7,7 @@
 //   the page       resourceRequests(first: 100) { id state instances { id state } } from Skypool,
 //                  over BENCH_REQUESTS requests (default 220) of 2 instances each.
 // Skypool's requests carry a RESEARCHER service account's token of the project, as a batch job's
-// would. The query-cost budget is raised (the limiter still measures and counts every query):
+// would (BENCH_TOKEN=admin: the bootstrap admin's, which is checked without the database). The query-cost budget is raised (the limiter still measures and counts every query):
 // at its default a principal may fetch some 40 such pages a second.
 // BENCH_CLIENTS keep-alive clients (default 8) in a child process send one request at a time
 // each, for BENCH_ROUND_SECONDS (default 3) per load and round, BENCH_ROUNDS rounds (default 5).
@@ -24,6 +24,8 @@ import { performance } from 'node:perf_hooks';
 import { DIST, GraphqlClient, median, percentile, SERVER_URL, startBenchBroker, startRemoteSites, withBenchDatabase } from './support.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 220);
+const TOKEN = process.env.BENCH_TOKEN || 'researcher';
+if (!['researcher', 'admin'].includes(TOKEN)) throw new Error(`BENCH_TOKEN: researcher or admin, got ${TOKEN}`);
 const INSTANCES_EACH = 2;
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -173,7 +175,8 @@ async function main(databaseUrl, workDir) {
   const bare = await startBareApollo();
   const loadClient = startLoadClient();
   try {
-    const token = await seed(admin);
+    const researcherToken = await seed(admin);
+    const token = TOKEN === 'admin' ? ADMIN_TOKEN : researcherToken;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const loads = [
       { name: '{ __typename } bare @apollo/server 5', url: bare.url, body: TYPENAME, expect: '"__typename":"Query"' },
@@ -199,7 +202,7 @@ async function main(databaseUrl, workDir) {
     const ratios = typename.rounds.map((r, i) => r.rate / bareTypename.rounds[i].rate);
     const [b, t, p] = loads.map(summary);
     const ratio = median(ratios);
-    console.log(`setup: PostgreSQL at ${new URL(SERVER_URL).host}, the build in ${DIST}, ${REQUESTS} requests of ${INSTANCES_EACH} instances each; a RESEARCHER service account's token`);
+    console.log(`setup: PostgreSQL at ${new URL(SERVER_URL).host}, the build in ${DIST}, ${REQUESTS} requests of ${INSTANCES_EACH} instances each; ${TOKEN === 'admin' ? "the bootstrap admin's token" : "a RESEARCHER service account's token"}`);
     console.log(`load: ${CLIENTS} keep-alive clients in a child process, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS} s per load; req/s is the median round`);
     for (const [load, s] of [
       [bareTypename, b],
