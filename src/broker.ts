@@ -12,6 +12,8 @@ import { DataDirLockedError } from './database/data-dir-lock.js';
 import { DatabaseUnavailableError } from './database/database.errors.js';
 import { EMULATOR_PATH, SiteEmulatorService } from './compute/site-emulator.service.js';
 import type { Config } from './config/config.js';
+import { GRAPHQL_PATH } from './graphql/graphql-api.module.js';
+import { graphqlPosts } from './graphql/graphql-posts.js';
 import { AuthService } from './identity/auth.service.js';
 import { MappingError } from './identity/claims-mapping.js';
 import { isFederationAdmin } from './identity/principal.js';
@@ -88,6 +90,7 @@ export async function startBroker(config: Config, options: { clock?: Clock } = {
   // before the JSON parser, which then leaves this body alone: the endpoint parses it itself (see there)
   app.use(TOKEN_SIGN_IN_PATH, express.text({ type: 'application/json', limit: '16kb' }));
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(graphqlPosts(app, GRAPHQL_PATH));
   // the web portal at /, before the API's routes (it passes on the broker's own paths)
   app.use(portalPages());
   try {

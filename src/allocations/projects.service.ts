@@ -57,6 +57,18 @@ export class ProjectsService implements ProjectDirectory {
     return qb.getMany();
   }
 
+  /**
+   * The ids of the projects the principal may see, to filter rows that name their project (all:
+   * null). Grants that name their projects are answered without a query: a row can name only a
+   * project that exists, so an id of a project since deleted matches nothing.
+   */
+  async visibleIds(principal: Principal): Promise<string[] | null> {
+    const visible = AccessPolicy.visibleProjects(principal);
+    if (visible === 'all') return null;
+    if (visible.institutions.length === 0) return visible.ids.filter(isUuid);
+    return (await this.listVisible(principal)).map((p) => p.id);
+  }
+
   /** Sets the project's fair-share priority factor (HTCondor-style: 2 gets half the share of 1). */
   async setPriorityFactor(principal: Principal, id: string, factor: number): Promise<Project> {
     await this.get(id); // an unknown project is NOT_FOUND before its factor is looked at

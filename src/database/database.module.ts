@@ -58,7 +58,11 @@ class DatabaseShutdown implements OnApplicationShutdown {
         return dataSource;
       },
     },
-    { provide: Db, inject: [DataSource, LOGGER], useFactory: (dataSource: DataSource, logger: Logger) => new Db(dataSource, logger) },
+    {
+      provide: Db,
+      inject: [DataSource, LOGGER, EMBEDDED],
+      useFactory: (dataSource: DataSource, logger: Logger, embedded: EmbeddedPostgres | null) => new Db(dataSource, logger, { namedStatements: embedded === null }),
+    },
     { provide: DEPLOYMENT, inject: [Db, CONFIG, LOGGER], useFactory: loadDeployment },
     DatabaseShutdown,
   ],

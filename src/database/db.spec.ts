@@ -72,3 +72,28 @@ describe('Db.afterCommit', () => {
     expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), 'a callback after commit failed');
   });
 });
+
+describe('Db.rows', () => {
+  /** A data source whose pool answers every query with `rows` and remembers what it was asked. */
+  function poolDataSource(rows: unknown[]) {
+    const asked: unknown[] = [];
+    const dataSource = {
+      logger: { logQuery: jest.fn() },
+      driver: { master: { query: (config: unknown) => (asked.push(config), Promise.resolve({ rows })) } },
+    } as unknown as DataSource;
+    return { dataSource, asked };
+  }
+  const statement = { name: 'a_statement', text: 'SELECT $1::int AS n' };
+
+  it('prepares the statement under its name on a server', async () => {
+    const { dataSource, asked } = poolDataSource([{ n: 1 }]);
+    expect(await new Db(dataSource, undefined, { namedStatements: true }).rows(statement, [1])).toEqual([{ n: 1 }]);
+    expect(asked).toEqual([{ name: 'a_statement', text: statement.text, values: [1] }]);
+  });
+
+  it('leaves it unnamed on the embedded database, whose connections share one session', async () => {
+    const { dataSource, asked } = poolDataSource([]);
+    await new Db(dataSource, undefined, { namedStatements: false }).rows(statement, [1]);
+    expect(asked).toEqual([{ text: statement.text, values: [1] }]);
+  });
+});

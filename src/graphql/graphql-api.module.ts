@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -7,7 +8,6 @@ import type { Logger } from 'pino';
 import { AllocationsModule } from '../allocations/allocations.module.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
-import { AuthService } from '../identity/auth.service.js';
 import type { RequestContext } from '../identity/current-principal.decorator.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { RequestsModule } from '../requests/requests.module.js';
@@ -21,12 +21,16 @@ import { LoadersFactory } from './loaders.js';
 import { operationScopePlugin } from './operation-scope.js';
 import { rateLimitPlugin, TokenBuckets } from './rate-limit.js';
 import { SocketAuthentication } from './socket-authentication.js';
+import { HttpContexts } from './http-context.js';
 import { graphqlWsOptions } from './subscriptions.js';
+import { uncacheableAnswersPlugin } from './uncacheable.js';
+
+export const GRAPHQL_PATH = '/graphql';
 
 @Module({
   imports: [SitesModule, AllocationsModule, RequestsModule, IdentityModule],
-  providers: [LoadersFactory, SocketAuthentication],
-  exports: [LoadersFactory, SocketAuthentication],
+  providers: [LoadersFactory, SocketAuthentication, HttpContexts],
+  exports: [LoadersFactory, SocketAuthentication, HttpContexts],
 })
 class GraphqlSupportModule {}
 
@@ -40,13 +44,13 @@ class GraphqlSupportModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule, GraphqlSupportModule],
-      inject: [CONFIG, LOGGER, AuthService, LoadersFactory, SocketAuthentication, GraphQLSchemaHost],
-      useFactory: (config: Config, logger: Logger, auth: AuthService, loaders: LoadersFactory, sockets: SocketAuthentication, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
+      inject: [CONFIG, LOGGER, HttpContexts, LoadersFactory, SocketAuthentication, GraphQLSchemaHost],
+      useFactory: (config: Config, logger: Logger, contexts: HttpContexts, loaders: LoadersFactory, sockets: SocketAuthentication, schemaHost: GraphQLSchemaHost): ApolloDriverConfig => {
         const production = config.NODE_ENV === 'production';
         const limits = { maxDepth: config.SKYPOOL_GRAPHQL_MAX_DEPTH, maxAliases: config.SKYPOOL_GRAPHQL_MAX_ALIASES, maxCost: config.SKYPOOL_GRAPHQL_MAX_COST };
         const formatError = createErrorFormatter(logger, { hideSuggestions: production });
         return {
-          path: '/graphql',
+          path: GRAPHQL_PATH,
           autoSchemaFile: true,
           sortSchema: true,
           introspection: !production,
@@ -65,6 +69,8 @@ class GraphqlSupportModule {}
               mutations: new TokenBuckets(config.SKYPOOL_RATE_LIMIT_PER_SECOND, config.SKYPOOL_RATE_LIMIT_BURST),
               queryCost: new TokenBuckets(config.SKYPOOL_QUERY_COST_PER_SECOND, config.SKYPOOL_QUERY_COST_BURST),
             }),
+            ApolloServerPluginCacheControlDisabled(),
+            uncacheableAnswersPlugin(),
           ],
           formatError,
           subscriptions: {
@@ -78,15 +84,8 @@ class GraphqlSupportModule {}
               formatError,
             }),
           },
-          context: async ({ req }: { req: Request }): Promise<RequestContext> => {
-            const authentication = await auth.authenticate({ authorization: req.headers.authorization, cookie: req.headers.cookie });
-            return {
-              principal: authentication.principal,
-              authProblem: authentication.principal ? undefined : authentication.problem,
-              loaders: loaders.create(),
-              clientAddress: req.socket.remoteAddress,
-            };
-          },
+          // POST requests mostly take the short way (graphql-posts.ts), with the same context
+          context: ({ req }: { req: Request }): Promise<RequestContext> => contexts.of(req),
         };
       },
     }),

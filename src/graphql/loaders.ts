@@ -5,10 +5,9 @@ import type { Allocation } from '../allocations/entities/allocation.entity.js';
 import type { Project } from '../allocations/entities/project.entity.js';
 import { groupBy } from '../common/group-by.js';
 import { ProjectsService } from '../allocations/projects.service.js';
-import type { Instance } from '../requests/entities/instance.entity.js';
 import type { RequestEvent } from '../requests/entities/request-event.entity.js';
 import { RequestsService } from '../requests/requests.service.js';
-import type { SiteVerdictView } from '../requests/dto/request.types.js';
+import type { InstanceView, SiteVerdictView } from '../requests/dto/request.types.js';
 import type { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 
@@ -29,7 +28,7 @@ function groupByKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => st
 export interface Loaders {
   site: DataLoader<string, Site | undefined>;
   project: DataLoader<string, Project | undefined>;
-  instancesOfRequest: DataLoader<string, Instance[]>;
+  instancesOfRequest: DataLoader<string, InstanceView[]>;
   eventsOfRequest: DataLoader<string, RequestEvent[]>;
   allocationsOfProject: DataLoader<string, Allocation[]>;
   /** A page of requests is explained in one pass over the federation's state. */
@@ -49,7 +48,7 @@ export class LoadersFactory {
     return {
       site: new DataLoader(async (ids) => byKey(ids, await this.sites.findByIds(ids), (s) => s.id), options),
       project: new DataLoader(async (ids) => byKey(ids, await this.projects.findByIds(ids), (p) => p.id), options),
-      instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instancesOf(ids), (i) => i.requestId), options),
+      instancesOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.instanceViewsOf(ids), (i) => i.requestId), options),
       eventsOfRequest: new DataLoader(async (ids) => groupByKey(ids, await this.requests.eventsOf(ids), (e) => e.requestId), options),
       allocationsOfProject: new DataLoader(async (ids) => groupByKey(ids, await this.allocations.listForProjects(ids), (a) => a.projectId), options),
       explainOfRequest: new DataLoader((ids) => this.requests.explainMany(ids), options),

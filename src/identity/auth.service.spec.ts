@@ -14,7 +14,7 @@ const ROTATED = 'rotated-admin-token-0123456789';
 function authWith(adminToken: string, sessionToken: string): AuthService {
   const sessions = { authenticate: () => Promise.resolve({ credentialHash: hashToken(sessionToken) }) } as unknown as LoginSessions;
   // no API token in the table: only the bootstrap admin token authenticates
-  const db = { manager: { getRepository: () => ({ findOneBy: () => Promise.resolve(null) }) } } as unknown as Db;
+  const db = { rows: () => Promise.resolve([]) } as unknown as Db;
   return new AuthService(loadConfig({ SKYPOOL_ADMIN_TOKEN: adminToken }), db, sessions, new ManualClock(), createLogger('silent'));
 }
 

@@ -21,7 +21,7 @@ import {
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import type { RequestState } from './request-state.js';
 import { RequestUpdates } from './request-updates.js';
-import { toInstanceView, toRequestEventView, toRequestView } from './request-views.js';
+import { toRequestEventView, toRequestView } from './request-views.js';
 import { RequestsService } from './requests.service.js';
 
 @Resolver(() => ResourceRequestView)
@@ -93,8 +93,7 @@ export class RequestsResolver {
     @Args('after', { type: () => ID, nullable: true }) after: string | null,
     @Args('tags', { type: () => [TagInput], nullable: true, description: 'only requests carrying all these tags' }) tags: TagInput[] | null,
   ): Promise<ResourceRequestView[]> {
-    const page = await this.requests.listVisible(principal, { projectId, states, tags, first: pageSize(first), after });
-    return page.map(toRequestView);
+    return this.requests.listVisible(principal, { projectId, states, tags, first: pageSize(first), after });
   }
 
   @ResolveField(() => ProjectView)
@@ -109,7 +108,7 @@ export class RequestsResolver {
 
   @ResolveField(() => [InstanceView])
   async instances(@Parent() request: ResourceRequestView, @RequestLoaders() loaders: Loaders): Promise<InstanceView[]> {
-    return (await loaders.instancesOfRequest.load(request.id)).map(toInstanceView);
+    return loaders.instancesOfRequest.load(request.id);
   }
 
   @ResolveField(() => [RequestEventView], { description: 'its history, oldest first: state changes of the request and its instances, and notices' })
@@ -155,7 +154,6 @@ export class ProjectRequestsResolver {
     @Args('first', { type: () => Int, nullable: true, defaultValue: 100, description: `at most ${MAX_PAGE_SIZE}` }) first: number | null,
     @Args('after', { type: () => ID, nullable: true }) after: string | null,
   ): Promise<ResourceRequestView[]> {
-    const page = await this.service.list({ projectIds: [project.id], states, first: pageSize(first), after });
-    return page.map(toRequestView);
+    return this.service.list({ projectIds: [project.id], states, first: pageSize(first), after });
   }
 }

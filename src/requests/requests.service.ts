@@ -10,11 +10,21 @@ import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
-import { Db, isUniqueViolation } from '../database/db.js';
-import { isFederationAdmin, type Principal } from '../identity/principal.js';
+import { Db, isUniqueViolation, type Statement } from '../database/db.js';
+import type { Principal } from '../identity/principal.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import { toSiteView } from '../sites/site-view.js';
-import { InvalidRequestError, QuotaExceededError, type QuotaUseView, type RequestPlanView, type SiteVerdictView, type SubmitRequestInput, type TagInput } from './dto/request.types.js';
+import {
+  InvalidRequestError,
+  QuotaExceededError,
+  type InstanceView,
+  type QuotaUseView,
+  type RequestPlanView,
+  type ResourceRequestView,
+  type SiteVerdictView,
+  type SubmitRequestInput,
+  type TagInput,
+} from './dto/request.types.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
@@ -25,11 +35,17 @@ import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } f
 import { parseRequirement } from './requirements.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
+import { INSTANCE_VIEW_COLUMNS, instanceViewOfRow, REQUEST_VIEW_COLUMNS, requestViewOfRow, type InstanceViewRow, type RequestViewRow } from './request-views.js';
 import type { RequestState } from './request-state.js';
 import { avoidedSites, heldInstances, toWaitingRequest } from './waiting-requests.js';
 import { RequestsError } from './requests.errors.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
+
+const INSTANCE_VIEWS_OF_REQUESTS: Statement = {
+  name: 'instance_views_of_requests',
+  text: `SELECT ${INSTANCE_VIEW_COLUMNS} FROM instance i WHERE i.request_id = ANY($1::uuid[]) ORDER BY i.created_at, i.id`,
+};
 
 function toVerdictView(v: SiteVerdict): SiteVerdictView {
   return { siteId: v.siteId, verdict: v.code, reason: v.reason, instanceType: v.instanceType?.name ?? null, fits: v.fits, borrowed: v.borrowed };
@@ -237,25 +253,45 @@ export class RequestsService {
   async listVisible(
     principal: Principal,
     filter: { projectId?: string | null; states?: RequestState[] | null; tags?: TagInput[] | null; first: number; after?: string | null },
-  ): Promise<ResourceRequest[]> {
+  ): Promise<ResourceRequestView[]> {
     const tags = validTags(filter.tags);
-    let projectIds: string[] | null = null; // a federation admin sees every project
-    if (filter.projectId) projectIds = [filter.projectId];
-    else if (!isFederationAdmin(principal)) projectIds = (await this.projects.listVisible(principal)).map((p) => p.id);
+    const projectIds = filter.projectId ? [filter.projectId] : await this.projects.visibleIds(principal); // null: a federation admin sees every project
     return this.list({ ...filter, projectIds, tags });
   }
 
-  /** Newest first, keyset-paged by id: `after` is the last id of the previous page. `tags`: only requests carrying all of them. */
-  async list(filter: { projectIds: string[] | null; states?: RequestState[] | null; tags?: Record<string, string>; first: number; after?: string | null }): Promise<ResourceRequest[]> {
-    const qb = this.db.manager.getRepository(ResourceRequest).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(filter.first);
-    if (filter.projectIds) qb.andWhere('r.project_id = ANY(:projectIds)', { projectIds: filter.projectIds });
-    if (filter.states?.length) qb.andWhere('r.state = ANY(:states)', { states: filter.states });
-    if (filter.tags && Object.keys(filter.tags).length > 0) qb.andWhere('r.tags @> CAST(:tags AS jsonb)', { tags: JSON.stringify(filter.tags) });
+  /**
+   * Newest first, keyset-paged by id: `after` is the last id of the previous page. `tags`: only
+   * requests carrying all of them. Plain SQL of the view's columns, since pages are read all day.
+   */
+  async list(filter: { projectIds: string[] | null; states?: RequestState[] | null; tags?: Record<string, string>; first: number; after?: string | null }): Promise<ResourceRequestView[]> {
+    // each filter given adds its condition, and its name to the statement's, so each shape is prepared once
+    const values: unknown[] = [];
+    const conditions: string[] = [];
+    const names: string[] = [];
+    const placeholder = (value: unknown) => `$${values.push(value)}`;
+    if (filter.projectIds) {
+      conditions.push(`r.project_id = ANY(${placeholder(filter.projectIds)}::uuid[])`);
+      names.push('projects');
+    }
+    if (filter.states?.length) {
+      conditions.push(`r.state = ANY(${placeholder(filter.states)}::text[])`);
+      names.push('states');
+    }
+    if (filter.tags && Object.keys(filter.tags).length > 0) {
+      conditions.push(`r.tags @> ${placeholder(JSON.stringify(filter.tags))}::jsonb`);
+      names.push('tags');
+    }
     if (filter.after) {
       const cursor = await requireCursor('request', filter.after, (id) => this.find(id));
-      qb.andWhere('(r.created_at, r.id) < (:createdAt, :id)', { createdAt: cursor.createdAt, id: cursor.id });
+      conditions.push(`(r.created_at, r.id) < (${placeholder(cursor.createdAt)}::timestamptz, ${placeholder(cursor.id)}::uuid)`);
+      names.push('after');
     }
-    return qb.getMany();
+    const text =
+      `SELECT ${REQUEST_VIEW_COLUMNS} FROM resource_request r` +
+      (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '') +
+      ` ORDER BY r.created_at DESC, r.id DESC LIMIT ${placeholder(filter.first)}`;
+    const rows = await this.db.rows<RequestViewRow>({ name: ['requests_page', ...names].join('_'), text }, values);
+    return rows.map(requestViewOfRow);
   }
 
   /** These instances, in no particular order. */
@@ -263,8 +299,9 @@ export class RequestsService {
     return ids.length === 0 ? Promise.resolve([]) : this.db.manager.getRepository(Instance).findBy({ id: In([...ids]) });
   }
 
-  instancesOf(requestIds: readonly string[]): Promise<Instance[]> {
-    return this.db.manager.getRepository(Instance).find({ where: { requestId: In([...requestIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  /** The views of these requests' instances, oldest first, each with its request's id; plain SQL, for pages of requests. */
+  async instanceViewsOf(requestIds: readonly string[]): Promise<(InstanceView & { requestId: string })[]> {
+    return (await this.db.rows<InstanceViewRow>(INSTANCE_VIEWS_OF_REQUESTS, [requestIds])).map(instanceViewOfRow);
   }
 
   /** Oldest first; events stamped with the same time keep the order they were written in (their ids are time-ordered). */
