@@ -131,7 +131,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
       const reason = `${held} of ${request.count} running; the rest wait: ${wait.reason}`;
       if (request.reason !== reason) {
         await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: wait.reasonCode });
-        await this.updates.changed(manager, request.id);
+        this.updates.changed(manager, request.id);
       }
       return;
     }
@@ -163,7 +163,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const where = placements.map((p) => `${p.count} x ${p.instanceType.name} at ${siteById.get(p.siteId)!.name}${p.borrowed ? ` (${p.borrowed} on borrowed home share)` : ''}`).join(', ');
     if (request.state === 'RUNNING') {
       await manager.getRepository(ResourceRequest).update(request.id, { attempt, reason: `starting ${where} more` });
-      await this.updates.changed(manager, request.id);
+      this.updates.changed(manager, request.id);
       request.attempt = attempt;
       this.logger.info({ requestId: request.id, projectId: request.projectId, attempt, placements: where }, 'more instances placed for a running request');
       return rows;

@@ -49,7 +49,7 @@ export class RequestSettlement {
       }
       case 'note':
         await manager.getRepository(ResourceRequest).update(request.id, { reason: step.reason, reasonCode: null });
-        await this.updates.changed(manager, request.id);
+        this.updates.changed(manager, request.id);
         break;
       case 'none':
         break;

@@ -8,6 +8,7 @@ import { LOGGER } from '../common/logging.js';
 import { Notifier } from '../common/notifier.js';
 import { StaleStateError } from '../common/state-machine.js';
 import { Db } from '../database/db.js';
+import { entityFromRow, runPrepared, type PreparedStatement } from '../database/prepared.js';
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
@@ -25,6 +26,27 @@ export interface TransitionDetail {
 const BULK = 1000;
 
 type NewEvent = Partial<RequestEvent> & Pick<RequestEvent, 'requestId' | 'kind'>;
+
+/** What a submission gives of a request; the database fills in the rest (id, attempt 0, times). */
+export type NewRequest = Pick<
+  ResourceRequest,
+  | 'projectId' | 'submittedBy' | 'idempotencyKey' | 'image' | 'vcpus' | 'memoryMib' | 'gpus' | 'count' | 'minCount' | 'leaseHours'
+  | 'sites' | 'requirements' | 'preferredSites' | 'spanSites' | 'userData' | 'sshPublicKey' | 'tags'
+>;
+
+/** A request and its first event ($18 its id, $19 its reason, $20 its time), PENDING. */
+const SUBMIT_REQUEST: PreparedStatement = {
+  name: 'submit_request',
+  text: `WITH request AS (
+           INSERT INTO resource_request (project_id, submitted_by, idempotency_key, image, vcpus, memory_mib, gpus, count, min_count, lease_hours,
+                                         sites, requirements, preferred_sites, span_sites, user_data, ssh_public_key, tags, state)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'PENDING')
+           RETURNING *),
+         event AS (
+           INSERT INTO request_event (id, request_id, kind, to_state, reason, at)
+           SELECT $18, id, 'REQUEST_STATE', state, $19, $20 FROM request)
+         SELECT * FROM request`,
+};
 
 /** Kinds of history events that are not state changes (NOTE: written by a client, see addRequestNote). */
 export type NoticeKind = 'LEASE_ENDING' | 'LEASE_EXTENDED' | 'NOTE';
@@ -48,9 +70,18 @@ export class RequestLifecycle {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The first event of a request's history: it was accepted, PENDING. (No one can be watching it yet.) */
-  async submitted(manager: EntityManager, request: ResourceRequest, reason: string): Promise<void> {
-    await this.insertEvent(manager, { requestId: request.id, kind: 'REQUEST_STATE', toState: request.state, reason });
+  /**
+   * A new request, PENDING, with the first event of its history (it was accepted): one statement,
+   * which commits both or neither without a transaction around it. (No one can be watching it yet.)
+   */
+  async submit(manager: EntityManager, request: NewRequest, reason: string): Promise<ResourceRequest> {
+    const r = request;
+    const [row] = await runPrepared(manager, SUBMIT_REQUEST, [
+      r.projectId, r.submittedBy, r.idempotencyKey, r.image, r.vcpus, r.memoryMib, r.gpus, r.count, r.minCount, r.leaseHours,
+      r.sites, r.requirements, r.preferredSites, r.spanSites, r.userData, r.sshPublicKey, JSON.stringify(r.tags),
+      timeOrderedUuid(), reason, this.clock.now(),
+    ]);
+    return entityFromRow<ResourceRequest>(manager.connection.getMetadata(ResourceRequest), row!);
   }
 
   /**
@@ -105,7 +136,7 @@ export class RequestLifecycle {
         if (from !== to && to === 'FAILED') await this.notifyFailed(manager, request);
       }
       if (events.length > 0) await manager.getRepository(RequestEvent).insert(events);
-      await this.updates.changedMany(manager, events.map((e) => e.requestId));
+      this.updates.changedMany(manager, events.map((e) => e.requestId));
     }
   }
 
@@ -171,7 +202,7 @@ export class RequestLifecycle {
 
   private async record(manager: EntityManager, event: NewEvent): Promise<RequestEvent> {
     const recorded = await this.insertEvent(manager, event);
-    await this.updates.changed(manager, event.requestId);
+    this.updates.changed(manager, event.requestId);
     return recorded;
   }
 
