@@ -15,8 +15,8 @@ import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.serv
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { AT_SITE_STATES, HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
-import { RequestLifecycle } from '../requests/request-lifecycle.js';
-import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
+import { RequestLifecycle, type InstanceMove } from '../requests/request-lifecycle.js';
+import { lockInstancesOf, lockInstancesOfRequests, lockRequest, lockRequests } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
@@ -31,6 +31,11 @@ import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from '../compute/site-tags.js';
  * no grace: once the site stops listing it, it is gone.
  */
 const VISIBILITY_GRACE_MS = 60_000;
+
+/** Requests whose instances a reconcile pass moves in one transaction. */
+const REQUESTS_PER_TRANSACTION = 100;
+
+type InstanceChange = { to: InstanceState; patch: Partial<Instance>; why: string };
 
 export interface ReconcileOutcome {
   released: boolean;
@@ -106,24 +111,9 @@ export class ReconcilerService {
       select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
     });
     const outcome: ReconcileOutcome = { released: false, terminating: false };
-    for (const requestId of new Set(books.filter((row) => change(row)).map((row) => row.requestId))) {
-      const moved = await this.db.transaction(async (manager) => {
-        const request = await lockRequest(manager, requestId);
-        if (!request) return { released: false, terminating: false };
-        const rows = await lockInstancesOf(manager, request, { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) });
-        let freed = false; // an instance ended or failed: its quota and capacity are free again
-        let touched = false;
-        for (const row of rows) {
-          const move = change(row); // decided again on the row as it is now
-          if (!move) continue;
-          await this.lifecycle.moveInstance(manager, row, move.to, move.patch, move.why);
-          freed ||= move.to !== 'RUNNING';
-          touched = true;
-        }
-        if (!touched) return { released: false, terminating: false };
-        const settled = await this.settlement.settle(manager, requestId);
-        return { released: freed, terminating: settled.terminating };
-      });
+    const changing = [...new Set(books.filter((row) => change(row)).map((row) => row.requestId))];
+    for (let i = 0; i < changing.length; i += REQUESTS_PER_TRANSACTION) {
+      const moved = await this.db.transaction((manager) => this.moveAsSeen(manager, site, changing.slice(i, i + REQUESTS_PER_TRANSACTION), change));
       outcome.released ||= moved.released;
       outcome.terminating ||= moved.terminating;
     }
@@ -132,8 +122,32 @@ export class ReconcilerService {
     return outcome;
   }
 
+  /**
+   * Moves the requests' instances at the site as the listing says (`change`), under their locks
+   * (the requests first, then their instances), and settles the requests that changed.
+   */
+  private async moveAsSeen(manager: EntityManager, site: Site, requestIds: string[], change: (row: Instance) => InstanceChange | undefined): Promise<ReconcileOutcome> {
+    const requests = await lockRequests(manager, requestIds);
+    const instancesOf = groupBy(requests.length > 0 ? await lockInstancesOfRequests(manager, requests) : [], (i) => i.requestId);
+    const moves: InstanceMove[] = [];
+    const touched: ResourceRequest[] = [];
+    for (const request of requests) {
+      const atSite = (instancesOf.get(request.id) ?? []).filter((row) => row.siteId === site.id && AT_SITE_STATES.includes(row.state) && row.siteInstanceId !== null);
+      const before = moves.length;
+      for (const row of atSite) {
+        const move = change(row); // decided again on the row as it is now
+        if (move) moves.push({ instance: row, to: move.to, patch: move.patch, why: move.why });
+      }
+      if (moves.length > before) touched.push(request);
+    }
+    await this.lifecycle.moveInstances(manager, moves);
+    const settled = await this.settlement.settleLocked(manager, touched.map((request) => ({ request, instances: instancesOf.get(request.id) ?? [] })));
+    // an instance ended or failed: its quota and capacity are free again
+    return { released: moves.some((m) => m.to !== 'RUNNING'), terminating: settled.terminating };
+  }
+
   /** What the site's listing means for one of the broker's live instances at that site, if it changes anything. */
-  private changeOf(row: Instance, seen: SiteInstance | undefined, site: Site, now: Date): { to: InstanceState; patch: Partial<Instance>; why: string } | undefined {
+  private changeOf(row: Instance, seen: SiteInstance | undefined, site: Site, now: Date): InstanceChange | undefined {
     const since = (row.pendingSince ?? row.updatedAt).getTime();
     // startedAt: seen running at the site before (fault tests showed a vanished running instance kept its quota for the whole grace)
     const gone = !seen ? row.startedAt !== null || now.getTime() - since > VISIBILITY_GRACE_MS : seen.state === 'terminated';

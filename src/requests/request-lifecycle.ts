@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { In, type EntityManager } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
+import { groupBy } from '../common/group-by.js';
 import { timeOrderedUuid } from '../common/ids.js';
 import { LOGGER } from '../common/logging.js';
 import { Notifier } from '../common/notifier.js';
@@ -33,6 +34,58 @@ export type NewRequest = Pick<
   | 'projectId' | 'submittedBy' | 'idempotencyKey' | 'image' | 'vcpus' | 'memoryMib' | 'gpus' | 'count' | 'minCount' | 'leaseHours'
   | 'sites' | 'requirements' | 'preferredSites' | 'spanSites' | 'userData' | 'sshPublicKey' | 'tags'
 >;
+
+/** Requests moved, each from the state it was read in ($7): the ids of those moved. */
+const MOVE_REQUESTS: PreparedStatement = {
+  name: 'move_requests',
+  text: `UPDATE resource_request r SET state = u.state, reason = u.reason, reason_code = u.reason_code, attempt = u.attempt, lease_ends_at = u.lease_ends_at, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[]) AS u(id, state, reason, reason_code, attempt, lease_ends_at, from_state)
+          WHERE r.id = u.id AND r.state = u.from_state
+          RETURNING r.id`,
+};
+
+/** History events, one per element of the arrays. */
+const INSERT_EVENTS: PreparedStatement = {
+  name: 'insert_request_events',
+  text: `INSERT INTO request_event (id, request_id, instance_id, site_id, kind, from_state, to_state, reason, reason_code, at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])`,
+};
+
+/** One instance's state change, with the columns it sets on the way (the same ones for a whole batch of moveInstances). */
+export interface InstanceMove {
+  instance: Instance;
+  to: InstanceState;
+  patch: Partial<Instance>;
+  why?: string;
+}
+
+/** The statements made so far, by the columns they set. */
+const moveInstancesStatements = new Map<string, PreparedStatement>();
+
+/**
+ * The UPDATE that moves instances and sets these columns (properties of Instance, sorted):
+ * $1 ids, $2 the states they were read in, $3 the new states, then one array per column.
+ */
+function moveInstancesStatement(manager: EntityManager, keys: string[]): PreparedStatement {
+  const columnsSet = keys.join(',');
+  let statement = moveInstancesStatements.get(columnsSet);
+  if (!statement) {
+    const metadata = manager.connection.getMetadata(Instance);
+    const columns = keys.map((key) => metadata.findColumnWithPropertyName(key)!);
+    const sets = columns.map((c) => `${c.databaseName} = u.${c.databaseName}`).join(', ');
+    const arrays = columns.map((c, n) => `$${n + 4}::${String(c.type)}[]`).join(', ');
+    statement = {
+      // a name of at most 63 characters, the same for these columns for as long as the process runs
+      name: `move_instances_${moveInstancesStatements.size + 1}`,
+      text: `UPDATE instance i SET state = u.state, ${sets ? `${sets}, ` : ''}updated_at = now()
+               FROM unnest($1::uuid[], $2::text[], $3::text[]${arrays ? `, ${arrays}` : ''}) AS u(id, from_state, state${columns.map((c) => `, ${c.databaseName}`).join('')})
+              WHERE i.id = u.id AND i.state = u.from_state
+              RETURNING i.id`,
+    };
+    moveInstancesStatements.set(columnsSet, statement);
+  }
+  return statement;
+}
 
 /** A request and its first event ($18 its id, $19 its reason, $20 its time), PENDING. */
 const SUBMIT_REQUEST: PreparedStatement = {
@@ -108,20 +161,29 @@ export class RequestLifecycle {
    * with one UPDATE (compare and set, each from the state it was read in) and one multi-row INSERT
    * of their history per thousand, logged one by one once the transaction commits.
    */
-  async moveRequests(manager: EntityManager, moves: { request: ResourceRequest; to: RequestState; detail: TransitionDetail & { attempt?: number } }[]): Promise<void> {
+  async moveRequests(manager: EntityManager, moves: { request: ResourceRequest; to: RequestState; detail: TransitionDetail & { attempt?: number; leaseEndsAt?: Date } }[]): Promise<void> {
     for (const { request, to } of moves) requestStateMachine.assertTransition(request.state, to);
     for (let i = 0; i < moves.length; i += BULK) {
       const batch = moves.slice(i, i + BULK);
-      const patches = batch.map(({ request, to, detail }) => ({ state: to, reason: detail.reason ?? null, reasonCode: detail.reasonCode ?? null, attempt: detail.attempt ?? request.attempt }));
-      const [moved]: [{ id: string }[], number] = await manager.query(
-        `UPDATE resource_request r SET state = u.state, reason = u.reason, reason_code = u.reason_code, attempt = u.attempt, updated_at = now()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS u(id, state, reason, reason_code, attempt, from_state)
-          WHERE r.id = u.id AND r.state = u.from_state
-          RETURNING r.id`,
-        [batch.map((m) => m.request.id), patches.map((p) => p.state), patches.map((p) => p.reason), patches.map((p) => p.reasonCode), patches.map((p) => p.attempt), batch.map((m) => m.request.state)],
-      );
+      const patches = batch.map(({ request, to, detail }) => ({
+        state: to,
+        reason: detail.reason ?? null,
+        reasonCode: detail.reasonCode ?? null,
+        attempt: detail.attempt ?? request.attempt,
+        leaseEndsAt: detail.leaseEndsAt ?? request.leaseEndsAt,
+      }));
+      const moved = await runPrepared<{ id: string }>(manager, MOVE_REQUESTS, [
+        batch.map((m) => m.request.id),
+        patches.map((p) => p.state),
+        patches.map((p) => p.reason),
+        patches.map((p) => p.reasonCode),
+        patches.map((p) => p.attempt),
+        patches.map((p) => p.leaseEndsAt),
+        batch.map((m) => m.request.state),
+      ]);
       if (moved.length < batch.length) {
-        const stale = batch.find((m) => !moved.some((row) => row.id === m.request.id))!;
+        const movedIds = new Set(moved.map((row) => row.id));
+        const stale = batch.find((m) => !movedIds.has(m.request.id))!;
         throw new StaleStateError('request', stale.request.id, stale.request.state);
       }
       const events: NewEvent[] = [];
@@ -135,9 +197,59 @@ export class RequestLifecycle {
         Object.assign(request, patch);
         if (from !== to && to === 'FAILED') await this.notifyFailed(manager, request);
       }
-      if (events.length > 0) await manager.getRepository(RequestEvent).insert(events);
+      await this.insertEvents(manager, events);
       this.updates.changedMany(manager, events.map((e) => e.requestId));
     }
+  }
+
+  /**
+   * Many instances moved at once (a batch of placements recorded, a site's listing reconciled):
+   * each checked against the transition table, written with one UPDATE per set of columns changed
+   * (compare and set, each from the state it was read in) and one INSERT of their history. As
+   * moveInstance does one by one.
+   */
+  async moveInstances(manager: EntityManager, moves: InstanceMove[]): Promise<void> {
+    for (const { instance, to } of moves) instanceStateMachine.assertTransition(instance.state, to);
+    const events: NewEvent[] = [];
+    for (const [, group] of groupBy(moves, ({ patch }) => Object.keys(patch).sort().join(','))) {
+      for (let i = 0; i < group.length; i += BULK) {
+        const batch = group.slice(i, i + BULK);
+        const moved = await runPrepared<{ id: string }>(manager, moveInstancesStatement(manager, Object.keys(batch[0]!.patch).sort()), [
+          batch.map((m) => m.instance.id),
+          batch.map((m) => m.instance.state),
+          batch.map((m) => m.to),
+          ...Object.keys(batch[0]!.patch).sort().map((key) => batch.map((m) => m.patch[key as keyof Instance] ?? null)),
+        ]);
+        if (moved.length < batch.length) {
+          const movedIds = new Set(moved.map((row) => row.id));
+          const stale = batch.find((m) => !movedIds.has(m.instance.id))!;
+          throw new StaleStateError('instance', stale.instance.id, stale.instance.state);
+        }
+      }
+    }
+    for (const { instance, to, patch, why } of moves) {
+      const from = instance.state;
+      Object.assign(instance, { ...patch, state: to });
+      events.push({
+        id: timeOrderedUuid(),
+        at: this.clock.now(),
+        requestId: instance.requestId,
+        instanceId: instance.id,
+        siteId: instance.siteId,
+        kind: 'INSTANCE_STATE',
+        fromState: from,
+        toState: to,
+        reason: why ?? patch.failureReason ?? null,
+        reasonCode: patch.failureCode ?? null,
+      });
+      this.logAfterCommit(
+        manager,
+        { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
+        'instance state changed',
+      );
+    }
+    await this.insertEvents(manager, events);
+    this.updates.changedMany(manager, [...new Set(moves.map((m) => m.instance.requestId))]);
   }
 
   /**
@@ -184,6 +296,14 @@ export class RequestLifecycle {
     return event;
   }
 
+  /** Many notices at once (leases that come due together), in one statement. */
+  async notices(manager: EntityManager, notices: { request: ResourceRequest; kind: NoticeKind; reason: string }[]): Promise<void> {
+    const events: NewEvent[] = notices.map(({ request, kind, reason }) => ({ id: timeOrderedUuid(), at: this.clock.now(), requestId: request.id, kind, reason }));
+    await this.insertEvents(manager, events);
+    this.updates.changedMany(manager, events.map((e) => e.requestId));
+    for (const { request, kind, reason } of notices) this.logAfterCommit(manager, { requestId: request.id, projectId: request.projectId, kind, reason }, 'request notice');
+  }
+
   /** Its project (and institution) hear of a request that failed, with why. */
   private notifyFailed(manager: EntityManager, request: ResourceRequest): Promise<void> {
     return this.notifier.notify(manager, {
@@ -204,6 +324,16 @@ export class RequestLifecycle {
     const recorded = await this.insertEvent(manager, event);
     this.updates.changed(manager, event.requestId);
     return recorded;
+  }
+
+  /** Many events in one statement; each as insertEvent would write it. */
+  private async insertEvents(manager: EntityManager, events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const column = <K extends keyof NewEvent>(key: K) => events.map((e) => e[key] ?? null);
+    await runPrepared(manager, INSERT_EVENTS, [
+      column('id'), column('requestId'), column('instanceId'), column('siteId'), column('kind'),
+      column('fromState'), column('toState'), column('reason'), column('reasonCode'), column('at'),
+    ]);
   }
 
   private async insertEvent(manager: EntityManager, event: NewEvent): Promise<RequestEvent> {
