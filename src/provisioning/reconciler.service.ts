@@ -32,6 +32,12 @@ import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from '../compute/site-tags.js';
  */
 const VISIBILITY_GRACE_MS = 60_000;
 
+/** What changes soon after a call to a site: an instance starting, or ending. */
+const IN_FLUX_STATES: InstanceState[] = ['PENDING', 'TERMINATING'];
+
+/** Instance ids per DescribeInstances of a follow-up pass (EC2 takes at most 200 values per filter). */
+const IDS_PER_LISTING = 200;
+
 /** Requests whose instances a reconcile pass moves in one transaction. */
 const REQUESTS_PER_TRANSACTION = 100;
 
@@ -68,10 +74,12 @@ export class ReconcilerService {
   /**
    * Every site at once. A site that does not finish within SKYPOOL_SITE_TIMEOUT_MS goes on in the
    * background and is skipped by later passes until it is done: one hanging site never holds up the others.
+   * `inFlux`: a follow-up soon after calls to sites, which looks only at the instances that change
+   * soon after a call (see reconcileSite).
    */
-  async reconcileAll(): Promise<ReconcileOutcome> {
+  async reconcileAll(options: { inFlux?: boolean } = {}): Promise<ReconcileOutcome> {
     const sites = await this.sites.list();
-    const outcomes = await Promise.all(sites.filter((site) => !this.inProgress.has(site.id)).map((site) => this.reconcileWithin(site)));
+    const outcomes = await Promise.all(sites.filter((site) => !this.inProgress.has(site.id)).map((site) => this.reconcileWithin(site, options)));
     const leases = await this.endExpiredLeases();
     return {
       released: outcomes.some((o) => o.released) || leases.released,
@@ -79,8 +87,8 @@ export class ReconcilerService {
     };
   }
 
-  private reconcileWithin(site: Site): Promise<ReconcileOutcome> {
-    const pass = this.reconcileSite(site).finally(() => this.inProgress.delete(site.id));
+  private reconcileWithin(site: Site, options: { inFlux?: boolean }): Promise<ReconcileOutcome> {
+    const pass = this.reconcileSite(site, options).finally(() => this.inProgress.delete(site.id));
     this.inProgress.add(site.id);
     return withinDeadline(pass, this.config.SKYPOOL_SITE_TIMEOUT_MS, () => {
       this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
@@ -88,10 +96,27 @@ export class ReconcilerService {
     });
   }
 
-  async reconcileSite(site: Site): Promise<ReconcileOutcome> {
+  /**
+   * Compares the site's listing of this deployment's instances with the books. `inFlux` asks the
+   * site only about the instances expected to change soon (PENDING, TERMINATING), by id: what it
+   * says of those means the same as a whole listing would, and the listing stays as small as the
+   * work under way rather than growing with everything that runs. Orphans and running instances
+   * that vanished are found by the whole passes.
+   */
+  async reconcileSite(site: Site, options: { inFlux?: boolean } = {}): Promise<ReconcileOutcome> {
+    const inFlux = options.inFlux ? await this.instancesOf(site, IN_FLUX_STATES) : undefined;
+    if (inFlux?.length === 0) return { released: false, terminating: false };
     let remote: SiteInstance[];
     try {
-      remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
+      const driver = this.drivers.forSite(this.sites.connectionOf(site));
+      const tags = { [TAG_BROKER]: this.deployment.id };
+      if (!inFlux) remote = await driver.describeInstances({ tags });
+      else {
+        remote = [];
+        for (let i = 0; i < inFlux.length; i += IDS_PER_LISTING) {
+          remote.push(...(await driver.describeInstances({ tags, instanceIds: inFlux.slice(i, i + IDS_PER_LISTING).map((row) => row.siteInstanceId!) })));
+        }
+      }
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
       // an answer that cannot be read tells nothing of the instances, but the site did answer
@@ -103,13 +128,12 @@ export class ReconcilerService {
     if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
     const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
     const now = this.clock.now();
-    const change = (row: Instance) => this.changeOf(row, bySiteId.get(row.siteInstanceId!), site, now);
+    // the site was asked about these alone: of the others its answer says nothing
+    const asked = inFlux && new Set(inFlux.map((row) => row.siteInstanceId));
+    const change = (row: Instance) => (!asked || asked.has(row.siteInstanceId) ? this.changeOf(row, bySiteId.get(row.siteInstanceId!), site, now) : undefined);
 
     // which requests have instances to move, from the books as they are; each is then moved under its locks
-    const books = await this.db.manager.getRepository(Instance).find({
-      where: { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) },
-      select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
-    });
+    const books = inFlux ?? (await this.instancesOf(site, AT_SITE_STATES));
     const outcome: ReconcileOutcome = { released: false, terminating: false };
     const changing = [...new Set(books.filter((row) => change(row)).map((row) => row.requestId))];
     for (let i = 0; i < changing.length; i += REQUESTS_PER_TRANSACTION) {
@@ -118,8 +142,16 @@ export class ReconcilerService {
       outcome.terminating ||= moved.terminating;
     }
 
-    await this.sweepUnknown(site, remote);
+    if (!inFlux) await this.sweepUnknown(site, remote);
     return outcome;
+  }
+
+  /** The broker's instances at the site in these states that the site has given an id. */
+  private instancesOf(site: Site, states: InstanceState[]): Promise<Instance[]> {
+    return this.db.manager.getRepository(Instance).find({
+      where: { siteId: site.id, state: In(states), siteInstanceId: Not(IsNull()) },
+      select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
+    });
   }
 
   /**

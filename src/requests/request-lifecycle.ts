@@ -35,6 +35,16 @@ export type NewRequest = Pick<
   | 'sites' | 'requirements' | 'preferredSites' | 'spanSites' | 'userData' | 'sshPublicKey' | 'tags'
 >;
 
+/** What the allocator decides of an instance it places. */
+export type PlacedInstance = Pick<Instance, 'requestId' | 'projectId' | 'siteId' | 'attempt' | 'instanceType' | 'vcpus' | 'memoryMib' | 'gpus' | 'borrowed' | 'leaseEndsAt'>;
+
+/** Placed instances, REQUESTED, one per element of the arrays. */
+const PLACE_INSTANCES: PreparedStatement = {
+  name: 'place_instances',
+  text: `INSERT INTO instance (request_id, project_id, site_id, attempt, instance_type, vcpus, memory_mib, gpus, borrowed, lease_ends_at, state)
+         SELECT *, 'REQUESTED' FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::int[], $8::int[], $9::boolean[], $10::timestamptz[])`,
+};
+
 /** Requests moved, each from the state it was read in ($7): the ids of those moved. */
 const MOVE_REQUESTS: PreparedStatement = {
   name: 'move_requests',
@@ -135,6 +145,16 @@ export class RequestLifecycle {
       timeOrderedUuid(), reason, this.clock.now(),
     ]);
     return entityFromRow<ResourceRequest>(manager.connection.getMetadata(ResourceRequest), row!);
+  }
+
+  /** Instances the allocator placed, REQUESTED (they hold quota and capacity from now on): one statement. */
+  async placeInstances(manager: EntityManager, rows: PlacedInstance[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <K extends keyof PlacedInstance>(key: K) => rows.map((r) => r[key]);
+    await runPrepared(manager, PLACE_INSTANCES, [
+      column('requestId'), column('projectId'), column('siteId'), column('attempt'), column('instanceType'),
+      column('vcpus'), column('memoryMib'), column('gpus'), column('borrowed'), column('leaseEndsAt'),
+    ]);
   }
 
   /**
