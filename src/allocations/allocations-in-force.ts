@@ -13,19 +13,25 @@ import { Allocation } from './entities/allocation.entity.js';
 export const inTermSql = (a: string, now: string): string =>
   `${a}.revoked_at IS NULL AND (${a}.starts_at IS NULL OR ${a}.starts_at <= ${now}) AND (${a}.ends_at IS NULL OR ${a}.ends_at > ${now})`;
 
+/** The allocations in force at $1 of the projects `projects` (an SQL condition on `a`) selects, with what was charged to each. */
+const allocationsInForceOf = (projects: string) => `
+  SELECT a.*, coalesce(c.vcpu_minutes, 0) AS charged_vcpu_minutes, coalesce(c.gpu_minutes, 0) AS charged_gpu_minutes
+    FROM allocation a
+    LEFT JOIN LATERAL (SELECT sum(u.vcpu_minutes) AS vcpu_minutes, sum(u.gpu_minutes) AS gpu_minutes FROM usage_record u WHERE u.allocation_id = a.id) c ON true
+   WHERE ${inTermSql('a', '$1')}
+     AND ${projects}
+     AND (a.core_hours IS NULL OR ceil(a.core_hours * 60) > coalesce(c.vcpu_minutes, 0))
+     AND (a.gpu_hours IS NULL OR ceil(a.gpu_hours * 60) > coalesce(c.gpu_minutes, 0))`;
+
 /**
  * SQL: the allocations in force at $1 for the projects in $2 (all when null), each with what was
  * charged to it in whole unit-minutes (`charged_vcpu_minutes`, `charged_gpu_minutes`). A budget
  * is compared in whole minutes, rounded up, as `budgetMinutes` does (exact: `numeric`).
  */
-export const ALLOCATIONS_IN_FORCE = `
-  SELECT a.*, coalesce(c.vcpu_minutes, 0) AS charged_vcpu_minutes, coalesce(c.gpu_minutes, 0) AS charged_gpu_minutes
-    FROM allocation a
-    LEFT JOIN LATERAL (SELECT sum(u.vcpu_minutes) AS vcpu_minutes, sum(u.gpu_minutes) AS gpu_minutes FROM usage_record u WHERE u.allocation_id = a.id) c ON true
-   WHERE ${inTermSql('a', '$1')}
-     AND ($2::uuid[] IS NULL OR a.project_id = ANY($2))
-     AND (a.core_hours IS NULL OR ceil(a.core_hours * 60) > coalesce(c.vcpu_minutes, 0))
-     AND (a.gpu_hours IS NULL OR ceil(a.gpu_hours * 60) > coalesce(c.gpu_minutes, 0))`;
+export const ALLOCATIONS_IN_FORCE = allocationsInForceOf('($2::uuid[] IS NULL OR a.project_id = ANY($2))');
+
+/** The same for one project, $2 (a uuid): a statement whose one plan fits every call, so it can be prepared once. */
+export const PROJECT_ALLOCATIONS_IN_FORCE = allocationsInForceOf('a.project_id = $2');
 
 /** When an allocation stopped counting: its end, its revocation or the charge that used up its budget, whichever came first. */
 export function endedAt(a: Pick<Allocation, 'endsAt' | 'revokedAt' | 'exhaustedAt'>): Date | null {

@@ -10,9 +10,8 @@ import { WorkSignals } from '../common/work-signals.js';
 import { CONFIG, type Config } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { tryAllocatorLock } from '../database/allocator-lock.js';
-import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
-import { RequestLifecycle } from '../requests/request-lifecycle.js';
+import { RequestLifecycle, type PlacedInstance } from '../requests/request-lifecycle.js';
 import { RequestUpdates } from '../requests/request-updates.js';
 import { loadFederationState } from '../requests/federation-state.js';
 import { waitingRequestsOf } from '../requests/waiting-requests.js';
@@ -109,7 +108,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     const sites = federation.sites.map((s) => s.state);
     const decisions = allocate({ sites, projects: federation.projects, requests: waiting.map((w) => w.waiting), policy: allocatorPolicyOf(this.config), now });
     const siteById = new Map(sites.map((s) => [s.id, s]));
-    const rows: Partial<Instance>[] = [];
+    const rows: PlacedInstance[] = [];
     const moves: Move[] = [];
     let placed = 0;
     for (const [i, decision] of decisions.entries()) {
@@ -124,7 +123,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
     }
     // a cycle may decide thousands of requests: their moves and instance rows go in a few statements
     await this.lifecycle.moveRequests(manager, moves);
-    for (let i = 0; i < rows.length; i += INSERT_BATCH) await manager.getRepository(Instance).insert(rows.slice(i, i + INSERT_BATCH));
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) await this.lifecycle.placeInstances(manager, rows.slice(i, i + INSERT_BATCH));
     return { considered: waiting.length, placed };
   }
 
@@ -134,7 +133,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
       const reason = `${held} of ${request.count} running; the rest wait: ${wait.reason}`;
       if (request.reason !== reason) {
         await manager.getRepository(ResourceRequest).update(request.id, { reason, reasonCode: wait.reasonCode });
-        await this.updates.changed(manager, request.id);
+        this.updates.changed(manager, request.id);
       }
       return;
     }
@@ -154,7 +153,7 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** Moves the request on and returns the instance rows to insert for its placements. */
-  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>, moves: Move[]): Promise<Partial<Instance>[]> {
+  private async place(manager: EntityManager, request: ResourceRequest, placements: Placement[], siteById: Map<string, SiteState>, moves: Move[]): Promise<PlacedInstance[]> {
     const attempt = request.attempt + 1;
     const rows = placements.flatMap((p) =>
       Array.from({ length: p.count }, (_, n) => ({
@@ -170,13 +169,12 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
         borrowed: n >= p.count - p.borrowed,
         // more instances for a running request end with its lease
         leaseEndsAt: request.state === 'RUNNING' ? request.leaseEndsAt : null,
-        state: 'REQUESTED' as const,
       })),
     );
     const where = placements.map((p) => `${p.count} x ${p.instanceType.name} at ${siteById.get(p.siteId)!.name}${p.borrowed ? ` (${p.borrowed} on borrowed home share)` : ''}`).join(', ');
     if (request.state === 'RUNNING') {
       await manager.getRepository(ResourceRequest).update(request.id, { attempt, reason: `starting ${where} more` });
-      await this.updates.changed(manager, request.id);
+      this.updates.changed(manager, request.id);
       request.attempt = attempt;
       this.logger.info({ requestId: request.id, projectId: request.projectId, attempt, placements: where }, 'more instances placed for a running request');
       return rows;

@@ -26,4 +26,7 @@ export interface NewNotification {
  */
 export abstract class Notifier {
   abstract notify(manager: EntityManager, notification: NewNotification): Promise<void>;
+
+  /** The same for many at once (as many leases come due together), in a few statements. */
+  abstract notifyMany(manager: EntityManager, notifications: NewNotification[]): Promise<void>;
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock } from '../common/clock.js';
+import type { EntityManager } from 'typeorm';
 import type { Db } from '../database/db.js';
+import { runPrepared, type PreparedStatement } from '../database/prepared.js';
 
 /** A claim lapses this long after its last renewal, so a crashed process's work is taken over soon. */
 export const CLAIM_MS = 15_000;
@@ -43,6 +45,16 @@ export interface Placement {
   /** Another process claimed it before (and may have sent RunInstances before it stopped). */
   resumed: boolean;
 }
+
+const keyOf = (p: Pick<Placement, 'requestId' | 'attempt' | 'siteId'>) => `${p.requestId}/${p.attempt}/${p.siteId}`;
+
+/** The claims of placements ($1 requests, $2 attempts, $3 sites) that $4 holds, handed back. */
+const RELEASE_PLACEMENTS: PreparedStatement = {
+  name: 'release_placements',
+  text: `UPDATE instance i SET claimed_by = NULL, claimed_until = NULL
+           FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS p(request_id, attempt, site_id)
+          WHERE i.request_id = p.request_id AND i.attempt = p.attempt AND i.site_id = p.site_id AND i.claimed_by = $4`,
+};
 
 /**
  * Who works on which placement, so two broker processes never start the same placement twice:
@@ -92,7 +104,7 @@ export class PlacementClaims {
     );
     const placements = new Map<string, Placement>();
     for (const row of rows) {
-      const key = `${row.request_id}/${row.attempt}/${row.site_id}`;
+      const key = keyOf({ requestId: row.request_id, attempt: row.attempt, siteId: row.site_id });
       const found = placements.get(key) ?? { requestId: row.request_id, attempt: row.attempt, siteId: row.site_id, tries: row.tries, resumed: false };
       found.tries = Math.max(found.tries, row.tries);
       found.resumed ||= row.was !== null;
@@ -103,13 +115,19 @@ export class PlacementClaims {
     return [...placements.values()];
   }
 
-  /** Gives a placement back (done, failed, or to be retried later). */
+  /** Gives a placement back (done, failed, or to be retried later), unless it was given back with its record (see releaseIn). */
   async release(p: Placement): Promise<void> {
-    this.held.delete(`${p.requestId}/${p.attempt}/${p.siteId}`);
+    if (!this.held.delete(keyOf(p))) return;
     await this.db.manager.query(
       `UPDATE instance SET claimed_by = NULL, claimed_until = NULL WHERE request_id = $1 AND attempt = $2 AND site_id = $3 AND claimed_by = $4`,
       [p.requestId, p.attempt, p.siteId, this.owner],
     );
+  }
+
+  /** Gives placements back within the transaction that records them: once it commits, release() has nothing left to do for them. */
+  async releaseIn(manager: EntityManager, placements: Placement[]): Promise<void> {
+    await runPrepared(manager, RELEASE_PLACEMENTS, [placements.map((p) => p.requestId), placements.map((p) => p.attempt), placements.map((p) => p.siteId), this.owner]);
+    this.db.afterCommit(manager, () => placements.forEach((p) => this.held.delete(keyOf(p))));
   }
 
   /** Counts a try of a placement whose outcome is unknown, so that whoever takes it next looks for its instances first. */

@@ -18,8 +18,9 @@ const FOLLOW_UP_MS = 3000;
 
 /**
  * When provisioning work runs: right after the signal that makes it due, a follow-up reconcile
- * a few seconds after a site was asked to start or end something, and the reconcile schedule,
- * which also retries whatever a signal missed (a crash, another broker process).
+ * of the instances in flux a few seconds after a site was asked to start or end something, and
+ * the reconcile schedule, whose passes look at everything and also retry whatever a signal
+ * missed (a crash, another broker process).
  */
 @Injectable()
 export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -28,6 +29,8 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
   private readonly reconciling: SerialTask;
   private schedule?: ScheduledTask;
   private followUp?: NodeJS.Timeout;
+  /** The next reconcile pass looks at every instance (the schedule's, or one asked for), not only at those in flux (a follow-up). */
+  private wholePassDue = false;
   private retry?: NodeJS.Timeout;
 
   constructor(
@@ -54,8 +57,11 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
       if (outcome.sent) this.reconcileSoon();
     }, report('termination'));
     this.reconciling = new SerialTask(async () => {
+      // a follow-up looks at what is in flux only, unless a whole pass was asked for meanwhile
+      const inFlux = !this.wholePassDue;
+      this.wholePassDue = false;
       await this.leaseNotices.warnEndingLeases();
-      const outcome = await this.reconciler.reconcileAll();
+      const outcome = await this.reconciler.reconcileAll({ inFlux });
       if (outcome.released) this.signals.emit('requests-waiting');
       await Promise.all([this.provisioning.trigger(), this.terminating.trigger()]);
     }, report('reconcile pass'));
@@ -68,7 +74,7 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
     if (!this.config.DATABASE_URL) await this.db.manager.query('UPDATE instance SET claimed_until = NULL WHERE claimed_by IS NOT NULL');
     this.signals.on('placements-ready', () => void this.provisioning.trigger());
     this.signals.on('terminations-ready', () => void this.terminating.trigger());
-    this.schedule = cron.schedule(this.config.SKYPOOL_RECONCILE_CRON, () => this.reconciling.trigger(), { name: 'reconciler', noOverlap: true });
+    this.schedule = cron.schedule(this.config.SKYPOOL_RECONCILE_CRON, () => this.reconcileWhole(), { name: 'reconciler', noOverlap: true });
   }
 
   /** Provisioning runs again when the earliest backoff ends (the reconcile schedule would also get to it, later). */
@@ -115,6 +121,11 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
 
   /** One full pass now: reconcile every site, then provision and terminate what is due. */
   reconcileNow(): Promise<void> {
+    return this.reconcileWhole();
+  }
+
+  private reconcileWhole(): Promise<void> {
+    this.wholePassDue = true;
     return this.reconciling.trigger();
   }
 }

@@ -15,8 +15,8 @@ import { DEPLOYMENT, type DeploymentIdentity } from '../database/deployment.serv
 import { Instance } from '../requests/entities/instance.entity.js';
 import { ResourceRequest } from '../requests/entities/resource-request.entity.js';
 import { AT_SITE_STATES, HOLDING_STATES, type InstanceState } from '../requests/instance-state.js';
-import { RequestLifecycle } from '../requests/request-lifecycle.js';
-import { lockInstancesOf, lockRequest } from '../requests/request-locks.js';
+import { RequestLifecycle, type InstanceMove } from '../requests/request-lifecycle.js';
+import { lockInstancesOf, lockInstancesOfRequests, lockRequest, lockRequests } from '../requests/request-locks.js';
 import { Site } from '../sites/entities/site.entity.js';
 import { SitesService } from '../sites/sites.service.js';
 import { SiteHealthService } from '../sites/health/site-health.service.js';
@@ -31,6 +31,17 @@ import { TAG_ATTEMPT, TAG_BROKER, TAG_REQUEST } from '../compute/site-tags.js';
  * no grace: once the site stops listing it, it is gone.
  */
 const VISIBILITY_GRACE_MS = 60_000;
+
+/** What changes soon after a call to a site: an instance starting, or ending. */
+const IN_FLUX_STATES: InstanceState[] = ['PENDING', 'TERMINATING'];
+
+/** Instance ids per DescribeInstances of a follow-up pass (EC2 takes at most 200 values per filter). */
+const IDS_PER_LISTING = 200;
+
+/** Requests whose instances a reconcile pass moves in one transaction. */
+const REQUESTS_PER_TRANSACTION = 100;
+
+type InstanceChange = { to: InstanceState; patch: Partial<Instance>; why: string };
 
 export interface ReconcileOutcome {
   released: boolean;
@@ -63,10 +74,12 @@ export class ReconcilerService {
   /**
    * Every site at once. A site that does not finish within SKYPOOL_SITE_TIMEOUT_MS goes on in the
    * background and is skipped by later passes until it is done: one hanging site never holds up the others.
+   * `inFlux`: a follow-up soon after calls to sites, which looks only at the instances that change
+   * soon after a call (see reconcileSite).
    */
-  async reconcileAll(): Promise<ReconcileOutcome> {
+  async reconcileAll(options: { inFlux?: boolean } = {}): Promise<ReconcileOutcome> {
     const sites = await this.sites.list();
-    const outcomes = await Promise.all(sites.filter((site) => !this.inProgress.has(site.id)).map((site) => this.reconcileWithin(site)));
+    const outcomes = await Promise.all(sites.filter((site) => !this.inProgress.has(site.id)).map((site) => this.reconcileWithin(site, options)));
     const leases = await this.endExpiredLeases();
     return {
       released: outcomes.some((o) => o.released) || leases.released,
@@ -74,8 +87,8 @@ export class ReconcilerService {
     };
   }
 
-  private reconcileWithin(site: Site): Promise<ReconcileOutcome> {
-    const pass = this.reconcileSite(site).finally(() => this.inProgress.delete(site.id));
+  private reconcileWithin(site: Site, options: { inFlux?: boolean }): Promise<ReconcileOutcome> {
+    const pass = this.reconcileSite(site, options).finally(() => this.inProgress.delete(site.id));
     this.inProgress.add(site.id);
     return withinDeadline(pass, this.config.SKYPOOL_SITE_TIMEOUT_MS, () => {
       this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
@@ -83,10 +96,27 @@ export class ReconcilerService {
     });
   }
 
-  async reconcileSite(site: Site): Promise<ReconcileOutcome> {
+  /**
+   * Compares the site's listing of this deployment's instances with the books. `inFlux` asks the
+   * site only about the instances expected to change soon (PENDING, TERMINATING), by id: what it
+   * says of those means the same as a whole listing would, and the listing stays as small as the
+   * work under way rather than growing with everything that runs. Orphans and running instances
+   * that vanished are found by the whole passes.
+   */
+  async reconcileSite(site: Site, options: { inFlux?: boolean } = {}): Promise<ReconcileOutcome> {
+    const inFlux = options.inFlux ? await this.instancesOf(site, IN_FLUX_STATES) : undefined;
+    if (inFlux?.length === 0) return { released: false, terminating: false };
     let remote: SiteInstance[];
     try {
-      remote = await this.drivers.forSite(this.sites.connectionOf(site)).describeInstances({ tags: { [TAG_BROKER]: this.deployment.id } });
+      const driver = this.drivers.forSite(this.sites.connectionOf(site));
+      const tags = { [TAG_BROKER]: this.deployment.id };
+      if (!inFlux) remote = await driver.describeInstances({ tags });
+      else {
+        remote = [];
+        for (let i = 0; i < inFlux.length; i += IDS_PER_LISTING) {
+          remote.push(...(await driver.describeInstances({ tags, instanceIds: inFlux.slice(i, i + IDS_PER_LISTING).map((row) => row.siteInstanceId!) })));
+        }
+      }
     } catch (err) {
       const error = toComputeError(err, { site: site.name });
       // an answer that cannot be read tells nothing of the instances, but the site did answer
@@ -98,42 +128,58 @@ export class ReconcilerService {
     if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
     const bySiteId = new Map(remote.map((r) => [r.siteInstanceId, r]));
     const now = this.clock.now();
-    const change = (row: Instance) => this.changeOf(row, bySiteId.get(row.siteInstanceId!), site, now);
+    // the site was asked about these alone: of the others its answer says nothing
+    const asked = inFlux && new Set(inFlux.map((row) => row.siteInstanceId));
+    const change = (row: Instance) => (!asked || asked.has(row.siteInstanceId) ? this.changeOf(row, bySiteId.get(row.siteInstanceId!), site, now) : undefined);
 
     // which requests have instances to move, from the books as they are; each is then moved under its locks
-    const books = await this.db.manager.getRepository(Instance).find({
-      where: { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) },
-      select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
-    });
+    const books = inFlux ?? (await this.instancesOf(site, AT_SITE_STATES));
     const outcome: ReconcileOutcome = { released: false, terminating: false };
-    for (const requestId of new Set(books.filter((row) => change(row)).map((row) => row.requestId))) {
-      const moved = await this.db.transaction(async (manager) => {
-        const request = await lockRequest(manager, requestId);
-        if (!request) return { released: false, terminating: false };
-        const rows = await lockInstancesOf(manager, request, { siteId: site.id, state: In(AT_SITE_STATES), siteInstanceId: Not(IsNull()) });
-        let freed = false; // an instance ended or failed: its quota and capacity are free again
-        let touched = false;
-        for (const row of rows) {
-          const move = change(row); // decided again on the row as it is now
-          if (!move) continue;
-          await this.lifecycle.moveInstance(manager, row, move.to, move.patch, move.why);
-          freed ||= move.to !== 'RUNNING';
-          touched = true;
-        }
-        if (!touched) return { released: false, terminating: false };
-        const settled = await this.settlement.settle(manager, requestId);
-        return { released: freed, terminating: settled.terminating };
-      });
+    const changing = [...new Set(books.filter((row) => change(row)).map((row) => row.requestId))];
+    for (let i = 0; i < changing.length; i += REQUESTS_PER_TRANSACTION) {
+      const moved = await this.db.transaction((manager) => this.moveAsSeen(manager, site, changing.slice(i, i + REQUESTS_PER_TRANSACTION), change));
       outcome.released ||= moved.released;
       outcome.terminating ||= moved.terminating;
     }
 
-    await this.sweepUnknown(site, remote);
+    if (!inFlux) await this.sweepUnknown(site, remote);
     return outcome;
   }
 
+  /** The broker's instances at the site in these states that the site has given an id. */
+  private instancesOf(site: Site, states: InstanceState[]): Promise<Instance[]> {
+    return this.db.manager.getRepository(Instance).find({
+      where: { siteId: site.id, state: In(states), siteInstanceId: Not(IsNull()) },
+      select: { id: true, requestId: true, siteInstanceId: true, state: true, startedAt: true, pendingSince: true, updatedAt: true },
+    });
+  }
+
+  /**
+   * Moves the requests' instances at the site as the listing says (`change`), under their locks
+   * (the requests first, then their instances), and settles the requests that changed.
+   */
+  private async moveAsSeen(manager: EntityManager, site: Site, requestIds: string[], change: (row: Instance) => InstanceChange | undefined): Promise<ReconcileOutcome> {
+    const requests = await lockRequests(manager, requestIds);
+    const instancesOf = groupBy(requests.length > 0 ? await lockInstancesOfRequests(manager, requests) : [], (i) => i.requestId);
+    const moves: InstanceMove[] = [];
+    const touched: ResourceRequest[] = [];
+    for (const request of requests) {
+      const atSite = (instancesOf.get(request.id) ?? []).filter((row) => row.siteId === site.id && AT_SITE_STATES.includes(row.state) && row.siteInstanceId !== null);
+      const before = moves.length;
+      for (const row of atSite) {
+        const move = change(row); // decided again on the row as it is now
+        if (move) moves.push({ instance: row, to: move.to, patch: move.patch, why: move.why });
+      }
+      if (moves.length > before) touched.push(request);
+    }
+    await this.lifecycle.moveInstances(manager, moves);
+    const settled = await this.settlement.settleLocked(manager, touched.map((request) => ({ request, instances: instancesOf.get(request.id) ?? [] })));
+    // an instance ended or failed: its quota and capacity are free again
+    return { released: moves.some((m) => m.to !== 'RUNNING'), terminating: settled.terminating };
+  }
+
   /** What the site's listing means for one of the broker's live instances at that site, if it changes anything. */
-  private changeOf(row: Instance, seen: SiteInstance | undefined, site: Site, now: Date): { to: InstanceState; patch: Partial<Instance>; why: string } | undefined {
+  private changeOf(row: Instance, seen: SiteInstance | undefined, site: Site, now: Date): InstanceChange | undefined {
     const since = (row.pendingSince ?? row.updatedAt).getTime();
     // startedAt: seen running at the site before (fault tests showed a vanished running instance kept its quota for the whole grace)
     const gone = !seen ? row.startedAt !== null || now.getTime() - since > VISIBILITY_GRACE_MS : seen.state === 'terminated';

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ProjectState, Resources, SiteState } from '../allocator/core/allocator.types.js';
-import { loadProjectStandings, type ProjectStanding } from '../allocations/project-standings.js';
+import { loadProjectStanding, loadProjectStandings, type ProjectStanding } from '../allocations/project-standings.js';
 import { groupBy } from '../common/group-by.js';
 import type { Site } from '../sites/entities/site.entity.js';
 import { liveSites, siteStateOf } from '../sites/site-state.js';
@@ -81,6 +81,15 @@ export async function loadProjectStates(
   const standings = await loadProjectStandings(manager, now, halfLifeHours, { projectIds, withoutAllocation: options.withoutAllocation });
   const byProject = groupBy(await loadHoldings(manager, now, projectIds), (h) => h.projectId);
   return standings.map((s) => projectStateOf(s, byProject.get(s.id) ?? []));
+}
+
+/**
+ * The project, if it has an allocation in force, with nothing counted as in use or promised:
+ * enough to judge what a request could ever get (a submission's check), in one prepared statement.
+ */
+export async function loadProjectLimits(manager: EntityManager, now: Date, halfLifeHours: number, projectId: string): Promise<ProjectState | undefined> {
+  const standing = await loadProjectStanding(manager, now, halfLifeHours, projectId);
+  return standing?.inForce ? projectStateOf(standing, []) : undefined;
 }
 
 function projectStateOf(standing: ProjectStanding, holdings: Holding[]): ProjectState {

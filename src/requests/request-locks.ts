@@ -1,6 +1,7 @@
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { Instance } from './entities/instance.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
+import { entityFromRow, runPrepared, type PreparedStatement } from '../database/prepared.js';
 
 /**
  * Row locks on a request and its instances are taken in one order everywhere: the request first,
@@ -21,4 +22,25 @@ export function lockInstancesOf(manager: EntityManager, request: ResourceRequest
     order: { createdAt: 'ASC', id: 'ASC' },
     lock: { mode: 'pessimistic_write' },
   });
+}
+
+const LOCK_REQUESTS: PreparedStatement = { name: 'lock_requests', text: 'SELECT * FROM resource_request WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE' };
+const LOCK_INSTANCES_OF_REQUESTS: PreparedStatement = {
+  name: 'lock_instances_of_requests',
+  text: 'SELECT * FROM instance WHERE request_id = ANY($1::uuid[]) ORDER BY created_at, id FOR UPDATE',
+};
+
+/**
+ * Locks many requests at once (those that exist), in the order of their ids: two transactions
+ * that lock overlapping sets this way wait for each other rather than deadlock.
+ */
+export async function lockRequests(manager: EntityManager, requestIds: readonly string[]): Promise<ResourceRequest[]> {
+  const metadata = manager.connection.getMetadata(ResourceRequest);
+  return (await runPrepared(manager, LOCK_REQUESTS, [requestIds])).map((row) => entityFromRow<ResourceRequest>(metadata, row));
+}
+
+/** Locks every instance of requests the transaction has locked (see lockRequests), oldest first, as they are now. */
+export async function lockInstancesOfRequests(manager: EntityManager, requests: readonly ResourceRequest[]): Promise<Instance[]> {
+  const metadata = manager.connection.getMetadata(Instance);
+  return (await runPrepared(manager, LOCK_INSTANCES_OF_REQUESTS, [requests.map((r) => r.id)])).map((row) => entityFromRow<Instance>(metadata, row));
 }

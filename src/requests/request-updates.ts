@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -14,20 +14,30 @@ import { RequestSnapshots } from './request-snapshots.js';
 const CHANNEL = 'skypool_request_updated';
 const RECONNECT_MS = 5000;
 
+/** NOTIFY payloads are at most 8000 bytes: this many request ids (37 bytes each) go in one, after the origin. */
+const IDS_PER_NOTIFICATION = 200;
+
 /**
  * "Request X changed", told to whoever watches X (the requestUpdated subscription), only once
- * the transaction of the change has committed. In this process through `afterCommit`; to the
- * other broker processes of a PostgreSQL server through NOTIFY, which PostgreSQL delivers only
- * on commit, and one LISTEN connection per process. The embedded database serves one process,
- * so there the first is enough.
+ * the transaction of the change has committed: in this process through `afterCommit`; to the
+ * other broker processes of a PostgreSQL server through NOTIFY, sent after the commit too and
+ * outside the transaction, and one LISTEN connection per process. A NOTIFY inside a transaction
+ * would make its commit queue on a lock that every notifying commit of the server shares; sent
+ * apart, the changes of many transactions go in one statement (those that come while one is
+ * sent go in the next). A process that dies between a commit and its NOTIFY leaves the other
+ * processes' watchers to see that change with the next one. The embedded database serves one
+ * process, so there the first is enough.
  */
 @Injectable()
-export class RequestUpdates implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RequestUpdates implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly watchers = new Map<string, Set<() => void>>();
   /** The requests each transaction under way has told of, so each is told once per transaction. */
   private readonly told = new WeakMap<EntityManager, Set<string>>();
   /** Marks this process's notifications, which it has delivered itself already. */
   private readonly origin = randomUUID();
+  /** Changes committed that the other processes have yet to hear of, and the NOTIFY under way. */
+  private readonly untold = new Set<string>();
+  private telling?: Promise<void>;
   private listener?: pg.Client;
   private reconnect?: NodeJS.Timeout;
   private stopping = false;
@@ -39,24 +49,42 @@ export class RequestUpdates implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   /** Within the transaction that changed the request: every watcher hears of it once that commits. */
-  async changed(manager: EntityManager, requestId: string): Promise<void> {
-    await this.changedMany(manager, [requestId]);
+  changed(manager: EntityManager, requestId: string): void {
+    this.changedMany(manager, [requestId]);
   }
 
-  /** The same for many requests at once (the allocator cycle), with one NOTIFY statement. */
-  async changedMany(manager: EntityManager, requestIds: string[]): Promise<void> {
-    const pending = this.told.get(manager) ?? new Set<string>();
-    const fresh = requestIds.filter((id) => !pending.has(id));
-    if (fresh.length === 0) return;
-    if (pending.size === 0) {
-      this.told.set(manager, pending);
-      this.db.afterCommit(manager, () => {
-        this.told.delete(manager);
-        pending.forEach((id) => this.deliver(id));
-      });
+  /** The same for many requests at once (the allocator cycle). */
+  changedMany(manager: EntityManager, requestIds: string[]): void {
+    const pending = this.told.get(manager);
+    if (pending) {
+      requestIds.forEach((id) => pending.add(id));
+      return;
     }
-    fresh.forEach((id) => pending.add(id));
-    if (this.config.DATABASE_URL) await manager.query(`SELECT pg_notify($1, $2 || ' ' || id) FROM unnest($3::text[]) AS id`, [CHANNEL, this.origin, fresh]);
+    if (requestIds.length === 0) return;
+    const changed = new Set(requestIds);
+    this.told.set(manager, changed);
+    this.db.afterCommit(manager, () => {
+      this.told.delete(manager);
+      changed.forEach((id) => this.deliver(id));
+      if (this.config.DATABASE_URL) this.tellOthers(changed);
+    });
+  }
+
+  /** NOTIFY the other processes, in one statement for all the changes committed since the last one. */
+  private tellOthers(changed: Set<string>): void {
+    changed.forEach((id) => this.untold.add(id));
+    this.telling ??= (async () => {
+      while (this.untold.size > 0) {
+        const ids = [...this.untold];
+        this.untold.clear();
+        const payloads: string[] = [];
+        for (let i = 0; i < ids.length; i += IDS_PER_NOTIFICATION) payloads.push([this.origin, ...ids.slice(i, i + IDS_PER_NOTIFICATION)].join(' '));
+        await this.db.manager
+          .query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [CHANNEL, payloads])
+          .catch((err) => this.logger.warn({ err: String(err), requests: ids.length }, 'could not tell the other broker processes of changed requests'));
+      }
+      this.telling = undefined;
+    })();
   }
 
   /** Calls `listener` after each change of the request; returns how to stop. */
@@ -83,8 +111,14 @@ export class RequestUpdates implements OnApplicationBootstrap, OnApplicationShut
     if (this.config.DATABASE_URL) await this.listen();
   }
 
+  /** The changes committed so far are told before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.telling;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    await this.telling;
     clearTimeout(this.reconnect);
     await this.listener?.end().catch(() => undefined);
   }
@@ -94,8 +128,8 @@ export class RequestUpdates implements OnApplicationBootstrap, OnApplicationShut
     const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: BROKER_APPLICATION_NAME });
     this.listener = client;
     client.on('notification', (n) => {
-      const [origin, requestId] = (n.payload ?? '').split(' ');
-      if (origin !== this.origin && requestId) this.deliver(requestId);
+      const [origin, ...requestIds] = (n.payload ?? '').split(' ');
+      if (origin !== this.origin) requestIds.forEach((id) => this.deliver(id));
     });
     client.on('error', (err) => this.logger.warn({ err: String(err) }, 'the connection that listens for request updates failed'));
     client.on('end', () => this.listenAgain());

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AllocationsModule } from '../allocations/allocations.module.js';
 import { SiteOccupancy } from '../sites/site-occupancy.js';
+import { SitesModule } from '../sites/sites.module.js';
 import { InstanceSiteOccupancy } from './instance-holdings.js';
 import { RequestLeases } from './request-leases.js';
 import { RequestLifecycle } from './request-lifecycle.js';
@@ -10,7 +11,7 @@ import { RequestsScopes } from './requests.scopes.js';
 import { RequestsService } from './requests.service.js';
 
 @Module({
-  imports: [AllocationsModule],
+  imports: [AllocationsModule, SitesModule],
   providers: [RequestsService, RequestsScopes, RequestLifecycle, RequestUpdates, RequestLeases, RequestsResolver, InstancesResolver, ProjectRequestsResolver, SiteVerdictResolver, RequestEventsResolver],
   exports: [RequestsService, RequestLifecycle, RequestUpdates],
 })

@@ -13,6 +13,9 @@ import { WorkSignals } from '../common/work-signals.js';
 import { Db, isUniqueViolation, type Statement } from '../database/db.js';
 import type { Principal } from '../identity/principal.js';
 import { ProjectsService } from '../allocations/projects.service.js';
+import type { Site } from '../sites/entities/site.entity.js';
+import { siteStateOf } from '../sites/site-state.js';
+import { SitesService } from '../sites/sites.service.js';
 import { toSiteView } from '../sites/site-view.js';
 import {
   InvalidRequestError,
@@ -28,13 +31,13 @@ import {
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
-import { loadFederationState, type FederationState } from './federation-state.js';
+import { loadFederationState, loadProjectLimits, type FederationState } from './federation-state.js';
 import { allocatorPolicyOf, gangsWaiting, reservationNow } from './gang-reservation.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } from './request-input.js';
 import { parseRequirement } from './requirements.js';
 import { RequestLeases } from './request-leases.js';
-import { RequestLifecycle } from './request-lifecycle.js';
+import { RequestLifecycle, type NewRequest } from './request-lifecycle.js';
 import { INSTANCE_VIEW_COLUMNS, instanceViewOfRow, REQUEST_VIEW_COLUMNS, requestViewOfRow, type InstanceViewRow, type RequestViewRow } from './request-views.js';
 import type { RequestState } from './request-state.js';
 import { avoidedSites, heldInstances, toWaitingRequest } from './waiting-requests.js';
@@ -88,11 +91,12 @@ export class RequestsService {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly projects: ProjectsService,
     private readonly leases: RequestLeases,
+    private readonly sites: SitesService,
   ) {}
 
   /** Every site, and the project when it has an allocation in force. */
-  private federationFor(projectId: string, options: { holdings?: boolean } = {}): Promise<FederationState> {
-    return loadFederationState(this.db.manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds: [projectId], ...options });
+  private federationFor(projectId: string): Promise<FederationState> {
+    return loadFederationState(this.db.manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds: [projectId] });
   }
 
   private findByIdempotencyKey(principal: Principal, key: string): Promise<ResourceRequest | null> {
@@ -106,20 +110,12 @@ export class RequestsService {
       const earlier = await this.findByIdempotencyKey(principal, request.idempotencyKey);
       if (earlier) return earlier;
     }
-    // whether it could ever run needs neither what is in use nor what is promised: the allocator judges those
-    const federation = await this.federationFor(request.projectId, { holdings: false });
-    const refusal = assessRequest(request, federation.sites.map((s) => s.state), federation.projects[0]);
+    const refusal = await this.assess(request);
     if (refusal) return refusal;
 
     let saved: ResourceRequest;
     try {
-      saved = await this.db.transaction(async (tx) => {
-        // create() makes an entity, so the answer is a ResourceRequest (save() of a plain object returns that object)
-        const requests = tx.getRepository(ResourceRequest);
-        const row = await requests.save(requests.create(this.newRequest(principal, request)));
-        await this.lifecycle.submitted(tx, row, `submitted by ${principal.name}`);
-        return row;
-      });
+      saved = await this.lifecycle.submit(this.db.manager, this.newRequest(principal, request), `submitted by ${principal.name}`);
     } catch (err) {
       // the same idempotency key raced in from a retry: answer with the request that won
       if (request.idempotencyKey && isUniqueViolation(err)) return (await this.findByIdempotencyKey(principal, request.idempotencyKey))!;
@@ -130,7 +126,28 @@ export class RequestsService {
     return saved;
   }
 
-  private newRequest(principal: Principal, r: NormalizedRequest): Partial<ResourceRequest> {
+  /**
+   * Whether the request could ever run, judged without what is in use or promised (the allocator
+   * judges those). The sites as read a few seconds ago serve to accept it; a refusal is confirmed
+   * on the sites as they are now, so a site just added or changed by another broker process is
+   * never refused for. (One accepted for a site removed meanwhile waits, as one submitted just
+   * before the removal would.)
+   */
+  private async assess(request: NormalizedRequest): Promise<InvalidRequestError | QuotaExceededError | undefined> {
+    const [project, recent] = await Promise.all([
+      loadProjectLimits(this.db.manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, request.projectId),
+      this.sites.recentLiveSites(),
+    ]);
+    const assessOn = (sites: Site[]) => assessRequest(request, sites.map((site) => siteStateOf(site)), project);
+    try {
+      if (!assessOn(recent)) return undefined;
+    } catch {
+      // an unknown name, say: told from the sites as they are now
+    }
+    return assessOn(await this.sites.list());
+  }
+
+  private newRequest(principal: Principal, r: NormalizedRequest): NewRequest {
     return {
       projectId: r.projectId,
       submittedBy: principal.id,
@@ -149,7 +166,6 @@ export class RequestsService {
       userData: r.userData,
       sshPublicKey: r.sshPublicKey,
       tags: r.tags,
-      state: 'PENDING',
     };
   }
 

@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { entityFromRow, runPrepared, type PreparedStatement } from '../database/prepared.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
 import { parseRequirement } from './requirements.js';
 import { WAITING_STATES } from './request-state.js';
@@ -24,6 +25,12 @@ export async function heldInstances(manager: EntityManager, requestIds: readonly
   return new Map(rows.map((r) => [r.request_id, Number(r.held)]));
 }
 
+/** The requests waiting for placement, oldest first, locked but for those another transaction holds. */
+const LOCK_WAITING: PreparedStatement = {
+  name: 'lock_waiting_requests',
+  text: 'SELECT * FROM resource_request WHERE state = ANY($1::text[]) ORDER BY created_at, id FOR UPDATE SKIP LOCKED',
+};
+
 /** More instances for a running request are not worth starting this close to its lease end. */
 const TOP_UP_MIN_MINUTES = 10;
 
@@ -42,7 +49,8 @@ export interface Waiting {
  */
 export async function waitingRequestsOf(manager: EntityManager, now: Date, coolDownMinutes: number): Promise<Waiting[]> {
   const repo = manager.getRepository(ResourceRequest);
-  const waiting = await repo.find({ where: { state: In(WAITING_STATES) }, order: { createdAt: 'ASC', id: 'ASC' }, lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } });
+  const metadata = manager.connection.getMetadata(ResourceRequest);
+  const waiting = (await runPrepared(manager, LOCK_WAITING, [WAITING_STATES])).map((row) => entityFromRow<ResourceRequest>(metadata, row));
   const short: { id: string; held: string }[] = await manager.query(
     `SELECT r.id, alive.held
        FROM resource_request r

@@ -75,9 +75,15 @@ export function needsProbe(fields: readonly string[]): boolean {
   return fields.some((f) => PROBED_FIELDS.has(f));
 }
 
+/** How long a list of the live sites serves checks that a recent list serves as well as the latest (see recentLiveSites). */
+const RECENT_SITES_MS = 5000;
+
 /** The site registry. Credentials are sealed before they are stored and never returned. */
 @Injectable()
 export class SitesService {
+  /** The live sites as read last, for recentLiveSites; dropped when this process changes a site. */
+  private recent?: { readAt: number; sites: Promise<Site[]> };
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
@@ -141,6 +147,7 @@ export class SitesService {
       await this.audit.record(manager, principal, { action: 'site.register', targetType: 'site', targetId: saved.id, after: siteAuditView(saved) });
       return saved;
     });
+    this.changed();
     this.logger.info({ siteId: site.id, site: site.name, institution: site.institution }, 'site registered');
     return site;
   }
@@ -172,6 +179,7 @@ export class SitesService {
       }
       return result;
     });
+    if (!options.dryRun) this.changed();
     if (!options.dryRun) for (const change of changes) if (change.action === 'UPDATE') this.drivers.forget(change.site.id);
     return changes;
   }
@@ -207,6 +215,7 @@ export class SitesService {
       if (fields.length === 0) return { site: existing, fields };
       return { site: await this.write(manager, principal, existing, columns, fields), fields };
     });
+    this.changed();
     this.drivers.forget(result.site.id);
     return result;
   }
@@ -240,6 +249,7 @@ export class SitesService {
       });
       return { ...existing, drainingSince };
     });
+    this.changed();
     this.logger.info({ siteId: site.id, site: site.name, draining }, draining ? 'site draining: no new placements' : 'site takes placements again');
     return site;
   }
@@ -266,6 +276,7 @@ export class SitesService {
       await this.audit.record(manager, principal, { action: 'site.remove', targetType: 'site', targetId: existing.id, before: siteAuditView(existing) });
       return { ...existing, removedAt };
     });
+    this.changed();
     this.drivers.forget(site.id);
     this.logger.info({ siteId: site.id, site: site.name }, 'site removed from the federation');
     return site;
@@ -294,11 +305,36 @@ export class SitesService {
       await this.audit.record(manager, principal, { action: 'site.restore', targetType: 'site', targetId: removed.id, before: { removedAt: removed.removedAt }, after: siteAuditView(restored) });
       return restored;
     });
+    this.changed();
     this.logger.info({ siteId: site.id, site: site.name }, 'site restored to the federation');
     return site;
   }
 
   /** The sites in the federation (and, if asked, the removed ones too). */
+  /**
+   * The live sites as read at most a few seconds ago, or just after this process changed one: for
+   * checks that must not read every site on every call and that a recent list serves as well,
+   * such as whether any site could ever serve a submission, where a refusal is confirmed on the
+   * sites as they are now (see RequestsService.submit). Another broker process's change shows
+   * within RECENT_SITES_MS.
+   */
+  recentLiveSites(): Promise<Site[]> {
+    const now = performance.now();
+    if (!this.recent || now - this.recent.readAt > RECENT_SITES_MS) {
+      const sites = this.list();
+      this.recent = { readAt: now, sites };
+      sites.catch(() => {
+        if (this.recent?.sites === sites) this.recent = undefined; // the next call reads again
+      });
+    }
+    return this.recent.sites;
+  }
+
+  /** This process changed a site: the next recentLiveSites reads them again. */
+  private changed(): void {
+    this.recent = undefined;
+  }
+
   list(options: { includeRemoved?: boolean } = {}): Promise<Site[]> {
     return this.db.manager.getRepository(Site).find({ where: options.includeRemoved ? {} : { removedAt: IsNull() }, order: { name: 'ASC', createdAt: 'ASC' } });
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Project } from '../../allocations/entities/project.entity.js';
 import type { Clock } from '../../common/clock.js';
 import { CLOCK } from '../../common/clock.provider.js';
@@ -8,10 +8,29 @@ import { Notifier, type NewNotification } from '../../common/notifier.js';
 import { isUuid, requireInteger } from '../../common/validation.js';
 import { CONFIG, type Config } from '../../config/config.js';
 import { Db } from '../../database/db.js';
+import { runPrepared, type PreparedStatement } from '../../database/prepared.js';
 import { AccessPolicy } from '../../identity/access-policy.js';
 import type { Principal } from '../../identity/principal.js';
 import { Notification } from './entities/notification.entity.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+
+/**
+ * Notifications ($1 ids ... $7 dedupe keys, created at $8), each with one delivery per webhook that
+ * hears of it (see NotificationOutbox); one whose dedupe key was given before is left out.
+ */
+const INSERT_NOTIFICATIONS: PreparedStatement = {
+  name: 'insert_notifications',
+  text: `WITH given AS (
+           INSERT INTO notification (id, kind, project_id, institution, subject, details, dedupe_key, created_at)
+           SELECT n.*, $8::timestamptz FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[]) AS n
+           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+           RETURNING id, kind, project_id, institution),
+         delivered AS (
+           INSERT INTO webhook_delivery (notification_id, webhook_id, next_attempt_at)
+           SELECT given.id, w.id, $8::timestamptz FROM given JOIN webhook w
+               ON w.deleted_at IS NULL AND given.kind = ANY(w.kinds) AND (w.project_id = given.project_id OR w.institution = given.institution))
+         SELECT count(*)::int AS given FROM given`,
+};
 
 /**
  * The transactional outbox: a notification and one delivery per webhook that hears of it are
@@ -30,25 +49,21 @@ export class NotificationOutbox extends Notifier {
     super();
   }
 
-  async notify(manager: EntityManager, notification: NewNotification): Promise<void> {
-    const institution = notification.institution ?? (notification.projectId ? await this.institutionOf(manager, notification.projectId) : null);
-    const id = timeOrderedUuid();
-    const now = this.clock.now();
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO notification (id, kind, project_id, institution, subject, details, dedupe_key, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
-      [id, notification.kind, notification.projectId ?? null, institution, notification.subject, notification.details, notification.dedupeKey ?? null, now],
-    );
-    if (inserted.length === 0) return; // told before
-    await manager.query(
-      `INSERT INTO webhook_delivery (notification_id, webhook_id, next_attempt_at)
-       SELECT $1, w.id, $5 FROM webhook w
-        WHERE w.deleted_at IS NULL AND $2 = ANY(w.kinds)
-          AND (w.project_id = $3 OR w.institution = $4)`,
-      [id, notification.kind, notification.projectId ?? null, institution, now],
-    );
-    this.db.afterCommit(manager, () => this.dispatcher.nudge());
+  notify(manager: EntityManager, notification: NewNotification): Promise<void> {
+    return this.notifyMany(manager, [notification]);
+  }
+
+  async notifyMany(manager: EntityManager, notifications: NewNotification[]): Promise<void> {
+    if (notifications.length === 0) return;
+    const institutionOf = await this.institutionsOf(manager, notifications.flatMap((n) => (n.institution === undefined && n.projectId ? [n.projectId] : [])));
+    const rows = notifications.map((n) => ({ ...n, id: timeOrderedUuid(), institution: n.institution ?? (n.projectId ? (institutionOf.get(n.projectId) ?? null) : null) }));
+    const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key] ?? null);
+    // a notification whose key was given before is not given again, nor delivered
+    const [{ given }] = await runPrepared<{ given: number }>(manager, INSERT_NOTIFICATIONS, [
+      column('id'), column('kind'), column('projectId'), column('institution'), column('subject'),
+      rows.map((r) => JSON.stringify(r.details)), column('dedupeKey'), this.clock.now(),
+    ]);
+    if (given > 0) this.db.afterCommit(manager, () => this.dispatcher.nudge());
   }
 
   /**
@@ -88,8 +103,9 @@ export class NotificationOutbox extends Notifier {
     return qb.getMany();
   }
 
-  private async institutionOf(manager: EntityManager, projectId: string): Promise<string | null> {
-    const project = await manager.getRepository(Project).findOne({ select: { id: true, institution: true }, where: { id: projectId } });
-    return project?.institution ?? null;
+  private async institutionsOf(manager: EntityManager, projectIds: string[]): Promise<Map<string, string>> {
+    if (projectIds.length === 0) return new Map();
+    const projects = await manager.getRepository(Project).find({ select: { id: true, institution: true }, where: { id: In([...new Set(projectIds)]) } });
+    return new Map(projects.map((p) => [p.id, p.institution]));
   }
 }
