@@ -10,7 +10,9 @@
 // would (BENCH_TOKEN=admin: the bootstrap admin's, which is checked without the database). The query-cost budget is raised (the limiter still measures and counts every query):
 // at its default a principal may fetch some 40 such pages a second.
 // BENCH_CLIENTS keep-alive clients (default 8) in a child process send one request at a time
-// each, for BENCH_ROUND_SECONDS (default 3) per load and round, BENCH_ROUNDS rounds (default 5).
+// each, for BENCH_ROUND_SECONDS (default 1.5) per load and round, BENCH_ROUNDS rounds (default 10):
+// short rounds, so that a burst of the neighbours' work falls on all three loads alike. A rate is
+// all the rounds' answers over all their time, and the ratio is the two typename rates'.
 // Prints figures; nothing here is asserted. Runs the built code (npm run build first);
 // BENCH_DIST=/path/to/dist measures another build (see support.mjs).
 import { ApolloServer } from '@apollo/server';
@@ -28,8 +30,8 @@ const TOKEN = process.env.BENCH_TOKEN || 'researcher';
 if (!['researcher', 'admin'].includes(TOKEN)) throw new Error(`BENCH_TOKEN: researcher or admin, got ${TOKEN}`);
 const INSTANCES_EACH = 2;
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 1.5);
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const IMAGE = 'ubuntu-22.04';
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
@@ -142,18 +144,19 @@ async function measure(load, loadClient, seconds) {
   const result = await loadClient.run({ url: load.url, headers: load.headers, body: load.body, expect: load.expect, clients: CLIENTS, seconds });
   const used = process.cpuUsage(cpu);
   for (const [why, n] of Object.entries(result.failures)) load.failures.set(why, (load.failures.get(why) ?? 0) + n);
-  return { rate: result.count / result.seconds, latencies: result.latencies, cpuMsPerRequest: result.count ? (used.user + used.system) / 1000 / result.count : NaN };
+  return { count: result.count, seconds: result.seconds, latencies: result.latencies, cpuMs: (used.user + used.system) / 1000 };
 }
 
+/** A load over all its rounds: its rate, the best round's, its latencies and the servers' CPU per request. */
 function summary(load) {
+  const sum = (f) => load.rounds.reduce((total, r) => total + f(r), 0);
   const all = load.rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const rates = load.rounds.map((r) => r.rate);
   return {
-    rate: median(rates),
-    best: Math.max(...rates),
+    rate: sum((r) => r.count) / sum((r) => r.seconds),
+    best: Math.max(...load.rounds.map((r) => r.count / r.seconds)),
     p50: percentile(all, 50),
     p99: percentile(all, 99),
-    cpu: median(load.rounds.map((r) => r.cpuMsPerRequest)),
+    cpu: sum((r) => r.cpuMs) / sum((r) => r.count),
   };
 }
 
@@ -199,11 +202,12 @@ async function main(databaseUrl, workDir) {
       await profile(process.env.BENCH_CPU_PROFILE, page, loadClient, 'api-page.cpuprofile');
     }
 
-    const ratios = typename.rounds.map((r, i) => r.rate / bareTypename.rounds[i].rate);
     const [b, t, p] = loads.map(summary);
-    const ratio = median(ratios);
+    const ratio = t.rate / b.rate;
+    const rate = (r) => r.count / r.seconds;
+    const ratios = typename.rounds.map((r, i) => rate(r) / rate(bareTypename.rounds[i])).sort((x, y) => x - y);
     console.log(`setup: PostgreSQL at ${new URL(SERVER_URL).host}, the build in ${DIST}, ${REQUESTS} requests of ${INSTANCES_EACH} instances each; ${TOKEN === 'admin' ? "the bootstrap admin's token" : "a RESEARCHER service account's token"}`);
-    console.log(`load: ${CLIENTS} keep-alive clients in a child process, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS} s per load; req/s is the median round`);
+    console.log(`load: ${CLIENTS} keep-alive clients in a child process, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS} s per load`);
     for (const [load, s] of [
       [bareTypename, b],
       [typename, t],
@@ -216,7 +220,7 @@ async function main(databaseUrl, workDir) {
       const failed = [...load.failures].sort((x, y) => y[1] - x[1]).slice(0, 3);
       if (failed.length) console.log(`  failed: ${failed.map(([why, n]) => `${n} x ${why}`).join('; ')}`);
     }
-    console.log(`typename ratio to bare Apollo: median ${ratio.toFixed(2)}, best ${Math.max(...ratios).toFixed(2)}, rounds ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    console.log(`typename ratio to bare Apollo: ${ratio.toFixed(2)}; round by round from ${ratios[0].toFixed(2)} to ${ratios.at(-1).toFixed(2)}, median ${median(ratios).toFixed(2)}`);
     console.log(`table: ${JSON.stringify({ figure: '{ __typename } req/s', skypool: Math.round(t.rate), reference: Math.round(b.rate), referenceName: 'bare @apollo/server 5', unit: 'req/s' })}`);
     console.log(`table: ${JSON.stringify({ figure: 'page of 100 req/s (PostgreSQL)', skypool: Math.round(p.rate), unit: 'req/s' })}`);
     console.log(`api: ${Math.round(t.rate)} req/s typename (${ratio.toFixed(2)} of bare Apollo), ${Math.round(p.rate)} req/s page of 100, p99 ${p.p99.toFixed(0)} ms`);

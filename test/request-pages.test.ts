@@ -22,21 +22,28 @@ describe(`pages of requests on the ${databaseKind} database`, () => {
   let t: TestBroker;
   let projectId: string;
 
-  /** How many SQL statements the broker runs while `work` runs. */
+  /**
+   * How many SQL statements the broker runs while `work` runs: the fewest of a few tries, since
+   * the background jobs (the reconciler, health probes) may add theirs to one.
+   */
   async function statementsDuring(work: () => Promise<unknown>): Promise<number> {
     const logger = t.broker.app.get(Db).dataSource.logger;
     const original = logger.logQuery;
-    let statements = 0;
-    logger.logQuery = (...args) => {
-      statements++;
-      return original.apply(logger, args);
-    };
+    const counts: number[] = [];
     try {
-      await work();
+      for (let attempt = 0; attempt < 3; attempt++) {
+        let statements = 0;
+        logger.logQuery = (...args) => {
+          statements++;
+          return original.apply(logger, args);
+        };
+        await work();
+        counts.push(statements);
+      }
     } finally {
       logger.logQuery = original;
     }
-    return statements;
+    return Math.min(...counts);
   }
 
   beforeAll(async () => {
