@@ -101,10 +101,6 @@ export class ProvisionerService {
     const work = await this.workFor(placements);
     await Promise.all(
       [...groupBy(placements, (p) => p.siteId).values()].map(async (queue) => {
-        const site = work.sites.get(queue[0]!.siteId)!;
-        const driver = this.drivers.forSite(this.sites.connectionOf(site));
-        const recorder = new Batcher<Answer>((answers) => this.recordAnswers(site, driver, answers));
-        const recording: Promise<void>[] = [];
         // a placement's work ends with its claim handed back (the batch that records it hands it back with the record)
         const finish = (placement: Placement, done: Promise<boolean>) =>
           done
@@ -118,6 +114,16 @@ export class ProvisionerService {
               await this.claims.markTried(placement).catch(() => undefined);
             })
             .finally(() => this.claims.release(placement));
+        const site = work.sites.get(queue[0]!.siteId)!;
+        let driver: ComputeDriver;
+        try {
+          driver = this.drivers.forSite(this.sites.connectionOf(site));
+        } catch (err) {
+          await Promise.all(queue.map((placement) => finish(placement, Promise.reject(err))));
+          return;
+        }
+        const recorder = new Batcher<Answer>((answers) => this.recordAnswers(site, driver, answers));
+        const recording: Promise<void>[] = [];
         const worker = async () => {
           // once stopping, placements not yet started stay in the queue; the shutdown hands their claims back
           for (let next = this.stopping ? undefined : queue.shift(); next; next = this.stopping ? undefined : queue.shift()) {
