@@ -2,14 +2,9 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { StaleStateError } from '../common/state-machine.js';
+import { prepareStatementsByName, preparedQuery, type PreparedStatement } from './prepared.js';
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
-
-/** One SQL statement of a hot read path; its name must be unique among the broker's statements. */
-export interface Statement {
-  name: string;
-  text: string;
-}
 
 /**
  * The one way to run a transaction. It retries on serialization failures, deadlocks and state
@@ -25,8 +20,10 @@ export class Db {
   constructor(
     readonly dataSource: DataSource,
     private readonly logger?: Pick<Logger, 'error'>,
-    private readonly options: { namedStatements: boolean } = { namedStatements: false },
-  ) {}
+    options: { namedStatements: boolean } = { namedStatements: false },
+  ) {
+    if (options.namedStatements) prepareStatementsByName(dataSource);
+  }
 
   get manager(): EntityManager {
     return this.dataSource.manager;
@@ -36,14 +33,12 @@ export class Db {
    * The rows of one plain SQL statement, outside any transaction: for the hot read paths (every
    * request's token, a page of requests), where TypeORM's query building and entity hydration
    * cost more than the query. On a PostgreSQL server the statement is prepared under its name, so
-   * each pooled connection parses and plans it once. Not on the embedded database: its
-   * connections share one session, where a name a dropped connection prepared would clash with
-   * its successor's.
+   * each pooled connection parses and plans it once (see prepared.ts).
    */
-  async rows<T>(statement: Statement, values: unknown[]): Promise<T[]> {
+  async rows<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
     this.dataSource.logger.logQuery(statement.text, values); // as TypeORM's own queries are (off in the broker; suites count them)
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const result = await pool.query<T & object>(this.options.namedStatements ? { name: statement.name, text: statement.text, values } : { text: statement.text, values });
+    const result = await pool.query<T & object>(preparedQuery(this.dataSource, statement, values));
     return result.rows;
   }
 

@@ -77,11 +77,6 @@ export class EmbeddedPostgres {
       rmSync(socket, { force: true }); // left by a broker that was killed: the lock is ours, so nobody serves it
       const server = new PGLiteSocketServer({ db, path: socket, maxConnections: EMBEDDED_CONNECTIONS + 1 }); // one spare while a dropped connection closes
       await server.start();
-      // PGlite has one session, which successive connections share: a new connection finds none of
-      // the statements the one before prepared (as on a server), else `pg` could not prepare them again.
-      // Queued on PGlite's query lock at once, before the new connection has sent anything.
-      const session = db;
-      server.addEventListener('connection', () => void session.exec('DEALLOCATE ALL').catch(() => undefined));
       chmodSync(socket, PRIVATE_FILE_MODE);
       const url = `postgres://postgres@/postgres?host=${encodeURIComponent(socketFolder)}&port=${SOCKET_PORT}`;
       return new EmbeddedPostgres(db, server, lock, pgdata, temporarySocketFolder, url);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
 
 /**
  * A hot statement that PostgreSQL parses and plans once per connection, not on every call: `pg`
@@ -11,12 +11,28 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** The data sources on a PostgreSQL server, whose statements go by name (see Db). */
+const preparedByName = new WeakSet<DataSource>();
+
+/**
+ * Statements are prepared by name on a PostgreSQL server only. The embedded database's
+ * connections share one session, where a name one connection prepared clashes with another's.
+ */
+export function prepareStatementsByName(dataSource: DataSource): void {
+  preparedByName.add(dataSource);
+}
+
+/** The query `pg` is given for `statement`: named where statements are prepared by name. */
+export function preparedQuery(dataSource: DataSource, statement: PreparedStatement, values: unknown[]): pg.QueryConfig {
+  return preparedByName.has(dataSource) ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
+}
+
 /**
  * Runs `statement` in the manager's transaction, or else on a connection of the pool, and gives
  * the rows as `pg` reads them (no entities: see entityFromRow).
  */
 export async function runPrepared<Row = Record<string, unknown>>(manager: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<Row[]> {
-  const query: pg.QueryConfig = { name: statement.name, text: statement.text, values };
+  const query = preparedQuery(manager.connection, statement, values);
   if (!manager.queryRunner) {
     const pool = manager.connection.driver as unknown as { master: pg.Pool };
     return (await pool.master.query(query)).rows as Row[];

@@ -6,7 +6,8 @@ import type { Clock } from '../common/clock.js';
 import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import { CONFIG, type Config } from '../config/config.js';
-import { Db, type Statement } from '../database/db.js';
+import { Db } from '../database/db.js';
+import type { PreparedStatement } from '../database/prepared.js';
 import { AccessPolicy } from './access-policy.js';
 import { ApiToken } from './entities/api-token.entity.js';
 import { bootstrapAdminToken } from './bootstrap-admin.js';
@@ -136,7 +137,7 @@ export class AuthService {
  * Unrevoked tokens by their hashes, each with the user it acts as (a user's own token) and the
  * grants that decide on it: that user's, or for a service account its maker's, when a user made it.
  */
-const TOKENS_BY_HASH: Statement = {
+const TOKENS_BY_HASH: PreparedStatement = {
   name: 'auth_tokens_by_hash',
   text: `SELECT t.token_hash, t.id, t.name, t.role, t.project_id, t.institution, t.created_by, t.user_id, t.operations, t.expires_at, t.last_used_at,
                 u.id IS NOT NULL AS user_exists, u.email, u.display_name, u.subject,

@@ -10,7 +10,8 @@ import { CLOCK } from '../common/clock.provider.js';
 import { LOGGER } from '../common/logging.js';
 import { isUuid, requireCursor } from '../common/validation.js';
 import { WorkSignals } from '../common/work-signals.js';
-import { Db, isUniqueViolation, type Statement } from '../database/db.js';
+import { Db, isUniqueViolation } from '../database/db.js';
+import type { PreparedStatement } from '../database/prepared.js';
 import type { Principal } from '../identity/principal.js';
 import { ProjectsService } from '../allocations/projects.service.js';
 import type { Site } from '../sites/entities/site.entity.js';
@@ -45,7 +46,7 @@ import { RequestsError } from './requests.errors.js';
 
 export type SubmitOutcome = ResourceRequest | InvalidRequestError | QuotaExceededError;
 
-const INSTANCE_VIEWS_OF_REQUESTS: Statement = {
+const INSTANCE_VIEWS_OF_REQUESTS: PreparedStatement = {
   name: 'instance_views_of_requests',
   text: `SELECT ${INSTANCE_VIEW_COLUMNS} FROM instance i WHERE i.request_id = ANY($1::uuid[]) ORDER BY i.created_at, i.id`,
 };
