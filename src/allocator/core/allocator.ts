@@ -21,6 +21,7 @@ import {
   checkRoom,
   formatRequirement,
   gangSize,
+  HEALTH_RANK,
   heldAt,
   holdFor,
   partSize,
@@ -38,7 +39,6 @@ import {
 } from './site-filter.js';
 
 const DEFAULT_POLICY: AllocatorPolicy = { placement: 'spread' };
-const HEALTH_RANK = { HEALTHY: 0, UNKNOWN: 1, DEGRADED: 2, DOWN: 3 } as const;
 const DEPTH = Object.fromEntries(SITE_VERDICTS.map((code, i) => [code, i])) as Record<SiteVerdictCode, number>;
 const depth = (code: SiteVerdictCode) => DEPTH[code];
 /** How many sites a reason names. */
@@ -69,13 +69,11 @@ interface Candidate {
 
 /** A site that fits, with what ranks it (see rankOrder). */
 interface Fit {
-  site: SiteState;
+  slot: SiteSlot;
   type: InstanceTypeOffer;
   /** How many instances would start there, and how many of them on its borrowed home share. */
   fits: number;
   borrowed: number;
-  /** The site's place in name order. */
-  order: number;
   /** Its place among the request's preferred sites, Infinity if not among them. */
   preference: number;
   health: number;
@@ -84,14 +82,14 @@ interface Fit {
 }
 
 /** A site that fits, ranked for `request`; written into `spare` when given. */
-function fitOf(request: WaitingRequest, site: SiteState, type: InstanceTypeOffer, room: Readonly<RoomCheck>, order: number, spare?: Fit): Fit {
+function fitOf(request: WaitingRequest, slot: SiteSlot, type: InstanceTypeOffer, room: Readonly<RoomCheck>, spare?: Fit): Fit {
+  const { site } = slot;
   const preferred = request.preferredSites.length === 0 ? -1 : request.preferredSites.indexOf(site.name);
-  const fit: Fit = spare ?? { site, type, fits: 0, borrowed: 0, order, preference: Infinity, health: 0, load: 0 };
-  fit.site = site;
+  const fit: Fit = spare ?? { slot, type, fits: 0, borrowed: 0, preference: Infinity, health: 0, load: 0 };
+  fit.slot = slot;
   fit.type = type;
   fit.fits = room.fits;
   fit.borrowed = room.borrowed;
-  fit.order = order;
   fit.preference = preferred === -1 ? Infinity : preferred;
   fit.health = HEALTH_RANK[site.health];
   fit.load = site.used.vcpus / Math.max(1, site.capacity.vcpus);
@@ -110,19 +108,25 @@ interface TypeGroup {
 /** Whether `site` lends its unused home share to `project`'s institution (in a cycle's second pass). */
 const lendsTo = (site: SiteState, project: ProjectState) => site.lendsHomeShare && site.homeShare > 0 && site.institution !== project.institution;
 
+/** -1, 0 or 1 as `a` is less than, equal to or more than `b`: a whole number, which ranking many sites can return without allocating. */
+const compare = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Rank order of sites that fit: own capacity before borrowed, smallest type, preferred, healthy, then spread or pack. */
-function rankOrder(policy: AllocatorPolicy): (a: Fit, b: Fit) => number {
-  const sign = policy.placement === 'pack' ? -1 : 1;
+function rankOrderOf(placement: AllocatorPolicy['placement']): (a: Fit, b: Fit) => number {
+  const sign = placement === 'pack' ? -1 : 1;
   return (a, b) =>
-    Number(a.borrowed > 0) - Number(b.borrowed > 0) ||
-    a.type.gpus - b.type.gpus ||
-    a.type.vcpus - b.type.vcpus ||
-    a.type.memoryMiB - b.type.memoryMiB ||
-    a.preference - b.preference ||
-    a.health - b.health ||
-    sign * (a.load - b.load) ||
-    a.order - b.order;
+    compare(Number(a.borrowed > 0), Number(b.borrowed > 0)) ||
+    compare(a.type.gpus, b.type.gpus) ||
+    compare(a.type.vcpus, b.type.vcpus) ||
+    compare(a.type.memoryMiB, b.type.memoryMiB) ||
+    compare(a.preference, b.preference) ||
+    compare(a.health, b.health) ||
+    sign * compare(a.load, b.load) ||
+    compare(a.slot.order, b.slot.order);
 }
+const SPREAD = rankOrderOf('spread');
+const PACK = rankOrderOf('pack');
+const rankOrder = (policy: AllocatorPolicy) => (policy.placement === 'pack' ? PACK : SPREAD);
 
 /** Sites that stop a request at the same stage: a site that is DOWN and one that is draining do. */
 const stage = (code: SiteVerdictCode) => depth(code === 'SITE_DRAINING' ? 'SITE_DOWN' : code);
@@ -192,12 +196,9 @@ export function evaluate(request: WaitingRequest, project: ProjectState | undefi
   const verdicts = sites.map((site) => siteVerdict(request, project, site, { mayBorrow, need: partSize(request) }));
   const fits: Fit[] = verdicts
     .filter((v) => v.code === 'FITS')
-    .map((v) => {
-      const slot = cycleSites.slot(v.siteId);
-      return fitOf(request, slot.site, v.instanceType!, { code: 'FITS', fits: v.fits, borrowed: v.borrowed }, slot.order);
-    });
+    .map((v) => fitOf(request, cycleSites.slot(v.siteId), v.instanceType!, { code: 'FITS', fits: v.fits, borrowed: v.borrowed }));
   fits.sort(rankOrder(policy));
-  const rank = new Map(fits.map((f, i) => [f.site.id, i]));
+  const rank = new Map(fits.map((f, i) => [f.slot.site.id, i]));
   verdicts.sort((a, b) => (rank.get(a.siteId) ?? Infinity) - (rank.get(b.siteId) ?? Infinity) || depth(b.code) - depth(a.code) || a.site.localeCompare(b.site));
   return { decision: outcome.decision, verdicts };
 }
@@ -298,9 +299,9 @@ function choose(request: WaitingRequest, project: ProjectState, groups: TypeGrou
         const roomThere = site.reservedFor && !hold ? roomAt(site, c.type, null, c.slot.pooled) : roomNow(c);
         const room = siteRoom(project, site, c.type, need, held.atMost, mayBorrow, hold, roomThere, fits);
         if (room.code !== 'FITS') closest.note(room.code, c);
-        else if (room.fits < whole) partial.push(fitOf(request, site, c.type, room, c.slot.order));
+        else if (room.fits < whole) partial.push(fitOf(request, c.slot, c.type, room));
         else {
-          const fit = fitOf(request, site, c.type, room, c.slot.order, spare);
+          const fit = fitOf(request, c.slot, c.type, room, spare);
           if (!best || order(fit, best) < 0) {
             spare = best;
             best = fit;
@@ -312,7 +313,7 @@ function choose(request: WaitingRequest, project: ProjectState, groups: TypeGrou
     }
     if (full) group.fullFor = need;
   }
-  if (best) return { kind: 'place', placements: [{ siteId: best.site.id, instanceType: best.type, count: best.fits, borrowed: best.borrowed }] };
+  if (best) return { kind: 'place', placements: [{ siteId: best.slot.site.id, instanceType: best.type, count: best.fits, borrowed: best.borrowed }] };
   if (partial.length === 0) return { kind: 'none', closest, borrowable };
   if (!request.spanSites) {
     // only a request whose gang is more than it wants gets here
@@ -330,9 +331,9 @@ function spread(request: WaitingRequest, project: ProjectState, ranked: Fit[], m
   let total = 0;
   for (const f of ranked) {
     if (total >= want) break;
-    const room = checkRoom({ ...request, held: request.held + total }, tentative, f.site, f.type, { mayBorrow, need: 1 });
+    const room = checkRoom({ ...request, held: request.held + total }, tentative, f.slot.site, f.type, { mayBorrow, need: 1, pooled: f.slot.pooled });
     if (room.code !== 'FITS') continue;
-    placements.push({ siteId: f.site.id, instanceType: f.type, count: room.fits, borrowed: room.borrowed });
+    placements.push({ siteId: f.slot.site.id, instanceType: f.type, count: room.fits, borrowed: room.borrowed });
     holdProject(tentative, f.type, room.fits, request.leaseHours);
     total += room.fits;
   }
@@ -345,7 +346,7 @@ function shortOfGang(request: WaitingRequest, project: ProjectState, fitting: Fi
   const gang = gangSize(request);
   // the project binds when it could not hold the gang whichever of these sites' instance types it ran
   if (fitting.every((f) => projectRoom(request, project, f.type, gang).code !== null)) {
-    const { code, reason } = siteVerdict(request, project, fitting[0]!.site, { mayBorrow, need: gang });
+    const { code, reason } = siteVerdict(request, project, fitting[0]!.slot.site, { mayBorrow, need: gang });
     return { reasonCode: code as WaitReasonCode, reason };
   }
   return { reasonCode: 'SITE_CAPACITY', reason: `the sites that fit have room for ${room} of the ${gang} instances that must start together` };

@@ -105,9 +105,10 @@ export type PlacementStrategy = 'spread' | 'pack';
  * requests keep taking what frees up there. With it, capacity is held for one gang at a time, the
  * one that has waited longest (at least `afterMinutes` since it was submitted; one that holds
  * capacity already keeps it): at one site, the one that held it last cycle or else the one
- * closest to taking it whole (a gang that may span sites and is too big for any one: at as few
- * sites as hold it), what frees up is kept for it, and other requests get only what it does not
- * need (backfill). So it starts at the latest when what ran there when the hold began has ended.
+ * closest to taking it whole (a gang that may span sites and is too big for any one: across the
+ * sites closest to taking it, as many as it needs), what frees up is kept for it, and other
+ * requests get only what it does not need (backfill). So it starts at the latest when what ran
+ * there when the hold began has ended.
  * Only while its project's quota and budget allow it and the sites it may use could hold it at
  * all, and for at most `holdMinutes`: then it waits like any other request, and the next gang
  * that qualifies has capacity held for it.

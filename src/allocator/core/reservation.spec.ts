@@ -143,7 +143,7 @@ describe('capacity held for the gang that has waited longest', () => {
     expect(r1).toMatchObject({ reasonCode: 'RESERVED' });
   });
 
-  it('holds a gang too big for any one site that may span sites at as few sites as hold it', () => {
+  it('holds a gang too big for any one site that may span sites across the sites closest to taking it', () => {
     const sites = [site('a', 8, 4), site('b', 8, 6), site('c', 8, 7)];
     const reservation = chooseReservation([gang('g', 12, 45, { spanSites: true })], new Map(PROJECTS.map((p) => [p.id, p])), sites, POLICY.reservation, NOW);
     expect(reservation?.held.map((h) => `${h.siteId}:${h.count}`)).toEqual(['site-a:8', 'site-b:4']);

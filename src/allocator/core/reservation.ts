@@ -1,8 +1,7 @@
 import type { HeldCapacity, InstanceTypeOffer, Limits, ProjectState, Reservation, ReservationPolicy, SiteState, WaitingRequest } from './allocator.types.js';
-import { gangSize, howManyFit, minus, pooledCapacity, projectRoom, staticCheck } from './site-filter.js';
+import { HEALTH_RANK, gangSize, howManyFit, minus, pooledCapacity, projectRoom, staticCheck } from './site-filter.js';
 
 const MS_PER_MINUTE = 60_000;
-const HEALTH_RANK = { HEALTHY: 0, UNKNOWN: 1, DEGRADED: 2, DOWN: 3 } as const;
 const NOTHING_USED = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
 
 /** A site the gang may use, with how many of its instances the site has room for now and could ever hold. */
@@ -47,8 +46,8 @@ function optionsFor(gang: WaitingRequest, project: ProjectState, sites: SiteStat
 
 /**
  * Where to hold capacity for the gang: at the first site (in holdOrder) that could take it whole
- * or, for a gang too big for any one site that may span sites, at as few sites as hold it, in that
- * order. Null when the sites it may use could not hold it even empty.
+ * or, for a gang too big for any one site that may span sites, across the sites in that order, as
+ * many as it needs. Null when the sites it may use could not hold it even empty.
  */
 function holdsFor(gang: WaitingRequest, options: Option[]): HeldCapacity[] | null {
   const size = gangSize(gang);

@@ -8,6 +8,9 @@ import type { HeldCapacity, InstanceTypeOffer, LabelRequirement, Limits, Project
  * `explain` and `planRequest` all go through it, so they never disagree.
  */
 
+/** Healthier first, where sites are ranked. */
+export const HEALTH_RANK = { HEALTHY: 0, UNKNOWN: 1, DEGRADED: 2, DOWN: 3 } as const;
+
 /** Smaller first: GPUs, then vCPUs, then memory; the name settles a tie. */
 export const byTypeSize = (a: InstanceTypeOffer, b: InstanceTypeOffer) => a.gpus - b.gpus || a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB || a.name.localeCompare(b.name);
 
@@ -108,6 +111,8 @@ export interface VerdictOptions {
   mayBorrow: boolean;
   /** A spanning request needs only part of its gang at one site. */
   need?: number;
+  /** The site's pooledCapacity, when the caller has it. */
+  pooled?: Limits;
 }
 
 type StaticCode = 'NOT_ALLOWED' | 'NO_IMAGE' | 'NO_INSTANCE_TYPE' | 'MISSING_LABEL' | 'SITE_DOWN' | 'SITE_DRAINING';
@@ -145,7 +150,8 @@ export function checkRoom(request: WaitingRequest, project: ProjectState, site: 
   const need = options.need ?? gangSize(request);
   const held = projectRoom(request, project, type, need);
   if (held.code !== null) return STOPPED[held.code];
-  return siteRoom(project, site, type, need, held.atMost, options.mayBorrow, holdFor(site, request));
+  const hold = holdFor(site, request);
+  return siteRoom(project, site, type, need, held.atMost, options.mayBorrow, hold, roomAt(site, type, hold, options.pooled));
 }
 
 /** What `site` holds for a gang (see ReservationPolicy), if anything. */
