@@ -84,7 +84,12 @@ export class AllocatorCycleService implements OnApplicationBootstrap, OnApplicat
       await this.recordFigures(manager, seconds, decided);
       return { ...decided, seconds };
     });
-    if (!outcome) return;
+    if (!outcome) {
+      // another broker process is deciding; what was submitted here since it read the waiting
+      // requests would wait for the schedule: try again shortly after, as after a submission
+      this.soon();
+      return;
+    }
     this.metrics.record(outcome.seconds, outcome.considered, outcome.placed);
     if (outcome.placed > 0) {
       this.logger.info({ considered: outcome.considered, placed: outcome.placed, seconds: outcome.seconds }, 'allocator cycle placed requests');
