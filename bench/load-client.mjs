@@ -4,6 +4,7 @@
 // keeps `clients` keep-alive connections busy, one request at a time each, for `seconds`, and
 // answers with what it measured: { count, seconds, latencies (ms), failures }.
 import http from 'node:http';
+import { httpRequest } from './http.mjs';
 import { performance } from 'node:perf_hooks';
 
 // one keep-alive pool per server, kept across rounds: a bench of the servers, not of TCP handshakes
@@ -13,18 +14,6 @@ const agentOf = (origin, clients) => {
   return agents.get(origin);
 };
 
-function request(url, options, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, options, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** An answer counts when it is HTTP 200 with data and no errors; `expect` is a string it must contain. */
 async function measure({ url, headers, body, clients, seconds, expect }) {
@@ -38,7 +27,7 @@ async function measure({ url, headers, body, clients, seconds, expect }) {
       const t0 = performance.now();
       let outcome;
       try {
-        const { status, text } = await request(url, options, body);
+        const { status, text } = await httpRequest(url, options, body);
         outcome = status === 200 && text.includes(expect) && !text.includes('"errors"') ? 'ok' : `${status} ${text.slice(0, 200)}`;
       } catch (err) {
         outcome = String(err);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { httpRequest } from './http.mjs';
 
 // the broker in this process loads the AWS SDK, which would warn on Node 20 about its releases from 2027
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -122,18 +123,9 @@ async function startEmulator(dir, spec) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 5 });
 
 function request(url, { method = 'GET', body } = {}) {
-  return new Promise((resolve, reject) => {
-    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    const req = http.request(url, { method, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  return httpRequest(url, { method, agent, headers }, body);
 }
 
 async function gql(base, query, variables = {}) {

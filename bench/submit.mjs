@@ -28,6 +28,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { httpRequest } from './http.mjs';
 
 const DIST = process.env.BENCH_DIST ? `${pathToFileURL(resolve(process.env.BENCH_DIST)).href}/` : new URL('../dist/', import.meta.url).href;
 const { startBroker } = await import(new URL('broker.js', DIST).href);
@@ -168,20 +169,8 @@ function writeSites(dir, base) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 5 });
 
 function post(base, path, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${base}${path}`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}`, 'content-length': Buffer.byteLength(body) };
+  return httpRequest(`${base}${path}`, { method: 'POST', agent, headers }, body);
 }
 
 function get(base, path) {

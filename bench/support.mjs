@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { httpRequest } from './http.mjs';
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -84,18 +85,9 @@ export class GraphqlClient {
   }
 
   post(path, body) {
-    return new Promise((resolve, reject) => {
-      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      if (this.token) headers.authorization = `Bearer ${this.token}`;
-      const req = http.request(`${this.base}${path}`, { method: 'POST', agent: this.agent, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return httpRequest(`${this.base}${path}`, { method: 'POST', agent: this.agent, headers }, body);
   }
 
   /** The operation's data; throws on any error. */

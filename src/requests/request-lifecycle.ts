@@ -250,23 +250,7 @@ export class RequestLifecycle {
     for (const { instance, to, patch, why } of moves) {
       const from = instance.state;
       Object.assign(instance, { ...patch, state: to });
-      events.push({
-        id: timeOrderedUuid(),
-        at: this.clock.now(),
-        requestId: instance.requestId,
-        instanceId: instance.id,
-        siteId: instance.siteId,
-        kind: 'INSTANCE_STATE',
-        fromState: from,
-        toState: to,
-        reason: why ?? patch.failureReason ?? null,
-        reasonCode: patch.failureCode ?? null,
-      });
-      this.logAfterCommit(
-        manager,
-        { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
-        'instance state changed',
-      );
+      events.push(this.instanceMoved(manager, instance, from, patch, why));
     }
     await this.insertEvents(manager, events);
     this.updates.changedMany(manager, [...new Set(moves.map((m) => m.instance.requestId))]);
@@ -292,7 +276,20 @@ export class RequestLifecycle {
     const { affected } = await manager.getRepository(Instance).update({ id: instance.id, state: from }, change);
     if (affected === 0) throw new StaleStateError('instance', instance.id, from);
     Object.assign(instance, change);
-    await this.record(manager, {
+    await this.record(manager, this.instanceMoved(manager, instance, from, patch, why));
+  }
+
+  /** The history event of an instance that has just moved from `from` (to its state now, with `patch`), logged once committed. */
+  private instanceMoved(manager: EntityManager, instance: Instance, from: InstanceState, patch: Partial<Instance>, why?: string): NewEvent {
+    const to = instance.state;
+    this.logAfterCommit(
+      manager,
+      { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
+      'instance state changed',
+    );
+    return {
+      id: timeOrderedUuid(),
+      at: this.clock.now(),
       requestId: instance.requestId,
       instanceId: instance.id,
       siteId: instance.siteId,
@@ -301,12 +298,7 @@ export class RequestLifecycle {
       toState: to,
       reason: why ?? patch.failureReason ?? null,
       reasonCode: patch.failureCode ?? null,
-    });
-    this.logAfterCommit(
-      manager,
-      { instanceId: instance.id, requestId: instance.requestId, siteId: instance.siteId, projectId: instance.projectId, siteInstanceId: instance.siteInstanceId, from, to, why },
-      'instance state changed',
-    );
+    };
   }
 
   /** Something in a request's history that is not a state change, such as a lease about to end. */
