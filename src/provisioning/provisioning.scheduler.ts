@@ -15,12 +15,15 @@ import { TerminatorService } from './terminator.service.js';
 
 /** Instances usually settle within seconds of a call to their site: look again this soon after. */
 const FOLLOW_UP_MS = 3000;
+/** While instances stay in flux and none moves (a slow cloud), follow-ups back off to this. */
+const SLOWEST_FOLLOW_UP_MS = 30_000;
 
 /**
- * When provisioning work runs: right after the signal that makes it due, a follow-up reconcile
- * of the instances in flux a few seconds after a site was asked to start or end something, and
- * the reconcile schedule, whose passes look at everything and also retry whatever a signal
- * missed (a crash, another broker process).
+ * When provisioning work runs: right after the signal that makes it due; follow-up reconciles of
+ * the instances in flux, a few seconds after a site was asked to start or end something and again
+ * while some are still starting or ending (every few seconds while they move, less often while
+ * they wait); and the reconcile schedule, whose passes look at everything and also retry whatever
+ * a signal missed (a crash, another broker process).
  */
 @Injectable()
 export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -28,7 +31,9 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
   private readonly terminating: SerialTask;
   private readonly reconciling: SerialTask;
   private schedule?: ScheduledTask;
-  private followUp?: NodeJS.Timeout;
+  private followUp?: { timer: NodeJS.Timeout; dueMs: number };
+  /** How long the next follow-up waits while instances stay in flux: doubled after each pass in which none moved. */
+  private followUpDelayMs = FOLLOW_UP_MS;
   /** The next reconcile pass looks at every instance (the schedule's, or one asked for), not only at those in flux (a follow-up). */
   private wholePassDue = false;
   private retry?: NodeJS.Timeout;
@@ -63,6 +68,10 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
       await this.leaseNotices.warnEndingLeases();
       const outcome = await this.reconciler.reconcileAll({ inFlux });
       if (outcome.released) this.signals.emit('requests-waiting');
+      if (outcome.inFlux) {
+        this.followUpDelayMs = outcome.moved ? FOLLOW_UP_MS : Math.min(this.followUpDelayMs * 2, SLOWEST_FOLLOW_UP_MS);
+        this.followUpIn(this.followUpDelayMs);
+      }
       await Promise.all([this.provisioning.trigger(), this.terminating.trigger()]);
     }, report('reconcile pass'));
   }
@@ -84,13 +93,24 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
     this.retry.unref();
   }
 
+  /** After calls to sites: their instances change within seconds. */
   private reconcileSoon(): void {
-    if (this.followUp) return;
-    this.followUp = setTimeout(() => {
+    this.followUpDelayMs = FOLLOW_UP_MS;
+    this.followUpIn(FOLLOW_UP_MS);
+  }
+
+  /** A follow-up reconcile of the instances in flux in `ms`, unless one is due sooner. */
+  private followUpIn(ms: number): void {
+    if (this.draining) return;
+    const dueMs = performance.now() + ms; // timers run on real time, whatever the clock says
+    if (this.followUp && this.followUp.dueMs <= dueMs) return;
+    clearTimeout(this.followUp?.timer);
+    const timer = setTimeout(() => {
       this.followUp = undefined;
       void this.reconciling.trigger();
-    }, FOLLOW_UP_MS);
-    this.followUp.unref();
+    }, ms);
+    timer.unref();
+    this.followUp = { timer, dueMs };
   }
 
   /**
@@ -107,7 +127,7 @@ export class ProvisioningScheduler implements OnApplicationBootstrap, BeforeAppl
   private draining?: Promise<void>;
 
   private async stopWork(): Promise<void> {
-    clearTimeout(this.followUp);
+    clearTimeout(this.followUp?.timer);
     clearTimeout(this.retry);
     this.provisioner.stop(); // a pass under way finishes its calls to sites but starts no more placements
     await this.schedule?.destroy();

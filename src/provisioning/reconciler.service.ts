@@ -46,7 +46,13 @@ type InstanceChange = { to: InstanceState; patch: Partial<Instance>; why: string
 export interface ReconcileOutcome {
   released: boolean;
   terminating: boolean;
+  /** Some instance changed state (the sites are making progress). */
+  moved: boolean;
+  /** Some instance is still starting or ending at its site: worth another look soon. */
+  inFlux: boolean;
 }
+
+const NOTHING: ReconcileOutcome = { released: false, terminating: false, moved: false, inFlux: false };
 
 /**
  * Keeps the federation's view true: per site, DescribeInstances by this deployment's tag and
@@ -84,6 +90,8 @@ export class ReconcilerService {
     return {
       released: outcomes.some((o) => o.released) || leases.released,
       terminating: outcomes.some((o) => o.terminating) || leases.terminating,
+      moved: outcomes.some((o) => o.moved),
+      inFlux: outcomes.some((o) => o.inFlux),
     };
   }
 
@@ -92,7 +100,7 @@ export class ReconcilerService {
     this.inProgress.add(site.id);
     return withinDeadline(pass, this.config.SKYPOOL_SITE_TIMEOUT_MS, () => {
       this.logger.warn({ siteId: site.id, site: site.name }, 'site is slow to answer; the reconcile pass goes on without it');
-      return { released: false, terminating: false };
+      return NOTHING;
     });
   }
 
@@ -105,7 +113,7 @@ export class ReconcilerService {
    */
   async reconcileSite(site: Site, options: { inFlux?: boolean } = {}): Promise<ReconcileOutcome> {
     const inFlux = options.inFlux ? await this.instancesOf(site, IN_FLUX_STATES) : undefined;
-    if (inFlux?.length === 0) return { released: false, terminating: false };
+    if (inFlux?.length === 0) return NOTHING;
     let remote: SiteInstance[];
     try {
       const driver = this.drivers.forSite(this.sites.connectionOf(site));
@@ -122,7 +130,8 @@ export class ReconcilerService {
       // an answer that cannot be read tells nothing of the instances, but the site did answer
       if (error.category === 'malformed') await this.health.recordMalformedReply(site, error.message);
       else await this.health.record(site.id, { ok: false, latencyMs: null, category: error.category, message: error.message, detail: error.detail });
-      return { released: false, terminating: false };
+      // no follow-up for a site that failed to answer: the schedule's passes try it again, as often as before
+      return NOTHING;
     }
     // an answer ends a run of failures; latency and warnings are the probe's to judge
     if (site.consecutiveFailures > 0) await this.health.record(site.id, { ok: true, latencyMs: null });
@@ -134,8 +143,9 @@ export class ReconcilerService {
 
     // which requests have instances to move, from the books as they are; each is then moved under its locks
     const books = inFlux ?? (await this.instancesOf(site, AT_SITE_STATES));
-    const outcome: ReconcileOutcome = { released: false, terminating: false };
     const changing = [...new Set(books.filter((row) => change(row)).map((row) => row.requestId))];
+    // an instance that changes leaves flux (it runs, ended or failed); one that does not stays as it was
+    const outcome: ReconcileOutcome = { ...NOTHING, moved: changing.length > 0, inFlux: books.some((row) => IN_FLUX_STATES.includes(row.state) && !change(row)) };
     for (let i = 0; i < changing.length; i += REQUESTS_PER_TRANSACTION) {
       const moved = await this.db.transaction((manager) => this.moveAsSeen(manager, site, changing.slice(i, i + REQUESTS_PER_TRANSACTION), change));
       outcome.released ||= moved.released;
@@ -158,7 +168,7 @@ export class ReconcilerService {
    * Moves the requests' instances at the site as the listing says (`change`), under their locks
    * (the requests first, then their instances), and settles the requests that changed.
    */
-  private async moveAsSeen(manager: EntityManager, site: Site, requestIds: string[], change: (row: Instance) => InstanceChange | undefined): Promise<ReconcileOutcome> {
+  private async moveAsSeen(manager: EntityManager, site: Site, requestIds: string[], change: (row: Instance) => InstanceChange | undefined): Promise<Pick<ReconcileOutcome, 'released' | 'terminating'>> {
     const requests = await lockRequests(manager, requestIds);
     const instancesOf = groupBy(requests.length > 0 ? await lockInstancesOfRequests(manager, requests) : [], (i) => i.requestId);
     const moves: InstanceMove[] = [];
@@ -262,7 +272,7 @@ export class ReconcilerService {
   /** Requests whose lease is over start terminating. */
   private async endExpiredLeases(): Promise<ReconcileOutcome> {
     const due = await this.db.manager.getRepository(ResourceRequest).find({ where: { state: 'RUNNING', leaseEndsAt: LessThanOrEqual(this.clock.now()) }, select: { id: true } });
-    const result: ReconcileOutcome = { released: false, terminating: false };
+    const result: ReconcileOutcome = { ...NOTHING };
     for (const { id } of due) {
       const settled = await this.db.transaction((manager) => this.settlement.settle(manager, id));
       result.terminating ||= settled.terminating;
