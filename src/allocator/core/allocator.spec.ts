@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { allocate, evaluate, waitReason } from './allocator.js';
 import type { AllocatorInput, Decision, InstanceTypeOffer, ProjectState, Resources, SiteState, SiteVerdict, WaitingRequest } from './allocator.types.js';
+import { projectState, siteState, waitingRequest } from '../../../test/helpers/allocator-states.js';
 import { budgetFits, howManyFit, siteVerdict, smallestFittingType } from './site-filter.js';
 
 const small: InstanceTypeOffer = { name: 'm1.small', vcpus: 1, memoryMiB: 2048, gpus: 0 };
@@ -9,67 +10,19 @@ const large: InstanceTypeOffer = { name: 'm1.large', vcpus: 4, memoryMiB: 8192, 
 const gpuLarge: InstanceTypeOffer = { name: 'g1.large', vcpus: 8, memoryMiB: 32768, gpus: 1 };
 const resources = (vcpus = 0, memoryMiB = 0, gpus = 0, instances = 0): Resources => ({ vcpus, memoryMiB, gpus, instances });
 
-function site(name: string, over: Partial<SiteState> = {}): SiteState {
-  return {
-    id: `site-${name}`,
-    name,
-    institution: 'uni-x',
-    health: 'HEALTHY',
-    draining: false,
-    capacity: { vcpus: 64, memoryMiB: 262144, gpus: 0, instances: null },
-    homeShare: 0,
-    lendsHomeShare: false,
-    used: resources(),
-    usedByHome: resources(),
-    instanceTypes: [small, medium, large],
-    images: ['ubuntu-22.04'],
-    labels: {},
-    ...over,
-  };
-}
+const site = (name: string, over: Partial<SiteState> = {}): SiteState =>
+  siteState(name, { capacity: { vcpus: 64, memoryMiB: 262144, gpus: 0, instances: null }, instanceTypes: [small, medium, large], images: ['ubuntu-22.04'], ...over });
 
 /** A site with room for `vcpus` and plenty of memory. */
 const sized = (name: string, vcpus: number, over: Partial<SiteState> = {}) => site(name, { capacity: { vcpus, memoryMiB: 1 << 20, gpus: 0, instances: null }, ...over });
 
-function project(id: string, over: Partial<ProjectState> = {}): ProjectState {
-  return {
-    id,
-    institution: 'uni-a',
-    limits: { vcpus: 64, memoryMiB: 1 << 20, gpus: 0, instances: null },
-    used: resources(),
-    coreHoursLeft: null,
-    gpuHoursLeft: null,
-    promisedCoreHours: 0,
-    promisedGpuHours: 0,
-    usage: 0,
-    priorityFactor: 1,
-    ...over,
-  };
-}
+const project = (id: string, over: Partial<ProjectState> = {}): ProjectState => projectState(id, { limits: { vcpus: 64, memoryMiB: 1 << 20, gpus: 0, instances: null }, ...over });
 
 let seq = 0;
 /** 2 vCPUs and 2 GiB: an m1.medium where the catalogue above is offered. */
 function request(over: Partial<WaitingRequest> = {}): WaitingRequest {
   seq++;
-  return {
-    id: `r${seq}`,
-    projectId: 'p1',
-    image: 'ubuntu-22.04',
-    vcpus: 2,
-    memoryMiB: 2048,
-    gpus: 0,
-    count: 1,
-    minCount: 1,
-    leaseHours: 1,
-    sites: null,
-    requirements: [],
-    preferredSites: [],
-    spanSites: false,
-    held: 0,
-    avoidSites: [],
-    createdAt: new Date(1_000_000 + seq * 1000),
-    ...over,
-  };
+  return waitingRequest(`r${seq}`, { vcpus: 2, memoryMiB: 2048, createdAt: new Date(1_000_000 + seq * 1000), ...over });
 }
 
 /** One request against `sites`, for project p1 unless `projects` says otherwise. */

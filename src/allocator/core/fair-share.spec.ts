@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { allocate } from './allocator.js';
 import type { ProjectState, SiteState, WaitingRequest } from './allocator.types.js';
+import { projectState, siteState, waitingRequest } from '../../../test/helpers/allocator-states.js';
 import { decayed, fairShareScore } from './fair-share.js';
 
 describe('fairShareScore', () => {
@@ -41,40 +42,14 @@ function run(factors: number[], days = 30): number[] {
   const STEP_MINUTES = 10;
   const LEASE_HOURS = 4;
   const HALF_LIFE = 24;
-  const sites: SiteState[] = ['a', 'b'].map((name) => ({
-    id: `site-${name}`,
-    name,
-    institution: 'uni-x',
-    health: 'HEALTHY',
-    draining: false,
-    capacity: { vcpus: 32, memoryMiB: 1 << 20, gpus: 0, instances: null },
-    homeShare: 0,
-    lendsHomeShare: false,
-    used: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-    usedByHome: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-    instanceTypes: [{ name: 'm1.medium', vcpus: 2, memoryMiB: 4096, gpus: 0 }],
-    images: ['ubuntu-22.04'],
-    labels: {},
-  }));
+  const sites: SiteState[] = ['a', 'b'].map((name) =>
+    siteState(name, { capacity: { vcpus: 32, memoryMiB: 1 << 20, gpus: 0, instances: null }, instanceTypes: [{ name: 'm1.medium', vcpus: 2, memoryMiB: 4096, gpus: 0 }], images: ['ubuntu-22.04'] }),
+  );
   let created = 0;
-  const newRequest = (projectId: string): WaitingRequest => ({
-    id: `r${++created}`,
-    projectId,
-    image: 'ubuntu-22.04',
-    vcpus: 2,
-    memoryMiB: 2048,
-    gpus: 0,
-    count: 1,
-    minCount: 1,
-    leaseHours: LEASE_HOURS,
-    sites: null,
-    requirements: [],
-    preferredSites: [],
-    spanSites: false,
-    held: 0,
-    avoidSites: [],
-    createdAt: new Date(created * 1000),
-  });
+  const newRequest = (projectId: string): WaitingRequest => {
+    created++;
+    return waitingRequest(`r${created}`, { projectId, vcpus: 2, memoryMiB: 2048, leaseHours: LEASE_HOURS, createdAt: new Date(created * 1000) });
+  };
   const ids = factors.map((_, i) => `p${i}`);
   const usage = factors.map(() => 0);
   const got = factors.map(() => 0);
@@ -85,18 +60,13 @@ function run(factors: number[], days = 30): number[] {
     running = running.filter((i) => i.ends > now);
     const projects: ProjectState[] = factors.map((priorityFactor, p) => {
       const mine = running.filter((i) => i.project === p);
-      return {
-        id: ids[p]!,
-        institution: 'uni-a',
+      return projectState(ids[p]!, {
         limits: { vcpus: 1000, memoryMiB: 1 << 30, gpus: 0, instances: null },
         used: { vcpus: mine.reduce((n, i) => n + i.vcpus, 0), memoryMiB: mine.length * 4096, gpus: 0, instances: mine.length },
-        coreHoursLeft: null,
-        gpuHoursLeft: null,
         promisedCoreHours: mine.reduce((n, i) => n + (i.vcpus * (i.ends - now)) / 60, 0),
-        promisedGpuHours: 0,
         usage: usage[p]!,
         priorityFactor,
-      };
+      });
     });
     for (const site of sites) {
       const here = running.filter((i) => i.site === site.id);

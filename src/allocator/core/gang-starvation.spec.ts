@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { allocate } from './allocator.js';
 import type { InstanceTypeOffer, ProjectState, ReservationPolicy, SiteState, WaitingRequest } from './allocator.types.js';
+import { projectState, siteState, waitingRequest } from '../../../test/helpers/allocator-states.js';
 
 /**
  * A gang in a stream of small requests, cycle after cycle (a cycle a minute): small requests
@@ -39,56 +40,15 @@ interface Outcome {
 
 function site(i: number, slots: number, used: number): SiteState {
   const inUse = { vcpus: used, memoryMiB: used * 1024, gpus: 0, instances: used };
-  return {
-    id: `site-${i}`,
-    name: `s${i}`,
-    institution: 'uni',
-    health: 'HEALTHY',
-    draining: false,
-    capacity: { vcpus: slots, memoryMiB: slots * 1024, gpus: 0, instances: null },
-    homeShare: 0,
-    lendsHomeShare: false,
-    used: inUse,
-    usedByHome: inUse,
-    instanceTypes: [SLOT],
-    images: ['img'],
-    labels: {},
-  };
+  return siteState(`s${i}`, { id: `site-${i}`, institution: 'uni', capacity: { vcpus: slots, memoryMiB: slots * 1024, gpus: 0, instances: null }, used: inUse, usedByHome: inUse, instanceTypes: [SLOT], images: ['img'] });
 }
 
-const project = (id: string, usage: number): ProjectState => ({
-  id,
-  institution: 'uni',
-  limits: { vcpus: 1e6, memoryMiB: 1e9, gpus: 0, instances: null },
-  used: { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 },
-  coreHoursLeft: null,
-  gpuHoursLeft: null,
-  promisedCoreHours: 0,
-  promisedGpuHours: 0,
-  usage,
-  priorityFactor: 1,
-});
+const project = (id: string, usage: number): ProjectState => projectState(id, { institution: 'uni', limits: { vcpus: 1e6, memoryMiB: 1e9, gpus: 0, instances: null }, usage });
 // the small requests' project has the better score: its requests are decided before the gang
 const PROJECTS = [project('small', 0), project('big', 1_000_000)];
 
-const waiting = (id: string, projectId: string, count: number, createdAt: Date, leaseCycles: number, spanSites = false): WaitingRequest => ({
-  id,
-  projectId,
-  image: 'img',
-  vcpus: 1,
-  memoryMiB: 1024,
-  gpus: 0,
-  count,
-  minCount: count,
-  leaseHours: leaseCycles / 60,
-  sites: null,
-  requirements: [],
-  preferredSites: [],
-  spanSites,
-  held: 0,
-  avoidSites: [],
-  createdAt,
-});
+const waiting = (id: string, projectId: string, count: number, createdAt: Date, leaseCycles: number, spanSites = false): WaitingRequest =>
+  waitingRequest(id, { projectId, image: 'img', count, minCount: count, leaseHours: leaseCycles / 60, spanSites, createdAt });
 
 /** mulberry32 */
 function generator(seed: number) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { allocate, evaluate } from './allocator.js';
 import type { AllocatorInput, Decision, InstanceTypeOffer, ProjectState, Resources, SiteState, WaitingRequest } from './allocator.types.js';
+import { projectState, siteState, waitingRequest } from '../../../test/helpers/allocator-states.js';
 import { chooseReservation, withReservation } from './reservation.js';
 
 const small: InstanceTypeOffer = { name: 'm1.small', vcpus: 1, memoryMiB: 1024, gpus: 0 };
@@ -10,60 +11,12 @@ const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_00
 const POLICY = { placement: 'spread' as const, reservation: { afterMinutes: 30, holdMinutes: 120 } };
 
 /** A site of `vcpus` m1.small slots, `used` of them taken. */
-function site(name: string, vcpus: number, used = 0, over: Partial<SiteState> = {}): SiteState {
-  return {
-    id: `site-${name}`,
-    name,
-    institution: 'uni-x',
-    health: 'HEALTHY',
-    draining: false,
-    capacity: { vcpus, memoryMiB: vcpus * 1024, gpus: 0, instances: null },
-    homeShare: 0,
-    lendsHomeShare: false,
-    used: resources(used),
-    usedByHome: resources(),
-    instanceTypes: [small],
-    images: ['ubuntu-22.04'],
-    labels: {},
-    ...over,
-  };
-}
+const site = (name: string, vcpus: number, used = 0, over: Partial<SiteState> = {}): SiteState =>
+  siteState(name, { capacity: { vcpus, memoryMiB: vcpus * 1024, gpus: 0, instances: null }, used: resources(used), instanceTypes: [small], images: ['ubuntu-22.04'], ...over });
 
-const project = (id: string, over: Partial<ProjectState> = {}): ProjectState => ({
-  id,
-  institution: 'uni-a',
-  limits: { vcpus: 1000, memoryMiB: 1 << 24, gpus: 0, instances: null },
-  used: resources(),
-  coreHoursLeft: null,
-  gpuHoursLeft: null,
-  promisedCoreHours: 0,
-  promisedGpuHours: 0,
-  usage: 0,
-  priorityFactor: 1,
-  ...over,
-});
+const project = (id: string, over: Partial<ProjectState> = {}): ProjectState => projectState(id, { limits: { vcpus: 1000, memoryMiB: 1 << 24, gpus: 0, instances: null }, ...over });
 
-function request(id: string, over: Partial<WaitingRequest> = {}): WaitingRequest {
-  return {
-    id,
-    projectId: 'small',
-    image: 'ubuntu-22.04',
-    vcpus: 1,
-    memoryMiB: 1024,
-    gpus: 0,
-    count: 1,
-    minCount: 1,
-    leaseHours: 1,
-    sites: null,
-    requirements: [],
-    preferredSites: [],
-    spanSites: false,
-    held: 0,
-    avoidSites: [],
-    createdAt: minutesAgo(1),
-    ...over,
-  };
-}
+const request = (id: string, over: Partial<WaitingRequest> = {}): WaitingRequest => waitingRequest(id, { projectId: 'small', createdAt: minutesAgo(1), ...over });
 
 /** A gang of `size` that waited `minutes`, of project `big`. */
 const gang = (id: string, size: number, minutes: number, over: Partial<WaitingRequest> = {}) => request(id, { projectId: 'big', count: size, minCount: size, createdAt: minutesAgo(minutes), ...over });

@@ -1,38 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InstanceTypeOffer, ProjectState, SiteState } from './allocator.types.js';
+import { projectState, siteState } from '../../../test/helpers/allocator-states.js';
 import { budgetFits, pooledCapacity } from './site-filter.js';
 
 /** The filters' arithmetic on budgets and home shares is exact: no float slack decides a placement. */
 
-const none = { vcpus: 0, memoryMiB: 0, gpus: 0, instances: 0 };
-const site = (homeShare: number, capacity: SiteState['capacity']): SiteState => ({
-  id: 's',
-  name: 's',
-  institution: 'uni-x',
-  health: 'HEALTHY',
-  draining: false,
-  capacity,
-  homeShare,
-  lendsHomeShare: false,
-  used: none,
-  usedByHome: none,
-  instanceTypes: [],
-  images: [],
-  labels: {},
-});
-const project = (over: Partial<ProjectState>): ProjectState => ({
-  id: 'p',
-  institution: 'uni-y',
-  limits: { vcpus: 1000, memoryMiB: 1 << 30, gpus: 100, instances: null },
-  used: none,
-  coreHoursLeft: null,
-  gpuHoursLeft: null,
-  promisedCoreHours: 0,
-  promisedGpuHours: 0,
-  usage: 0,
-  priorityFactor: 1,
-  ...over,
-});
+const site = (homeShare: number, capacity: SiteState['capacity']): SiteState => siteState('s', { id: 's', homeShare, capacity });
+const project = (over: Partial<ProjectState>): ProjectState => projectState('p', { institution: 'uni-y', limits: { vcpus: 1000, memoryMiB: 1 << 30, gpus: 100, instances: null }, ...over });
 const small: InstanceTypeOffer = { name: 'small', vcpus: 1, memoryMiB: 1024, gpus: 0 };
 const gpu: InstanceTypeOffer = { name: 'gpu', vcpus: 1, memoryMiB: 1024, gpus: 1 };
 
