@@ -13,6 +13,7 @@ import type { EmulatedFaults } from '../src/compute/emulator/index.js';
 import { SiteEmulatorService } from '../src/compute/site-emulator.service.js';
 import { Db } from '../src/database/db.js';
 import { ProvisioningScheduler } from '../src/provisioning/provisioning.scheduler.js';
+import { ReconcilerService } from '../src/provisioning/reconciler.service.js';
 import { Instance } from '../src/requests/entities/instance.entity.js';
 import { ResourceRequest } from '../src/requests/entities/resource-request.entity.js';
 import { RequestLifecycle } from '../src/requests/request-lifecycle.js';
@@ -238,5 +239,25 @@ describe(`provisioning races on the ${databaseKind} database`, () => {
       }
       expect(failures).toEqual([]); // no deadlock (40P01) for Db.transaction to retry, no stale write
     }, 120_000);
+  });
+
+  describe('follow-up reconciles', () => {
+    const b = raceBroker([{ name: 'slow-start' }]);
+    beforeAll(() => b.start(), 60_000);
+    afterAll(() => b.stop());
+
+    it('look again at instances still starting, with no scheduled pass, until the site shows them running', async () => {
+      const passes = jest.spyOn(b.get(ReconcilerService), 'reconcileAll');
+      const p = await b.project('slow-start');
+      const id = await b.submit(p, 2, 'slow-start');
+      await b.started([id], 2);
+      // the follow-up a few seconds after the call finds them pending: the site's clock has not moved
+      const first = await eventually(async () => passes.mock.results.find((_, i) => passes.mock.calls[i]![0]?.inFlux)?.value, 'a follow-up reconcile');
+      expect(first).toMatchObject({ moved: false, inFlux: true });
+      expect(await b.rowStates(id)).toEqual({ PENDING: 2 });
+      b.clock.advance(2_000); // now the site shows them running; only another follow-up can see it
+      await eventually(async () => ((await b.rowStates(id)).RUNNING === 2 ? true : undefined), 'the instances to run');
+      passes.mockRestore();
+    }, 60_000);
   });
 });
