@@ -185,7 +185,8 @@ describe('the broker as a process', () => {
       const { signInLink, msg } = JSON.parse(line) as { signInLink: string; msg: string };
       expect(msg).toBe('open this link to sign in to the portal as the federation administrator (once, within 15 minutes)');
       expect(signInLink).toMatch(new RegExp(`^${broker.url}/auth/link\\?code=[A-Za-z0-9_-]{43}$`));
-      expect(broker.output().split('\n')).toContain(`        ${signInLink}`); // a line of its own, for a person to copy
+      // a line of its own, for a person to copy; stderr is a pipe of its own, read when it comes, maybe after the ready line on stdout
+      await eventually(async () => (broker.output().split('\n').includes(`        ${signInLink}`) ? true : undefined), 'the sign-in link on a line of its own on stderr');
       expect((await fetch(signInLink, { redirect: 'manual' })).status).toBe(302);
       const again = await fetch(signInLink, { redirect: 'manual' });
       expect(again.status).toBe(401);
