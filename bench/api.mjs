@@ -23,6 +23,7 @@ import inspector from 'node:inspector';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { projectWithAllocation } from './http.mjs';
 import { DIST, GraphqlClient, median, percentile, SERVER_URL, startBenchBroker, startRemoteSites, withBenchDatabase } from './support.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 220);
@@ -74,9 +75,7 @@ function writeSites(dir, base) {
 
 /** A project with BENCH_REQUESTS placed requests and their instances; resolves to a researcher's token of it. */
 async function seed(admin) {
-  const { createProject } = await admin.gql('mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }', { i: { name: 'bench', institution: 'Bench University' } });
-  const projectId = createProject.id;
-  await admin.gql('mutation($i: GrantAllocationInput!) { grantAllocation(input: $i) { id } }', { i: { projectId, vcpus: 1_000_000, memoryMiB: 2_000_000_000 } });
+  const projectId = await projectWithAllocation((q, v) => admin.gql(q, v), { name: 'bench', institution: 'Bench University' }, { vcpus: 1_000_000, memoryMiB: 2_000_000_000 });
   const submit = 'mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { __typename ... on UserError { message } } }';
   for (let r = 0; r < REQUESTS; r++) {
     const { submitRequest } = await admin.gql(submit, { i: { projectId, image: IMAGE, vcpus: 1, memoryMiB: 1024, count: INSTANCES_EACH, leaseHours: 24 } });

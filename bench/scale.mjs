@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { httpRequest } from './http.mjs';
+import { graphqlData, httpRequest, projectWithAllocation } from './http.mjs';
 
 // the broker in this process loads the AWS SDK, which would warn on Node 20 about its releases from 2027
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -129,10 +129,7 @@ function request(url, { method = 'GET', body } = {}) {
 }
 
 async function gql(base, query, variables = {}) {
-  const { status, text } = await request(`${base}/graphql`, { method: 'POST', body: JSON.stringify({ query, variables }) });
-  const body = JSON.parse(text);
-  if (status !== 200 || body.errors?.length) throw new Error(`GraphQL ${status}: ${JSON.stringify(body.errors ?? body)}`);
-  return body.data;
+  return graphqlData(await request(`${base}/graphql`, { method: 'POST', body: JSON.stringify({ query, variables }) }));
 }
 
 /** An instance as `GET <endpoint>/instances` lists it. */
@@ -233,13 +230,7 @@ async function run(base, db, specs, endpoints) {
   const health = await Promise.all(specs.map((spec, s) => gql(base, register, { i: { ...spec, endpoint: endpoints[s] } })));
   const projects = [];
   for (let p = 0; p < PROJECTS; p++) {
-    const { createProject } = await gql(base, 'mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }', {
-      i: { name: `scale-${p}`, institution: `Scale University ${p % 4}` },
-    });
-    await gql(base, 'mutation($i: GrantAllocationInput!) { grantAllocation(input: $i) { id } }', {
-      i: { projectId: createProject.id, vcpus: 100_000, memoryMiB: 400_000_000 },
-    });
-    projects.push(createProject.id);
+    projects.push(await projectWithAllocation((q, v) => gql(base, q, v), { name: `scale-${p}`, institution: `Scale University ${p % 4}` }, { vcpus: 100_000, memoryMiB: 400_000_000 }));
   }
   const requests = requestsToSubmit(projects);
 

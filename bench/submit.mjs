@@ -28,7 +28,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { httpRequest } from './http.mjs';
+import { graphqlData, httpRequest, projectWithAllocation } from './http.mjs';
 
 const DIST = process.env.BENCH_DIST ? `${pathToFileURL(resolve(process.env.BENCH_DIST)).href}/` : new URL('../dist/', import.meta.url).href;
 const { startBroker } = await import(new URL('broker.js', DIST).href);
@@ -173,22 +173,12 @@ function post(base, path, body) {
   return httpRequest(`${base}${path}`, { method: 'POST', agent, headers }, body);
 }
 
-function get(base, path) {
-  return new Promise((resolve, reject) => {
-    http.get(`${base}${path}`, { agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
+async function get(base, path) {
+  return (await httpRequest(`${base}${path}`, { agent })).text;
 }
 
 async function gql(base, query, variables = {}) {
-  const { status, text } = await post(base, '/graphql', JSON.stringify({ query, variables }));
-  const body = JSON.parse(text);
-  if (status !== 200 || body.errors?.length) throw new Error(`GraphQL ${status}: ${JSON.stringify(body.errors ?? body)}`);
-  return body.data;
+  return graphqlData(await post(base, '/graphql', JSON.stringify({ query, variables })));
 }
 
 /** The allocator's cycle histogram: how many cycles ran and how long they took in all. */
@@ -273,13 +263,7 @@ async function run({ broker, second, dataSource, close }, query, endQueries) {
   // one project per client, each allowed far more than its share
   const projects = [];
   for (let c = 0; c < CLIENTS; c++) {
-    const { createProject } = await gql(base, 'mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }', {
-      i: { name: `bench-${c}`, institution: `Bench University ${c % 3}` },
-    });
-    await gql(base, 'mutation($i: GrantAllocationInput!) { grantAllocation(input: $i) { id } }', {
-      i: { projectId: createProject.id, vcpus: 1_000_000, memoryMiB: 2_000_000_000 },
-    });
-    projects.push(createProject.id);
+    projects.push(await projectWithAllocation((q, v) => gql(base, q, v), { name: `bench-${c}`, institution: `Bench University ${c % 3}` }, { vcpus: 1_000_000, memoryMiB: 2_000_000_000 }));
   }
 
   // the bench's own statements on the database are transactions too: counted, to leave them out

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { httpRequest } from './http.mjs';
+import { graphqlData, httpRequest } from './http.mjs';
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -92,10 +92,7 @@ export class GraphqlClient {
 
   /** The operation's data; throws on any error. */
   async gql(query, variables = {}) {
-    const { status, text } = await this.post('/graphql', JSON.stringify({ query, variables }));
-    const body = JSON.parse(text);
-    if (status !== 200 || body.errors?.length) throw new Error(`GraphQL ${status}: ${JSON.stringify(body.errors ?? body)}`);
-    return body.data;
+    return graphqlData(await this.post('/graphql', JSON.stringify({ query, variables })));
   }
 
   close() {
