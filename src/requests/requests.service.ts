@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { evaluate } from '../allocator/core/allocator.js';
 import { withReservation } from '../allocator/core/reservation.js';
 import type { InstanceTypeOffer, ProjectState, SiteVerdict, WaitingRequest } from '../allocator/core/allocator.types.js';
@@ -32,7 +32,7 @@ import {
 import { Instance } from './entities/instance.entity.js';
 import { RequestEvent } from './entities/request-event.entity.js';
 import { ResourceRequest } from './entities/resource-request.entity.js';
-import { loadFederationState, loadProjectLimits, type FederationState } from './federation-state.js';
+import { loadFederationState, loadProjectLimits } from './federation-state.js';
 import { allocatorPolicyOf, gangsWaiting, reservationNow } from './gang-reservation.js';
 import { assessRequest } from './request-assessment.js';
 import { normalizeRequestInput, validNote, validTags, type NormalizedRequest } from './request-input.js';
@@ -95,9 +95,17 @@ export class RequestsService {
     private readonly sites: SitesService,
   ) {}
 
-  /** Every site, and the project when it has an allocation in force. */
-  private federationFor(projectId: string): Promise<FederationState> {
-    return loadFederationState(this.db.manager, this.clock.now(), this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds: [projectId] });
+  /**
+   * Every site, and these projects where they have an allocation in force, as the allocator's
+   * cycle sees them: `statesWithHold` are the sites' states less the capacity held for a gang
+   * (whose project is read too, to choose it), `states` those without the hold.
+   */
+  private async federationAsTheCycleSeesIt(manager: EntityManager, now: Date, projectIds: string[]) {
+    const policy = allocatorPolicyOf(this.config);
+    const gangs = await gangsWaiting(manager, now, policy, this.config.SKYPOOL_COOL_DOWN_MINUTES);
+    const federation = await loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds: [...new Set([...projectIds, ...gangs.map((g) => g.projectId)])] });
+    const states = federation.sites.map((s) => s.state);
+    return { ...federation, policy, states, statesWithHold: withReservation(states, reservationNow(gangs, federation.projects, states, policy, now)) };
   }
 
   private findByIdempotencyKey(principal: Principal, key: string): Promise<ResourceRequest | null> {
@@ -174,13 +182,9 @@ export class RequestsService {
   async plan(input: SubmitRequestInput): Promise<RequestPlanView> {
     const request = normalizeRequestInput(input);
     const now = this.clock.now();
-    const policy = allocatorPolicyOf(this.config);
-    const gangs = await gangsWaiting(this.db.manager, now, policy, this.config.SKYPOOL_COOL_DOWN_MINUTES);
-    const { sites: withState, projects } = await loadFederationState(this.db.manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, {
-      projectIds: [request.projectId, ...gangs.map((g) => g.projectId)],
-    });
-    const project = projects.find((p) => p.id === request.projectId);
-    const states = withState.map((s) => s.state);
+    const federation = await this.federationAsTheCycleSeesIt(this.db.manager, now, [request.projectId]);
+    const { states, policy } = federation;
+    const project = federation.projects.find((p) => p.id === request.projectId);
     const plan = { estimatedCoreHours: request.vcpus * request.count * request.leaseHours, estimatedGpuHours: request.gpus * request.count * request.leaseHours };
     const refusal = assessRequest(request, states, project);
     if (refusal) {
@@ -190,9 +194,8 @@ export class RequestsService {
     }
     const waiting: WaitingRequest = { ...request, id: 'plan', requirements: request.requirements.map(parseRequirement), held: 0, avoidSites: [], createdAt: now };
     // as the cycle would see it: with what the sites hold for a gang
-    const sites = withReservation(states, reservationNow(gangs, projects, states, policy, now));
-    const { decision, verdicts } = evaluate(waiting, project, sites, policy);
-    const byId = new Map(withState.map((s) => [s.site.id, s.site]));
+    const { decision, verdicts } = evaluate(waiting, project, federation.statesWithHold, policy);
+    const byId = new Map(federation.sites.map((s) => [s.site.id, s.site]));
     const fitting = verdicts.filter((v) => v.code === 'FITS');
     // the type it would get: where it would go, else the smallest any site would use
     const type =
@@ -227,21 +230,14 @@ export class RequestsService {
     const verdicts = new Map<string, SiteVerdictView[]>();
     if (waiting.length > 0) {
       const now = this.clock.now();
-      const policy = allocatorPolicyOf(this.config);
-      const gangs = await gangsWaiting(manager, now, policy, this.config.SKYPOOL_COOL_DOWN_MINUTES);
-      const projectIds = [...new Set([...waiting, ...gangs].map((r) => r.projectId))];
       const [federation, avoided] = await Promise.all([
-        loadFederationState(manager, now, this.config.SKYPOOL_FAIR_SHARE_HALF_LIFE_HOURS, { projectIds }),
+        this.federationAsTheCycleSeesIt(manager, now, waiting.map((r) => r.projectId)),
         avoidedSites(manager, waiting.map((r) => r.id), now, this.config.SKYPOOL_COOL_DOWN_MINUTES),
       ]);
-      const { projects } = federation;
-      const states = federation.sites.map((s) => s.state);
-      // as the cycle sees them: with what they hold for a gang
-      const sites = withReservation(states, reservationNow(gangs, projects, states, policy, now));
-      const projectById = new Map(projects.map((p) => [p.id, p]));
+      const projectById = new Map(federation.projects.map((p) => [p.id, p]));
       for (const request of waiting) {
         const asWaiting = toWaitingRequest(request, held.get(request.id) ?? 0, avoided.get(request.id) ?? [], now);
-        const evaluation = evaluate(asWaiting, projectById.get(request.projectId), sites, policy);
+        const evaluation = evaluate(asWaiting, projectById.get(request.projectId), federation.statesWithHold, federation.policy);
         verdicts.set(request.id, evaluation.verdicts.map(toVerdictView));
       }
     }
