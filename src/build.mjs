@@ -1,6 +1,7 @@
 /**
  * `npm run build` (and before `npm start`, `npm test`, `npm run skypool`, ...): src/ -> dist/ with
- * SWC, the compiler the tests use too (its options are in .swcrc). Only the files that changed
+ * SWC, the compiler the tests use too (its options are in .swcrc), then the broker bundled into one
+ * file for `npm start` (bundle-broker.mjs) and the portal (portal/build-portal.mjs). Only the files that changed
  * since the last build are compiled, so with dist/ current it takes a fraction of a second, and
  * what a deleted source compiled to is removed. It only emits: `npm run typecheck` (tsc, which
  * CI runs) checks the types.
@@ -9,6 +10,7 @@ import { transformFile, version as swcVersion } from '@swc/core';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { bundleBroker } from './bundle-broker.mjs';
 import { buildPortal } from './portal/build-portal.mjs';
 
 const SOURCE = 'src';
@@ -90,6 +92,12 @@ if (changed.length || deleted.length || previous.settings !== settings) writeAto
 const summary = [changed.length && `compiled ${changed.length} of ${Object.keys(files).length} files`, deleted.length && `removed the output of ${deleted.length} deleted`].filter(Boolean);
 // on stderr: `npm run -s skypool -- ... --json` builds first, and its stdout is the command's alone
 console.error(summary.length ? `${summary.join(', ')} into ${OUTPUT}/ in ${((Date.now() - started) / 1000).toFixed(1)} s` : `${OUTPUT}/ is current`);
+try {
+  console.error(await bundleBroker(MANIFEST, writeAtomically));
+} catch (err) {
+  console.error(`bundling the broker failed: ${err.message ?? err}`);
+  process.exit(1);
+}
 try {
   console.error(await buildPortal());
 } catch (err) {

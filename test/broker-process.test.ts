@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema, printSchema } from 'graphql';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { GraphqlClient } from './helpers/graphql-client.js';
 import { seedDataFolder } from './helpers/migrated-template.js';
 import { createTestDatabase, serverUrl } from './helpers/test-database.js';
 
-/** These run `node dist/main.js` as `npm start` does, so they need `npm run build` first (npm test does it). */
+/** These run `node dist/main.bundle.js` as `npm start` does, so they need `npm run build` first (npm test does it). */
 const dirs: string[] = [];
 /** A data folder with the migrated database in it: a first start's database is embedded-database.test.ts's subject, not these. */
 function dataDir(): string {
@@ -111,6 +112,21 @@ describe('the broker as a process', () => {
       await everywhere.stop();
     }
   }, 120_000);
+
+  it('serves the schema in schema.graphql from its one-file bundle, and reads the tables the migrations made', async () => {
+    const broker = await spawnBroker({ ...embeddedEnv(dataDir()), SKYPOOL_SITES: '' });
+    try {
+      const admin = new GraphqlClient(broker.url, ADMIN_TOKEN);
+      const served = buildClientSchema(await admin.data(getIntrospectionQuery()));
+      const committed = buildSchema(readFileSync('schema.graphql', 'utf8'));
+      expect(printSchema(lexicographicSortSchema(served))).toBe(printSchema(lexicographicSortSchema(committed)));
+      // TypeORM's entities, bundled, name the tables the migrations made
+      const { projects } = await admin.data('{ projects { id } }');
+      expect(projects).toEqual([]);
+    } finally {
+      await broker.stop();
+    }
+  }, 60_000);
 
   it('does not bring back a demo site removed through the API; `skypool sites restore` does, as it was', async () => {
     const dir = dataDir();

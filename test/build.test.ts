@@ -47,6 +47,7 @@ describe('npm run build', () => {
     build();
     const first = outputs();
     expect(first.has('main.js')).toBe(true);
+    expect(first.has('main.bundle.js')).toBe(true); // what `npm start` runs
     expect(first.has('cli/main.js')).toBe(true);
     expect([...first.keys()].some((file) => file.endsWith('.spec.js'))).toBe(false);
 
@@ -60,7 +61,7 @@ describe('npm run build', () => {
     const run = spawnSync('npm', ['run', '-s', 'skypool', '--', 'completion', 'bash'], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(run.status).toBe(0);
     expect(run.stdout.startsWith('# skypool completion for bash')).toBe(true);
-    expect(run.stderr.trim()).toBe('dist/ is current\ndist/portal/ is current');
+    expect(run.stderr.trim()).toBe('dist/ is current\ndist/main.bundle.js is current\ndist/portal/ is current');
     expect(written(before, outputs())).toEqual([]);
   }, 300_000);
 
@@ -105,11 +106,11 @@ describe('npm run build', () => {
     writeFileSync(join(project, 'src', 'portal', 'web', 'src', 'main.tsx'), readFileSync('src/portal/web/src/main.tsx', 'utf8'));
   }, 300_000);
 
-  it('compiles the one source that changed', () => {
+  it('compiles the one source that changed, and bundles the broker again', () => {
     const before = outputs();
     appendFileSync(join(project, 'src', 'common', 'clock.ts'), '\nexport const BUILD_PROBE = 42;\n');
     build();
-    expect(written(before, outputs())).toEqual(['common/clock.js', 'common/clock.js.map']);
+    expect(written(before, outputs())).toEqual(['common/clock.js', 'common/clock.js.map', 'main.bundle.js', 'main.bundle.js.map']);
     expect(readFileSync(join(project, 'dist', 'common', 'clock.js'), 'utf8')).toContain('BUILD_PROBE = 42');
   }, 300_000);
 

@@ -15,7 +15,7 @@ import { createTestDatabase, databaseKind, prepareDataFolder, serverUrl, type Te
 import { projectWithAllocation, submitRequest } from './helpers/fixtures.js';
 
 /**
- * Crash and shutdown safety with real processes: brokers run as `node dist/main.js` (needs
+ * Crash and shutdown safety with real processes: brokers run as `node dist/main.bundle.js` (needs
  * `npm run build`), and the sites as `skypool emulate` processes of their own, registered as
  * ordinary sites (endpoint and credentials), so killing a broker leaves its sites running.
  *

@@ -7,7 +7,7 @@ import { spawnBroker, type BrokerProcess } from './helpers/broker-process.js';
 import { seedDataFolder } from './helpers/migrated-template.js';
 
 /**
- * The embedded database as `npm start` runs it (`node dist/main.js`, so `npm run build` first):
+ * The embedded database as `npm start` runs it (`node dist/main.bundle.js`, so `npm run build` first):
  * reachable by the broker alone, its files private, and the broker small.
  */
 const dirs: string[] = [];

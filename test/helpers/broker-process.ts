@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
-/** A broker as a separate `node dist/main.js` process, as `npm start` runs it (needs `npm run build`). */
+/** A broker as a separate process, run as `npm start` runs it: `node dist/main.bundle.js` (needs `npm run build`). */
 export interface BrokerProcess {
   child: ChildProcess;
   url: string;
@@ -16,7 +16,7 @@ export interface ProcessOutcome {
 }
 
 function launch(env: Record<string, string>): { child: ChildProcess; output: () => string; stderr: () => string; stdout: () => string } {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/main.bundle.js'], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
