@@ -43,6 +43,9 @@ export interface RunNetworkSettings {
   associatePublicIp: boolean | null;
 }
 
+/** Every field left to the site's defaults. */
+export const NO_NETWORK_SETTINGS: RunNetworkSettings = { securityGroupIds: [], subnetId: null, keyName: null, associatePublicIp: null };
+
 /**
  * ON_CREATE: tags in RunInstances (TagSpecifications). AFTER_CREATE: CreateTags right after, for
  * EC2-compatible clouds that do not take TagSpecifications.

@@ -1,6 +1,8 @@
 import { BadInputError } from '../common/errors.js';
 import { optionalInteger, optionalNumber, requireInteger, requireName, requirePattern, requireText, requireUrl } from '../common/validation.js';
-import { NO_NETWORK_SETTINGS, type ImageMappingSpec, type InstanceTypeSpec, type NetworkSettings, type TagMode } from './entities/site.entity.js';
+import { NO_NETWORK_SETTINGS } from '../compute/compute-driver.js';
+// types only: the entity's module loads TypeORM, which the CLI reading descriptors has no use for
+import type { ImageMappingSpec, InstanceTypeSpec, NetworkSettings, TagMode } from './entities/site.entity.js';
 
 /** Everything that defines a site, as registerSite and the YAML descriptors give it. */
 export interface SiteSpec {

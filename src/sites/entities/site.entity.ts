@@ -1,4 +1,4 @@
-import type { RunNetworkSettings, TagMode } from '../../compute/compute-driver.js';
+import { NO_NETWORK_SETTINGS, type RunNetworkSettings, type TagMode } from '../../compute/compute-driver.js';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { exactNumber } from '../../database/column-transformers.js';
 
@@ -20,7 +20,6 @@ export type SiteHealth = 'UNKNOWN' | 'HEALTHY' | 'DEGRADED' | 'DOWN';
 export type NetworkSettings = RunNetworkSettings;
 export type { TagMode };
 
-export const NO_NETWORK_SETTINGS: NetworkSettings = { securityGroupIds: [], subnetId: null, keyName: null, associatePublicIp: null };
 
 /** A removed site keeps its row (instances refer to it) and frees its name. */
 @Entity()
