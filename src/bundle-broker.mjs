@@ -78,6 +78,11 @@ export async function bundleBroker(manifest, writeAtomically) {
       codeSplitting: false,
       // GraphQL type names, TypeORM's entities and Nest's messages come from class names
       keepNames: true,
+      // V8 keeps a module's source for the functions it compiles when first called: without
+      // comments, and in ASCII (one non-ASCII character makes V8 keep two bytes a character), the
+      // bundle's takes 11 MB of memory, not 24
+      comments: false,
+      charset: 'ascii',
       sourcemap: true,
     });
     const [chunk] = output;
