@@ -3,10 +3,10 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { controllerLines, ensureMunged, freePorts } from '../test/helpers/local-slurm.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,32 +49,6 @@ const SLURMCTLD = '/usr/sbin/slurmctld';
 const SBATCH = '/usr/bin/sbatch';
 const SCONTROL = '/usr/bin/scontrol';
 
-/** Ports free now, all different (held open together until each is chosen). */
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      await new Promise((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', resolve));
-      servers.push(server);
-    }
-    return servers.map((server) => server.address().port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-}
-
-/** munged, which auth/munge needs; started when it does not answer (as test/helpers/slurmctld.ts does), and left running. */
-async function ensureMunged() {
-  const works = () => spawnSync('/usr/bin/munge', ['-n'], { stdio: 'ignore' }).status === 0;
-  if (works()) return true;
-  mkdirSync('/run/munge', { recursive: true, mode: 0o755 });
-  spawnSync('/usr/bin/chown', ['munge:munge', '/run/munge']);
-  spawnSync('/usr/sbin/runuser', ['-u', 'munge', '--', '/usr/sbin/munged']);
-  for (let tries = 0; tries < 40 && !works(); tries++) await sleep(250);
-  return works();
-}
-
 /**
  * How fast a slurmctld accepts batch jobs: `jobs` x `sbatch --wrap true` from `clients` concurrent
  * clients, to a controller of its own (own ports, state folder and cluster name) whose one
@@ -84,7 +58,11 @@ async function ensureMunged() {
 export async function measureSbatch({ jobs, clients }) {
   if (!existsSync(SLURMCTLD) || !existsSync(SBATCH)) return { unavailable: `Slurm is not installed (${SLURMCTLD})` };
   if (process.getuid?.() !== 0) return { unavailable: 'slurmctld runs here as SlurmUser=root: run npm run bench as root' };
-  if (!(await ensureMunged())) return { unavailable: 'munged does not answer' };
+  try {
+    await ensureMunged();
+  } catch (err) {
+    return { unavailable: err.message };
+  }
   const version = spawnSync(SLURMCTLD, ['-V'], { encoding: 'utf8' }).stdout.trim().replace(/^slurm(-wlm)? /, '');
   const dir = mkdtempSync(join(tmpdir(), 'skypool-benchref-slurm-'));
   mkdirSync(join(dir, 'state'));
@@ -93,28 +71,10 @@ export async function measureSbatch({ jobs, clients }) {
   writeFileSync(
     conf,
     [
-      `ClusterName=skypoolref${process.pid}`,
-      `SlurmctldHost=${hostname().split('.')[0]}(127.0.0.1)`,
-      `SlurmctldPort=${ctldPort}`,
-      `SlurmdPort=${slurmdPort}`,
-      'CommunicationParameters=NoCtldInAddrAny',
-      'SlurmUser=root',
-      'AuthType=auth/munge',
-      'CredType=cred/munge',
-      `StateSaveLocation=${join(dir, 'state')}`,
+      ...controllerLines({ clusterName: `skypoolref${process.pid}`, dir, ctldPort, slurmdPort }),
       `SlurmdSpoolDir=${join(dir, 'spool')}`,
-      `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
       `SlurmctldLogFile=${join(dir, 'slurmctld.log')}`,
       'SlurmctldDebug=info',
-      'ProctrackType=proctrack/linuxproc',
-      'TaskPlugin=task/none',
-      'AccountingStorageType=accounting_storage/none',
-      'JobAcctGatherType=jobacct_gather/none',
-      'JobCompType=jobcomp/none',
-      'MpiDefault=none',
-      'MailProg=/bin/true',
-      'SelectType=select/cons_tres',
-      'SelectTypeParameters=CR_CPU',
       // nodes that never come up, in a partition that queues jobs but starts none
       'NodeName=ref[1-4] CPUs=2 State=FUTURE',
       'PartitionName=hold Nodes=ref[1-4] Default=YES MaxTime=INFINITE State=DOWN',

@@ -1,8 +1,8 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { controllerLines, ensureMunged, freePorts } from './local-slurm.mjs';
 
 /**
  * A real slurmctld (Debian 12's Slurm 22.05) for tests of Skypool's Slurm programs
@@ -149,7 +149,6 @@ export const SLURMCTLD = '/usr/sbin/slurmctld';
 const SLURMD = '/usr/sbin/slurmd';
 const SCONTROL = '/usr/bin/scontrol';
 const MUNGED = '/usr/sbin/munged';
-const MUNGE_KEY = '/etc/munge/munge.key';
 
 export function slurmInstalled(): boolean {
   return existsSync(SLURMCTLD) && existsSync(SLURMD) && existsSync(SCONTROL) && existsSync(MUNGED);
@@ -211,44 +210,6 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
 }
 
 /**
- * munged must run for auth/munge; it is shared by every Slurm on the machine, so it is started if
- * missing and never stopped. Needs root, as the Debian package's service would.
- */
-export async function ensureMunged(): Promise<void> {
-  const works = () => spawnSync('/usr/bin/munge', ['-n'], { stdio: 'ignore' }).status === 0;
-  if (works()) return;
-  if (!existsSync(MUNGE_KEY)) {
-    // the munge package makes a key at install; a machine that lost it gets a fresh one
-    const made = existsSync('/usr/sbin/mungekey')
-      ? spawnSync('/usr/sbin/mungekey', ['--create', `--keyfile=${MUNGE_KEY}`], { encoding: 'utf8' })
-      : spawnSync('/usr/sbin/create-munge-key', ['-f'], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`cannot create ${MUNGE_KEY}: ${made.stderr}`);
-    spawnSync('/usr/bin/chown', ['munge:munge', MUNGE_KEY]);
-    chmodSync(MUNGE_KEY, 0o600);
-  }
-  mkdirSync('/run/munge', { recursive: true, mode: 0o755 });
-  spawnSync('/usr/bin/chown', ['munge:munge', '/run/munge']);
-  // another suite may start it at the same moment: its failure then is fine, a working socket is what counts
-  const started = spawnSync('/usr/sbin/runuser', ['-u', 'munge', '--', MUNGED], { encoding: 'utf8' });
-  await waitFor(async () => (works() ? true : undefined), 10_000, () => `munged does not answer (runuser: ${started.status} ${started.stderr})`);
-}
-
-/** Ports free on every address now, all different (held open together until each is chosen). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '0.0.0.0', resolve));
-      servers.push(server);
-    }
-    return servers.map((server) => (server.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  }
-}
-
-/**
  * How many ports each line needs: a NodeName line gets one per node (unless it names a Port), so
  * that a slurmd for each node can listen on this one machine.
  */
@@ -291,21 +252,10 @@ async function startOnce(options: SlurmctldOptions, portCounts: number[], startT
   const nodeLines = options.nodeLines.map((line, i) => (portCounts[i] ? `${line} Port=${nodePorts.splice(0, portCounts[i]).join(',')}` : line));
   const hasPartition = nodeLines.some((line) => /^\s*PartitionName=/i.test(line));
   const lines = [
-    `ClusterName=${clusterName}`,
-    // the controller must be this machine's short name; the address is the one clients use
-    `SlurmctldHost=${hostname().split('.')[0]}(127.0.0.1)`,
-    `SlurmctldPort=${ctldPort}`,
-    `SlurmdPort=${slurmdPort}`,
-    // slurmctld binds 127.0.0.1 instead of every address
-    'CommunicationParameters=NoCtldInAddrAny',
-    'SlurmUser=root',
+    ...controllerLines({ clusterName, dir, ctldPort: ctldPort!, slurmdPort: slurmdPort! }),
     'SlurmdUser=root',
-    'AuthType=auth/munge',
-    'CredType=cred/munge',
-    `StateSaveLocation=${join(dir, 'state')}`,
     // %n: one spool, pid file and log per slurmd, as they all run on this machine
     `SlurmdSpoolDir=${join(dir, 'spool', '%n')}`,
-    `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
     `SlurmdPidFile=${join(dir, 'slurmd-%n.pid')}`,
     `SlurmctldLogFile=${logFile}`,
     `SlurmdLogFile=${join(dir, 'log', 'slurmd-%n.log')}`,
@@ -313,15 +263,6 @@ async function startOnce(options: SlurmctldOptions, portCounts: number[], startT
     'SlurmdDebug=debug',
     // the power-save thread logs each program it runs, with its pid and exit status
     'DebugFlags=Power',
-    'ProctrackType=proctrack/linuxproc',
-    'TaskPlugin=task/none',
-    'AccountingStorageType=accounting_storage/none',
-    'JobAcctGatherType=jobacct_gather/none',
-    'JobCompType=jobcomp/none',
-    'MpiDefault=none',
-    'MailProg=/bin/true',
-    'SelectType=select/cons_tres',
-    'SelectTypeParameters=CR_CPU',
     // a node that registers with a valid configuration is back in service, however it went DOWN
     'ReturnToService=2',
     // cancelled jobs' tasks get SIGKILL after 5 s rather than 30, so stop() is quick
