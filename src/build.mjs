@@ -1,9 +1,9 @@
 /**
  * `npm run build` (and before `npm start`, `npm test`, `npm run skypool`, ...): src/ -> dist/ with
  * SWC, the compiler the tests use too (its options are in .swcrc), then the broker bundled into one
- * file for `npm start` (bundle-broker.mjs) and the portal (portal/build-portal.mjs). Only the files that changed
- * since the last build are compiled, so with dist/ current it takes a fraction of a second, and
- * what a deleted source compiled to is removed. It only emits: `npm run typecheck` (tsc, which
+ * file for `npm start` (bundle-broker.mjs) and the portal (portal/build-portal.mjs). Only the files
+ * that changed since the last build are compiled, so with dist/ current it takes a fraction of a
+ * second, and what a deleted source compiled to is removed. It only emits: `npm run typecheck` (tsc, which
  * CI runs) checks the types.
  */
 import { transformFile, version as swcVersion } from '@swc/core';

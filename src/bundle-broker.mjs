@@ -12,7 +12,7 @@ import { join, resolve, sep } from 'node:path';
 const OUTPUT = 'dist';
 const ENTRY = join(OUTPUT, 'main.js');
 const COMPILED = resolve(OUTPUT) + sep;
-export const BUNDLE = join(OUTPUT, 'main.bundle.js');
+const BUNDLE = join(OUTPUT, 'main.bundle.js');
 /** What the bundle was made from; a bundle whose inputs hash the same is current. */
 const STAMP = join(OUTPUT, '.main.bundle.inputs');
 

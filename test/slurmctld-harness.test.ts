@@ -12,8 +12,8 @@ import {
   slurmHostnames,
   slurmInstalled,
   startSlurmctld,
-  waitFor,
 } from './helpers/slurmctld.js';
+import { waitFor } from './helpers/local-slurm.mjs';
 import { compressHostList, expandHostList } from '../src/cli/slurm/hostlist.js';
 
 /**

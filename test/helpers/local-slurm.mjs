@@ -7,8 +7,19 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-const MUNGED = '/usr/sbin/munged';
+export const MUNGED = '/usr/sbin/munged';
 const MUNGE_KEY = '/etc/munge/munge.key';
+
+/** Polls `probe` until it returns something other than undefined; fails with `describe()` after the deadline. */
+export async function waitFor(probe, timeoutMs, describe) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** Ports free on every address now, all different (held open together until each is chosen). */
 export async function freePorts(count) {
@@ -45,10 +56,7 @@ export async function ensureMunged() {
   spawnSync('/usr/bin/chown', ['munge:munge', '/run/munge']);
   // another suite may start it at the same moment: its failure then is fine, a working socket is what counts
   const started = spawnSync('/usr/sbin/runuser', ['-u', 'munge', '--', MUNGED], { encoding: 'utf8' });
-  for (const deadline = Date.now() + 10_000; !works(); ) {
-    if (Date.now() > deadline) throw new Error(`munged does not answer (runuser: ${started.status} ${started.stderr})`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitFor(async () => (works() ? true : undefined), 10_000, () => `munged does not answer (runuser: ${started.status} ${started.stderr})`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controllerLines, ensureMunged, freePorts } from './local-slurm.mjs';
+import { controllerLines, ensureMunged, freePorts, MUNGED, waitFor } from './local-slurm.mjs';
 
 /**
  * A real slurmctld (Debian 12's Slurm 22.05) for tests of Skypool's Slurm programs
@@ -148,7 +148,6 @@ export interface SlurmctldHandle {
 export const SLURMCTLD = '/usr/sbin/slurmctld';
 const SLURMD = '/usr/sbin/slurmd';
 const SCONTROL = '/usr/bin/scontrol';
-const MUNGED = '/usr/sbin/munged';
 
 export function slurmInstalled(): boolean {
   return existsSync(SLURMCTLD) && existsSync(SLURMD) && existsSync(SCONTROL) && existsSync(MUNGED);
@@ -195,19 +194,7 @@ export async function slurmHostlist(names: string[]): Promise<string> {
   return (await run(SCONTROL, ['show', 'hostlist', names.join(',')], hostlistEnv())).trim();
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-/** Polls `probe` until it returns something other than undefined; fails with `describe()` after the deadline. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${describe()}`);
-    await sleep(250);
-  }
-}
 
 /**
  * How many ports each line needs: a NodeName line gets one per node (unless it names a Port), so

@@ -20,7 +20,6 @@ export type SiteHealth = 'UNKNOWN' | 'HEALTHY' | 'DEGRADED' | 'DOWN';
 export type NetworkSettings = RunNetworkSettings;
 export type { TagMode };
 
-
 /** A removed site keeps its row (instances refer to it) and frees its name. */
 @Entity()
 @Index('UQ_site_name_live', ['name'], { unique: true, where: '"removed_at" IS NULL' })
